@@ -1,0 +1,66 @@
+/// @file parameters.h
+/// @brief Named, owned model parameters with their gradients.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tinygpt/core/tensor.h"
+
+namespace tinygpt {
+
+/// @brief One trainable tensor: its name, values and gradient, owned here.
+struct Parameter {
+  std::string name;          ///< unique within its ParameterSet, e.g. "h.0.attn.c_attn.weight"
+  Shape shape;               ///< dimensions
+  std::vector<float> value;  ///< shape.numel() values, row-major
+  std::vector<float> grad;   ///< shape.numel() gradient values, accumulated by backward
+
+  /// @return a tensor viewing value and grad (valid while the Parameter lives).
+  Tensor tensor() { return Tensor{shape, value.data(), grad.data()}; }
+};
+
+/// @brief The parameters of a model, found by name and kept in the order they were added.
+///
+/// Parameters never move once added, so tensors taken from them stay valid.
+class ParameterSet {
+ public:
+  /// @brief Adds a zero-initialised parameter.
+  /// @param name a name not used yet in this set.
+  /// @param shape its dimensions.
+  /// @return a tensor viewing it.
+  Tensor add(const std::string& name, const Shape& shape);
+  /// @param name a parameter's name.
+  /// @return a tensor viewing it; throws Error naming the parameter when it is missing.
+  Tensor tensor(const std::string& name);
+  /// @param name a parameter's name.
+  /// @return the parameter; throws Error naming it when it is missing.
+  Parameter& at(const std::string& name);
+  /// @param name a parameter's name.
+  /// @return whether the set has it.
+  bool contains(const std::string& name) const { return index_.count(name) != 0; }
+  /// @brief Sets every gradient to zero (backward accumulates, so do this every step).
+  void zero_grad();
+  /// @return the total number of values in all parameters.
+  std::int64_t numel() const;
+  /// @return the number of parameters.
+  std::size_t size() const { return parameters_.size(); }
+
+  /// @return iterator to the first parameter, in the order they were added.
+  std::deque<Parameter>::iterator begin() { return parameters_.begin(); }
+  /// @return iterator past the last parameter.
+  std::deque<Parameter>::iterator end() { return parameters_.end(); }
+  /// @return iterator to the first parameter, in the order they were added.
+  std::deque<Parameter>::const_iterator begin() const { return parameters_.begin(); }
+  /// @return iterator past the last parameter.
+  std::deque<Parameter>::const_iterator end() const { return parameters_.end(); }
+
+ private:
+  std::deque<Parameter> parameters_;  // a deque never moves its elements on push_back
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+}  // namespace tinygpt

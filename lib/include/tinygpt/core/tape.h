@@ -1,0 +1,125 @@
+/// @file tape.h
+/// @brief The autograd tape: records which op ran on which tensors, then runs the ops'
+/// backward functions in reverse.
+///
+/// A graph function such as nn::matmul(tape, a, b) asks the tape for an output tensor,
+/// calls nn::matmul_forward on 2-D views, and records one Node whose backward function
+/// calls nn::matmul_backward. One node per op call, never per element. All activations
+/// and gradients come from the tape's Arena, so reset() between steps makes the next step
+/// reuse the same memory.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tinygpt/core/arena.h"
+#include "tinygpt/core/tensor.h"
+
+namespace tinygpt {
+
+struct Node;
+
+/// Differentiates one recorded op: reads node.out.grad, accumulates (+=) into node.in[i].grad.
+using BackwardFn = void (*)(const Node& node);
+
+/// @brief Settings of a recorded op that its backward needs besides tensors.
+/// Each op uses the fields it documents and leaves the others at their defaults.
+struct OpArgs {
+  bool transpose_a = false;        ///< matmul: the first operand is used transposed
+  bool transpose_b = false;        ///< matmul: the second operand is used transposed
+  std::int32_t ignore_index = -1;  ///< cross-entropy: target id that contributes nothing
+  std::span<const std::int32_t> ids;  ///< embedding, cross-entropy: ids, kept in the arena
+};
+
+/// @brief One recorded op call.
+struct Node {
+  /// Most inputs an op records; more would go in saved buffers.
+  static constexpr int kMaxInputs = 3;
+
+  const char* op = "";                      ///< the op's name, for error messages
+  BackwardFn backward = nullptr;            ///< differentiates this call
+  Tensor out;                               ///< the op's output (with gradient)
+  std::array<Tensor, kMaxInputs> in{};      ///< its inputs, each with a gradient buffer
+  float* saved = nullptr;                   ///< op-specific buffer kept for backward
+  OpArgs args;                              ///< op-specific settings
+};
+
+/// @brief Records op calls for reverse-mode differentiation and owns their memory.
+class Tape {
+ public:
+  Tape() = default;
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  /// @brief A new output tensor for an op whose inputs are `inputs`.
+  ///
+  /// It gets a zeroed gradient buffer when gradients are enabled and any input has one;
+  /// its values are undefined until the op writes them.
+  /// @param shape the output's shape.
+  /// @param inputs the op's inputs.
+  /// @return the tensor, valid until reset().
+  Tensor output(const Shape& shape, std::initializer_list<Tensor> inputs);
+  /// @brief A tensor that holds a copy of `values` and needs no gradient (data, targets).
+  /// @param shape its shape.
+  /// @param values shape.numel() values, row-major.
+  /// @return the tensor, valid until reset().
+  Tensor constant(const Shape& shape, std::span<const float> values);
+  /// @brief Keeps a copy of token ids in the arena, so a recorded op can use them in backward.
+  /// @param ids the ids.
+  /// @return the copy, valid until reset().
+  std::span<const std::int32_t> keep(std::span<const std::int32_t> ids);
+  /// @brief A scratch buffer of `count` floats from the arena, valid until reset().
+  /// @param count number of floats.
+  /// @return the buffer, contents undefined.
+  float* scratch(std::size_t count) { return arena_.allocate<float>(count); }
+
+  /// @brief Records an op call. Inputs without a gradient get a scratch one, so every
+  /// backward function can write all of its gradients.
+  /// @param node the call; node.out must have a gradient.
+  void record(Node node);
+  /// @brief Runs every recorded backward function in reverse order, starting from d loss = 1.
+  /// @param loss a one-element tensor produced on this tape with gradients enabled.
+  void backward(const Tensor& loss);
+  /// @brief Runs backward from a given gradient of a non-scalar output (a vector-Jacobian
+  /// product): afterwards every input's gradient holds sum_i output_grad[i] d output[i] / d input.
+  /// @param output a tensor produced on this tape with gradients enabled.
+  /// @param output_grad output.numel() values.
+  void backward(const Tensor& output, std::span<const float> output_grad);
+  /// @brief Forgets all nodes and takes back all memory; call it at the start of every step.
+  void reset();
+
+  /// @return true when ops record themselves (gradients enabled).
+  bool grad_enabled() const { return grad_enabled_; }
+  /// @param enabled whether ops record themselves; see NoGradGuard.
+  void set_grad_enabled(bool enabled) { grad_enabled_ = enabled; }
+  /// @return the number of recorded op calls.
+  std::size_t node_count() const { return nodes_.size(); }
+  /// @return the arena, to check how much memory a step uses.
+  const Arena& arena() const { return arena_; }
+
+ private:
+  Arena arena_;
+  std::vector<Node> nodes_;
+  bool grad_enabled_ = true;
+  bool backward_done_ = false;
+};
+
+/// @brief Turns gradient recording off for its lifetime (inference, evaluation).
+class NoGradGuard {
+ public:
+  /// @param tape the tape to pause; it must outlive the guard.
+  explicit NoGradGuard(Tape& tape) : tape_(tape), previous_(tape.grad_enabled()) {
+    tape_.set_grad_enabled(false);
+  }
+  ~NoGradGuard() { tape_.set_grad_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  Tape& tape_;
+  bool previous_;
+};
+
+}  // namespace tinygpt

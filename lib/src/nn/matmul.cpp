@@ -1,0 +1,42 @@
+// Graph function of matmul; the op bodies are exercise 01.1 (solutions/01-basics/matmul.cpp).
+#include "tinygpt/nn/matmul.h"
+
+#include "tinygpt/core/check.h"
+
+namespace tinygpt::nn {
+
+namespace {
+void matmul_node_backward(const Node& node) {
+  matmul_backward(node.in[0].grad_matrix(), node.in[1].grad_matrix(), node.out.grad_matrix(),
+                  node.in[0].matrix(), node.in[1].matrix(), node.args.transpose_a,
+                  node.args.transpose_b);
+}
+}  // namespace
+
+Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
+  TINYGPT_CHECK(b.shape.rank() == 2, "matmul: b must be a matrix, its shape is ", b.shape.str());
+  TINYGPT_CHECK(!transpose_a || a.shape.rank() == 2,
+                "matmul: a transposed must be a matrix, its shape is ", a.shape.str());
+  TINYGPT_CHECK(a.shape.rank() >= 1, "matmul: a is a scalar");
+  const std::int64_t a_inner = transpose_a ? a.shape.rows() : a.shape.cols();
+  const std::int64_t b_inner = transpose_b ? b.shape[1] : b.shape[0];
+  TINYGPT_CHECK(a_inner == b_inner, "matmul: inner dimensions differ: a ", a.shape.str(),
+                transpose_a ? " (transposed)" : "", " has ", a_inner, ", b ", b.shape.str(),
+                transpose_b ? " (transposed)" : "", " has ", b_inner);
+  const std::int64_t out_cols = transpose_b ? b.shape[0] : b.shape[1];
+  const Shape out_shape =
+      transpose_a ? Shape{a.shape[1], out_cols} : a.shape.with_last(out_cols);
+
+  Tensor out = tape.output(out_shape, {a, b});
+  matmul_forward(out.matrix(), a.matrix(), b.matrix(), transpose_a, transpose_b);
+  if (out.grad != nullptr) {
+    tape.record({.op = "matmul",
+                 .backward = &matmul_node_backward,
+                 .out = out,
+                 .in = {a, b},
+                 .args = {.transpose_a = transpose_a, .transpose_b = transpose_b}});
+  }
+  return out;
+}
+
+}  // namespace tinygpt::nn

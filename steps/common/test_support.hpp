@@ -1,0 +1,51 @@
+// Helpers shared by the tests of every step.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/gradcheck.h"
+#include "tinygpt/core/parameters.h"
+#include "tinygpt/core/rng.h"
+#include "tinygpt_catch.hpp"
+
+namespace tinygpt::testing {
+
+/// Finite-difference step and relative-error bound of every gradient check in the course:
+/// with float32 values of size ~1 the central difference at h = 1e-2 is accurate to about
+/// 1e-4 (truncation h^2 f''' / 6, rounding 1e-7 / h), and a backward off by 1% (the negative
+/// control) shows up as about 5e-3.
+inline constexpr float kGradStep = 1e-2f;
+inline constexpr double kGradTolerance = 1e-3;
+
+/// A parameter filled with normal values (mean 0, stddev 1) from the given seed. With
+/// min_magnitude > 0, values are pushed away from 0 (for ops with a kink there, like ReLU).
+inline Tensor random_parameter(ParameterSet& parameters, const std::string& name,
+                               const Shape& shape, std::uint64_t seed,
+                               float min_magnitude = 0.0f) {
+  Tensor tensor = parameters.add(name, shape);
+  Parameter& parameter = parameters.at(name);
+  fill_normal(parameter.value, seed, RngStream::kDemo, parameters.size(), 0.0f, 1.0f);
+  for (float& value : parameter.value) {
+    if (std::abs(value) < min_magnitude) value = value < 0.0f ? -min_magnitude : min_magnitude;
+  }
+  return tensor;
+}
+
+/// A row-major matrix from rows of values, for known-value tests.
+inline Matrix matrix_of(std::initializer_list<std::initializer_list<float>> rows) {
+  Matrix result(static_cast<Eigen::Index>(rows.size()),
+                static_cast<Eigen::Index>(rows.begin()->size()));
+  Eigen::Index i = 0;
+  for (const auto& row : rows) {
+    Eigen::Index j = 0;
+    for (float value : row) result(i, j++) = value;
+    ++i;
+  }
+  return result;
+}
+
+}  // namespace tinygpt::testing
