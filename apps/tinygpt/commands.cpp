@@ -1,0 +1,9 @@
+#include "commands.h"
+
+namespace tinygpt::cli {
+
+void register_commands(CLI::App& app) {
+  register_journey_command(app);
+}
+
+}  // namespace tinygpt::cli

@@ -1,0 +1,14 @@
+// The one place where the subcommands of `tinygpt` are registered.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tinygpt::cli {
+
+/// Adds every subcommand to the program; each is defined in its own <name>_command.cpp.
+void register_commands(CLI::App& app);
+
+/// `tinygpt journey`: the end-to-end run of every step built so far.
+void register_journey_command(CLI::App& app);
+
+}  // namespace tinygpt::cli
