@@ -11,4 +11,7 @@ void register_commands(CLI::App& app);
 /// `tinygpt journey`: the end-to-end run of every step built so far.
 void register_journey_command(CLI::App& app);
 
+/// `tinygpt course`: exercises (status, hint, reset, check) and classroom tools.
+void register_course_command(CLI::App& app);
+
 }  // namespace tinygpt::cli
