@@ -144,8 +144,8 @@ std::optional<std::string> exercise_named_in(std::string_view message) {
 }
 
 std::optional<std::string> not_implemented_exercise(std::string_view message) {
-  // The wording comes from NotImplemented's constructor in lib/src/core/check.cpp.
-  static const std::regex stub(R"(exercise ([0-9][0-9]\.[0-9]+)\b[^\n]* is not implemented yet)");
+  static const std::regex stub(R"(exercise ([0-9][0-9]\.[0-9]+)\b[^\n]*)" +
+                               std::string(kNotImplementedMarker));
   std::match_results<std::string_view::const_iterator> match;
   if (!std::regex_search(message.begin(), message.end(), match, stub)) return std::nullopt;
   return match[1].str();

@@ -1,8 +1,8 @@
 // Exercise 01.2: tanh and ReLU, forward and backward.
 // Lesson: steps/01-basics/README.md, "Non-linearities".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.2
-#include "tinygpt/core/check.h"
 #include "tinygpt/nn/activations.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
 

@@ -1,8 +1,8 @@
 // Exercise 01.3: fused softmax + cross-entropy, forward and backward.
 // Lesson: steps/01-basics/README.md, "Softmax and cross-entropy".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.3
-#include "tinygpt/core/check.h"
 #include "tinygpt/nn/cross_entropy.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
 
@@ -14,8 +14,8 @@ void softmax_cross_entropy_forward(MatrixRef loss, MatrixRef probs, ConstMatrixR
   throw NotImplemented("exercise 01.3 (softmax_cross_entropy_forward)");
 }
 
-void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss,
-                                    ConstMatrixRef probs, std::span<const std::int32_t> targets,
+void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss, ConstMatrixRef probs,
+                                    std::span<const std::int32_t> targets,
                                     std::int32_t ignore_index) {
   // dlogits += dloss * (probs - onehot(target)) / n on every row that is not ignored.
   throw NotImplemented("exercise 01.3 (softmax_cross_entropy_backward)");

@@ -1,8 +1,8 @@
 // Exercise 01.4: embedding lookup, forward and backward.
 // Lesson: steps/01-basics/README.md, "Embeddings".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.4
-#include "tinygpt/core/check.h"
 #include "tinygpt/nn/embedding.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
 
@@ -11,8 +11,7 @@ void embedding_forward(MatrixRef out, ConstMatrixRef table, std::span<const std:
   throw NotImplemented("exercise 01.4 (embedding_forward)");
 }
 
-void embedding_backward(MatrixRef dtable, ConstMatrixRef dout,
-                        std::span<const std::int32_t> ids) {
+void embedding_backward(MatrixRef dtable, ConstMatrixRef dout, std::span<const std::int32_t> ids) {
   // Send each row of dout back to the table row it came from (+=, ids may repeat).
   throw NotImplemented("exercise 01.4 (embedding_backward)");
 }

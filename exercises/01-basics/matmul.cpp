@@ -1,8 +1,8 @@
 // Exercise 01.1: matrix multiplication, forward and backward.
 // Lesson: steps/01-basics/README.md, "Matrix multiplication and its gradient".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.1
-#include "tinygpt/core/check.h"
 #include "tinygpt/nn/matmul.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
 

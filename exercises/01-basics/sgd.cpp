@@ -1,8 +1,8 @@
 // Exercise 01.5: the plain SGD update.
 // Lesson: steps/01-basics/README.md, "Learning: gradient descent".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.5
-#include "tinygpt/core/check.h"
 #include "tinygpt/train/sgd.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::train {
 

@@ -3,14 +3,18 @@
 
 namespace tinygpt::nn {
 
-void tanh_forward(MatrixRef out, ConstMatrixRef x) { out = x.array().tanh(); }
+void tanh_forward(MatrixRef out, ConstMatrixRef x) {
+  out = x.array().tanh();
+}
 
 void tanh_backward(MatrixRef dx, ConstMatrixRef dout, ConstMatrixRef out) {
   // d tanh(x) / dx = 1 - tanh(x)^2: the forward output is all we need.
   dx.array() += dout.array() * (1.0f - out.array().square());
 }
 
-void relu_forward(MatrixRef out, ConstMatrixRef x) { out = x.array().max(0.0f); }
+void relu_forward(MatrixRef out, ConstMatrixRef x) {
+  out = x.array().max(0.0f);
+}
 
 void relu_backward(MatrixRef dx, ConstMatrixRef dout, ConstMatrixRef out) {
   // The slope is 1 where the unit was active (out > 0) and 0 elsewhere.

@@ -33,8 +33,8 @@ void softmax_cross_entropy_forward(MatrixRef loss, MatrixRef probs, ConstMatrixR
   loss(0, 0) = count > 0.0f ? static_cast<float>(total / count) : 0.0f;
 }
 
-void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss,
-                                    ConstMatrixRef probs, std::span<const std::int32_t> targets,
+void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss, ConstMatrixRef probs,
+                                    std::span<const std::int32_t> targets,
                                     std::int32_t ignore_index) {
   const float count = count_targets(targets, ignore_index);
   if (count == 0.0f) return;

@@ -9,8 +9,7 @@ void embedding_forward(MatrixRef out, ConstMatrixRef table, std::span<const std:
   }
 }
 
-void embedding_backward(MatrixRef dtable, ConstMatrixRef dout,
-                        std::span<const std::int32_t> ids) {
+void embedding_backward(MatrixRef dtable, ConstMatrixRef dout, std::span<const std::int32_t> ids) {
   // In the forward pass this was: out[i] = table[ids[i]]; so now: dtable[ids[i]] += dout[i].
   // Accumulate, never assign: a token that occurs twice receives both gradients.
   for (Eigen::Index i = 0; i < dout.rows(); ++i) {

@@ -7,5 +7,7 @@
 #endif
 
 #if __has_include(<catch2/catch_session.hpp>)
-int main(int argc, char* argv[]) { return Catch::Session().run(argc, argv); }
+int main(int argc, char* argv[]) {
+  return Catch::Session().run(argc, argv);
+}
 #endif

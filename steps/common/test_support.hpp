@@ -24,8 +24,7 @@ inline constexpr double kGradTolerance = 1e-3;
 /// A parameter filled with normal values (mean 0, stddev 1) from the given seed. With
 /// min_magnitude > 0, values are pushed away from 0 (for ops with a kink there, like ReLU).
 inline Tensor random_parameter(ParameterSet& parameters, const std::string& name,
-                               const Shape& shape, std::uint64_t seed,
-                               float min_magnitude = 0.0f) {
+                               const Shape& shape, std::uint64_t seed, float min_magnitude = 0.0f) {
   Tensor tensor = parameters.add(name, shape);
   Parameter& parameter = parameters.at(name);
   fill_normal(parameter.value, seed, RngStream::kDemo, parameters.size(), 0.0f, 1.0f);

@@ -30,8 +30,8 @@ void* Arena::allocate_bytes(std::size_t bytes) {
   if (current_ == blocks_.size()) {
     Block block;
     block.capacity = std::max(needed, block_bytes_);
-    block.storage.reset(static_cast<std::byte*>(
-        ::operator new[](block.capacity, std::align_val_t{kAlignment})));
+    block.storage.reset(
+        static_cast<std::byte*>(::operator new[](block.capacity, std::align_val_t{kAlignment})));
     blocks_.push_back(std::move(block));
     used_ = 0;
   }

@@ -3,7 +3,7 @@
 namespace tinygpt {
 
 NotImplemented::NotImplemented(const std::string& what)
-    : Error(what + " is not implemented yet (see `tinygpt course hint` for help)") {}
+    : Error(what + std::string(kNotImplementedMarker) + " (see `tinygpt course hint` for help)") {}
 
 namespace detail {
 

@@ -11,9 +11,8 @@ namespace tinygpt {
 
 std::string GradCheckResult::str() const {
   std::ostringstream text;
-  text << "relative error " << relative_error << "; worst at input " << worst_input
-       << " element " << worst_element << ": analytic " << worst_analytic << ", numeric "
-       << worst_numeric;
+  text << "relative error " << relative_error << "; worst at input " << worst_input << " element "
+       << worst_element << ": analytic " << worst_analytic << ", numeric " << worst_numeric;
   return text.str();
 }
 

@@ -12,8 +12,8 @@ Tensor ParameterSet::add(const std::string& name, const Shape& shape) {
                 "' already exists");
   const auto count = static_cast<std::size_t>(shape.numel());
   index_.emplace(name, parameters_.size());
-  parameters_.push_back(Parameter{name, shape, std::vector<float>(count, 0.0f),
-                                  std::vector<float>(count, 0.0f)});
+  parameters_.push_back(
+      Parameter{name, shape, std::vector<float>(count, 0.0f), std::vector<float>(count, 0.0f)});
   return parameters_.back().tensor();
 }
 
@@ -23,7 +23,9 @@ Parameter& ParameterSet::at(const std::string& name) {
   return parameters_[found->second];
 }
 
-Tensor ParameterSet::tensor(const std::string& name) { return at(name).tensor(); }
+Tensor ParameterSet::tensor(const std::string& name) {
+  return at(name).tensor();
+}
 
 void ParameterSet::zero_grad() {
   for (Parameter& parameter : parameters_) {

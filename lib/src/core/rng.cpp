@@ -15,8 +15,7 @@ constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;
 constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;
 constexpr int kRounds = 10;
 
-void multiply_high_low(std::uint32_t a, std::uint32_t b, std::uint32_t& high,
-                       std::uint32_t& low) {
+void multiply_high_low(std::uint32_t a, std::uint32_t b, std::uint32_t& high, std::uint32_t& low) {
   const std::uint64_t product = static_cast<std::uint64_t>(a) * b;
   high = static_cast<std::uint32_t>(product >> 32);
   low = static_cast<std::uint32_t>(product);
@@ -47,8 +46,7 @@ CounterRng::CounterRng(std::uint64_t seed, RngStream stream, std::uint64_t step,
   key_ = {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)};
   // Counter layout: word 0 counts blocks within this sequence; the others name it.
   counter_ = {0u, static_cast<std::uint32_t>(index),
-              static_cast<std::uint32_t>(index >> 32) |
-                  (static_cast<std::uint32_t>(stream) << 16),
+              static_cast<std::uint32_t>(index >> 32) | (static_cast<std::uint32_t>(stream) << 16),
               static_cast<std::uint32_t>(step)};
 }
 
@@ -88,8 +86,8 @@ std::uint32_t CounterRng::below(std::uint32_t bound) {
   return static_cast<std::uint32_t>(product >> 32);
 }
 
-void fill_normal(std::span<float> out, std::uint64_t seed, RngStream stream,
-                 std::uint64_t index, float mean, float stddev) {
+void fill_normal(std::span<float> out, std::uint64_t seed, RngStream stream, std::uint64_t index,
+                 float mean, float stddev) {
   CounterRng rng(seed, stream, 0, index);
   for (float& value : out) value = mean + stddev * rng.normal();
 }

@@ -5,8 +5,8 @@
 namespace tinygpt {
 
 Shape::Shape(std::initializer_list<std::int64_t> dims) {
-  TINYGPT_CHECK(dims.size() <= static_cast<std::size_t>(kMaxRank), "Shape: rank ",
-                dims.size(), " is more than the maximum ", kMaxRank);
+  TINYGPT_CHECK(dims.size() <= static_cast<std::size_t>(kMaxRank), "Shape: rank ", dims.size(),
+                " is more than the maximum ", kMaxRank);
   for (std::int64_t dim : dims) {
     TINYGPT_CHECK(dim >= 0, "Shape: dimension ", rank_, " is negative (", dim, ")");
     dims_[rank_++] = dim;
@@ -14,8 +14,7 @@ Shape::Shape(std::initializer_list<std::int64_t> dims) {
 }
 
 std::int64_t Shape::operator[](int axis) const {
-  TINYGPT_CHECK(axis >= 0 && axis < rank_, "Shape ", str(), ": axis ", axis,
-                " is out of range");
+  TINYGPT_CHECK(axis >= 0 && axis < rank_, "Shape ", str(), ": axis ", axis, " is out of range");
   return dims_[axis];
 }
 
@@ -31,7 +30,9 @@ std::int64_t Shape::rows() const {
   return count;
 }
 
-std::int64_t Shape::cols() const { return rank_ == 0 ? 1 : dims_[rank_ - 1]; }
+std::int64_t Shape::cols() const {
+  return rank_ == 0 ? 1 : dims_[rank_ - 1];
+}
 
 std::string Shape::str() const {
   std::string text = "(";
@@ -64,8 +65,8 @@ MatrixMap Tensor::grad_matrix() const {
 }
 
 Tensor Tensor::reshaped(const Shape& new_shape) const {
-  TINYGPT_CHECK(new_shape.numel() == shape.numel(), "reshape: cannot view ", shape.str(),
-                " (", shape.numel(), " elements) as ", new_shape.str(), " (", new_shape.numel(),
+  TINYGPT_CHECK(new_shape.numel() == shape.numel(), "reshape: cannot view ", shape.str(), " (",
+                shape.numel(), " elements) as ", new_shape.str(), " (", new_shape.numel(),
                 " elements)");
   return Tensor{new_shape, data, grad};
 }

@@ -10,8 +10,8 @@ namespace {
 void cross_entropy_node_backward(const Node& node) {
   const Tensor& logits = node.in[0];
   const MatrixMap probs(node.saved, logits.shape.rows(), logits.shape.cols());
-  softmax_cross_entropy_backward(logits.grad_matrix(), node.out.grad_matrix(), probs,
-                                 node.args.ids, node.args.ignore_index);
+  softmax_cross_entropy_backward(logits.grad_matrix(), node.out.grad_matrix(), probs, node.args.ids,
+                                 node.args.ignore_index);
 }
 }  // namespace
 
@@ -21,9 +21,9 @@ Tensor softmax_cross_entropy(Tape& tape, const Tensor& logits,
   const std::int64_t vocab = logits.shape.cols();
   TINYGPT_CHECK(logits.shape.rank() >= 1 && vocab > 0, "softmax_cross_entropy: logits ",
                 logits.shape.str(), " need a non-empty last dimension");
-  TINYGPT_CHECK(static_cast<std::int64_t>(targets.size()) == rows,
-                "softmax_cross_entropy: logits ", logits.shape.str(), " have ", rows,
-                " rows but there are ", targets.size(), " targets");
+  TINYGPT_CHECK(static_cast<std::int64_t>(targets.size()) == rows, "softmax_cross_entropy: logits ",
+                logits.shape.str(), " have ", rows, " rows but there are ", targets.size(),
+                " targets");
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const std::int32_t target = targets[i];
     TINYGPT_CHECK(target == ignore_index || (target >= 0 && target < vocab),

@@ -6,7 +6,9 @@
 namespace tinygpt::nn {
 
 namespace {
-bool is_row(ConstMatrixRef a, ConstMatrixRef b) { return b.rows() == 1 && a.rows() != 1; }
+bool is_row(ConstMatrixRef a, ConstMatrixRef b) {
+  return b.rows() == 1 && a.rows() != 1;
+}
 
 // Gradient of a broadcast operand: every row of a received the same b, so b collects the
 // sum over rows.
@@ -70,9 +72,9 @@ using ForwardFn = void (*)(MatrixRef, ConstMatrixRef, ConstMatrixRef);
 // b as the 2-D view the op functions expect: a's view, or one row of a.cols() values.
 Tensor broadcast_operand(const char* op, const Tensor& a, const Tensor& b) {
   if (b.shape == a.shape) return b;
-  TINYGPT_CHECK(b.numel() == a.shape.cols() && b.shape.cols() == a.shape.cols(), op,
-                ": b ", b.shape.str(), " is neither a's shape ", a.shape.str(),
-                " nor a row of ", a.shape.cols(), " values to broadcast");
+  TINYGPT_CHECK(b.numel() == a.shape.cols() && b.shape.cols() == a.shape.cols(), op, ": b ",
+                b.shape.str(), " is neither a's shape ", a.shape.str(), " nor a row of ",
+                a.shape.cols(), " values to broadcast");
   return b.reshaped(Shape{1, a.shape.cols()});
 }
 
@@ -87,8 +89,8 @@ void mul_node_backward(const Node& node) {
                node.in[0].matrix(), node.in[1].matrix());
 }
 
-Tensor binary(Tape& tape, const char* op, ForwardFn forward, BackwardFn backward,
-              const Tensor& a, const Tensor& b) {
+Tensor binary(Tape& tape, const char* op, ForwardFn forward, BackwardFn backward, const Tensor& a,
+              const Tensor& b) {
   const Tensor b_view = broadcast_operand(op, a, b);
   Tensor out = tape.output(a.shape, {a, b_view});
   forward(out.matrix(), a.matrix(), b_view.matrix());

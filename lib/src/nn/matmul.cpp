@@ -24,8 +24,7 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
                 transpose_a ? " (transposed)" : "", " has ", a_inner, ", b ", b.shape.str(),
                 transpose_b ? " (transposed)" : "", " has ", b_inner);
   const std::int64_t out_cols = transpose_b ? b.shape[0] : b.shape[1];
-  const Shape out_shape =
-      transpose_a ? Shape{a.shape[1], out_cols} : a.shape.with_last(out_cols);
+  const Shape out_shape = transpose_a ? Shape{a.shape[1], out_cols} : a.shape.with_last(out_cols);
 
   Tensor out = tape.output(out_shape, {a, b});
   matmul_forward(out.matrix(), a.matrix(), b.matrix(), transpose_a, transpose_b);

@@ -10,7 +10,9 @@ void sum_forward(MatrixRef out, ConstMatrixRef x) {
   out(0, 0) = static_cast<float>(x.cast<double>().sum());
 }
 
-void sum_backward(MatrixRef dx, ConstMatrixRef dout) { dx.array() += dout(0, 0); }
+void sum_backward(MatrixRef dx, ConstMatrixRef dout) {
+  dx.array() += dout(0, 0);
+}
 
 void mean_forward(MatrixRef out, ConstMatrixRef x) {
   out(0, 0) = static_cast<float>(x.cast<double>().sum() / static_cast<double>(x.size()));

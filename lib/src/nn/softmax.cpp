@@ -63,8 +63,7 @@ Tensor softmax(Tape& tape, const Tensor& x) {
 }
 
 Tensor log_softmax(Tape& tape, const Tensor& x) {
-  return row_distribution(tape, "log_softmax", x, &log_softmax_forward,
-                          &log_softmax_node_backward);
+  return row_distribution(tape, "log_softmax", x, &log_softmax_forward, &log_softmax_node_backward);
 }
 
 }  // namespace tinygpt::nn

@@ -33,8 +33,8 @@ Points make_spirals(int per_class, std::uint64_t seed, std::uint64_t split) {
     for (int i = 0; i < per_class; ++i) {
       CounterRng rng(seed, RngStream::kDemo, split, static_cast<std::uint64_t>(c * per_class + i));
       const float radius = rng.uniform();
-      const float angle = 4.0f * radius + 2.0f * std::numbers::pi_v<float> * c / kClasses +
-                          0.2f * rng.normal();
+      const float angle =
+          4.0f * radius + 2.0f * std::numbers::pi_v<float> * c / kClasses + 0.2f * rng.normal();
       points.xy.push_back(radius * std::cos(angle));
       points.xy.push_back(radius * std::sin(angle));
       points.label.push_back(c);
@@ -48,10 +48,10 @@ struct Network {
   Tensor w1, b1, w2, b2;
 
   Network(int hidden, std::uint64_t seed) {
-    w1 = parameters.add("w1", Shape{2, hidden});      // (2, H)
-    b1 = parameters.add("b1", Shape{hidden});         // (H)
-    w2 = parameters.add("w2", Shape{hidden, kClasses});  // (H, 3)
-    b2 = parameters.add("b2", Shape{kClasses});       // (3)
+    w1 = parameters.add("w1", Shape{2, hidden});         // (2, hidden)
+    b1 = parameters.add("b1", Shape{hidden});            // (hidden)
+    w2 = parameters.add("w2", Shape{hidden, kClasses});  // (hidden, 3)
+    b2 = parameters.add("b2", Shape{kClasses});          // (3)
     // Scaled so every layer starts with outputs of size ~1 (variance 1 / fan-in).
     fill_normal(parameters.at("w1").value, seed, RngStream::kInit, 0, 0.0f, 1.0f / std::sqrt(2.0f));
     fill_normal(parameters.at("w2").value, seed, RngStream::kInit, 2, 0.0f,
@@ -116,8 +116,7 @@ void print_spiral_summary(const SpiralResult& result, std::ostream& out) {
       << "  loss                " << result.initial_loss << " -> " << result.final_loss << "\n"
       << "  train accuracy      " << result.train_accuracy << "\n"
       << "  validation accuracy " << result.validation_accuracy << "  (chance: 0.333)\n"
-      << "  " << result.steps << " steps in " << std::setprecision(2) << result.seconds
-      << " s\n";
+      << "  " << result.steps << " steps in " << std::setprecision(2) << result.seconds << " s\n";
 }
 
 }  // namespace tinygpt::demo

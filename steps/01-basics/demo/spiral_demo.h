@@ -9,12 +9,12 @@ namespace tinygpt::demo {
 
 /// Settings of the spiral demo; the defaults run in well under a second.
 struct SpiralOptions {
-  std::uint64_t seed = 1;     ///< data and initial weights
-  int steps = 1500;           ///< full-batch SGD steps
-  int points_per_class = 100; ///< training points per spiral arm
-  int hidden = 64;            ///< width of the hidden tanh layer
-  float learning_rate = 0.5f; ///< SGD step size
-  int log_every = 250;        ///< print the loss every this many steps (0: never)
+  std::uint64_t seed = 1;      ///< data and initial weights
+  int steps = 1500;            ///< full-batch SGD steps
+  int points_per_class = 100;  ///< training points per spiral arm
+  int hidden = 64;             ///< width of the hidden tanh layer
+  float learning_rate = 0.5f;  ///< SGD step size
+  int log_every = 250;         ///< print the loss every this many steps (0: never)
 };
 
 /// What the demo measured.

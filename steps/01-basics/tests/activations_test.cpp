@@ -30,20 +30,19 @@ TEST_CASE("tanh and relu backward give known values and accumulate",
   CHECK(relu_dx == matrix_of({{1.0f, 3.0f, 1.0f}}));  // the slope at 0 is 0
 }
 
-TEST_CASE("tanh and relu gradients match finite differences",
-          "[step01][activations][ex01.2]") {
+TEST_CASE("tanh and relu gradients match finite differences", "[step01][activations][ex01.2]") {
   ParameterSet parameters;
   // Away from 0: ReLU has a kink there that a finite difference would straddle.
   const Tensor x = testing::random_parameter(parameters, "x", Shape{3, 7}, 31, 0.05f);
   const Tensor inputs[] = {x};
-  const auto tanh_result = gradient_check(
-      [](Tape& tape, std::span<const Tensor> in) { return nn::tanh(tape, in[0]); }, inputs,
-      testing::kGradStep);
+  const auto tanh_result =
+      gradient_check([](Tape& tape, std::span<const Tensor> in) { return nn::tanh(tape, in[0]); },
+                     inputs, testing::kGradStep);
   INFO("tanh: " << tanh_result.str());
   CHECK(tanh_result.relative_error < testing::kGradTolerance);
-  const auto relu_result = gradient_check(
-      [](Tape& tape, std::span<const Tensor> in) { return nn::relu(tape, in[0]); }, inputs,
-      testing::kGradStep);
+  const auto relu_result =
+      gradient_check([](Tape& tape, std::span<const Tensor> in) { return nn::relu(tape, in[0]); },
+                     inputs, testing::kGradStep);
   INFO("relu: " << relu_result.str());
   CHECK(relu_result.relative_error < testing::kGradTolerance);
 }

@@ -71,8 +71,7 @@ TEST_CASE("gradients accumulate until zeroed", "[step01][tape]") {
   for (std::size_t i = 0; i < once.size(); ++i) CHECK(twice[i] == 2.0f * once[i]);
 }
 
-TEST_CASE("no-grad mode records nothing and gives outputs without gradients",
-          "[step01][tape]") {
+TEST_CASE("no-grad mode records nothing and gives outputs without gradients", "[step01][tape]") {
   ParameterSet parameters;
   const Tensor w = testing::random_parameter(parameters, "w", Shape{6, 4}, 95);
   const Tensor b = testing::random_parameter(parameters, "b", Shape{4}, 96);

@@ -20,7 +20,8 @@ TEST_CASE("cross-entropy gives the hand-computed loss and probabilities",
   nn::softmax_cross_entropy_forward(loss, probs, logits, targets, -1);
   // Row 0: log(e^1 + e^2 + e^3) - 3 = 0.40760596; row 1: log 3 = 1.0986123.
   CHECK_THAT(loss(0, 0), WithinAbs((0.40760596 + 1.0986123) / 2, 1e-6));
-  CHECK_THAT(probs(0, 2), WithinAbs(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), 1e-6));
+  CHECK_THAT(probs(0, 2),
+             WithinAbs(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), 1e-6));
   CHECK_THAT(probs(1, 1), WithinAbs(1.0 / 3.0, 1e-6));
 }
 
@@ -47,7 +48,8 @@ TEST_CASE("cross-entropy ignores rows whose target is the ignore index",
   CHECK(dlogits.row(1).isZero());
   CHECK_THAT(dlogits(0, 2), WithinAbs(probs(0, 2) - 1.0, 1e-6));
 
-  nn::softmax_cross_entropy_forward(loss, probs, logits, std::vector<std::int32_t>{-100, -100}, -100);
+  nn::softmax_cross_entropy_forward(loss, probs, logits, std::vector<std::int32_t>{-100, -100},
+                                    -100);
   CHECK(loss(0, 0) == 0.0f);
 }
 
@@ -64,8 +66,7 @@ TEST_CASE("cross-entropy equals the mean negative log-softmax of the targets",
   CHECK_THAT(loss, WithinAbs(expected, 1e-5));
 }
 
-TEST_CASE("cross-entropy gradients match finite differences",
-          "[step01][cross_entropy][ex01.3]") {
+TEST_CASE("cross-entropy gradients match finite differences", "[step01][cross_entropy][ex01.3]") {
   ParameterSet parameters;
   const Tensor logits = testing::random_parameter(parameters, "logits", Shape{5, 7}, 42);
   const std::vector<std::int32_t> targets = {3, -1, 0, 6, -1};

@@ -1,6 +1,6 @@
 // Element-wise add, sub and mul with row broadcast: known values, gradients, bad shapes.
-#include "test_support.hpp"
 #include "tinygpt/nn/elementwise.h"
+#include "test_support.hpp"
 
 using namespace tinygpt;
 using tinygpt::testing::contains;
@@ -43,8 +43,8 @@ TEST_CASE("add, sub and mul gradients match finite differences", "[step01][eleme
     for (const bool broadcast : {false, true}) {
       ParameterSet parameters;
       const Tensor a = testing::random_parameter(parameters, "a", Shape{2, 3, 4}, 61);
-      const Tensor b = testing::random_parameter(
-          parameters, "b", broadcast ? Shape{4} : Shape{2, 3, 4}, 62);
+      const Tensor b =
+          testing::random_parameter(parameters, "b", broadcast ? Shape{4} : Shape{2, 3, 4}, 62);
       const Tensor inputs[] = {a, b};
       const auto result = gradient_check(
           [op = op](Tape& tape, std::span<const Tensor> in) { return op(tape, in[0], in[1]); },

@@ -15,8 +15,7 @@ TEST_CASE("embedding copies the rows named by the ids", "[step01][embedding][ex0
   CHECK(out == matrix_of({{20, 21}, {0, 1}, {20, 21}, {10, 11}}));
 }
 
-TEST_CASE("embedding backward sums the gradients of repeated ids",
-          "[step01][embedding][ex01.4]") {
+TEST_CASE("embedding backward sums the gradients of repeated ids", "[step01][embedding][ex01.4]") {
   Matrix dtable = Matrix::Zero(3, 2);
   const Matrix dout = matrix_of({{1, 2}, {3, 4}, {5, 6}});
   nn::embedding_backward(dtable, dout, std::vector<std::int32_t>{2, 0, 2});

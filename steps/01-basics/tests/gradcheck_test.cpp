@@ -12,13 +12,15 @@ float g_backward_scale = 1.0f;
 void sin_backward(const Node& node) {
   // d sin(x) = cos(x) dx, deliberately scaled by g_backward_scale.
   MatrixMap dx = node.in[0].grad_matrix();
-  dx.array() += g_backward_scale * node.out.grad_matrix().array() * node.in[0].matrix().array().cos();
+  dx.array() +=
+      g_backward_scale * node.out.grad_matrix().array() * node.in[0].matrix().array().cos();
 }
 
 Tensor sin_op(Tape& tape, const Tensor& x) {
   Tensor out = tape.output(x.shape, {x});
   out.matrix() = x.matrix().array().sin().matrix();
-  if (out.grad != nullptr) tape.record({.op = "sin", .backward = &sin_backward, .out = out, .in = {x}});
+  if (out.grad != nullptr)
+    tape.record({.op = "sin", .backward = &sin_backward, .out = out, .in = {x}});
   return out;
 }
 

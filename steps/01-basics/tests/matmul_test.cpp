@@ -1,6 +1,6 @@
 // Matrix multiplication (exercise 01.1): known values, accumulation, gradients, bad shapes.
-#include "test_support.hpp"
 #include "tinygpt/nn/matmul.h"
+#include "test_support.hpp"
 
 using namespace tinygpt;
 using tinygpt::testing::contains;
@@ -8,7 +8,7 @@ using tinygpt::testing::matrix_of;
 
 TEST_CASE("matmul forward gives hand-computed products for every transpose",
           "[step01][matmul][ex01.1]") {
-  const Matrix a = matrix_of({{1, 2, 3}, {4, 5, 6}});    // (2, 3)
+  const Matrix a = matrix_of({{1, 2, 3}, {4, 5, 6}});     // (2, 3)
   const Matrix b = matrix_of({{1, 0}, {0, 1}, {2, -1}});  // (3, 2)
   const Matrix expected = matrix_of({{7, -1}, {16, -1}});
   Matrix out(2, 2);
@@ -43,18 +43,17 @@ TEST_CASE("matmul gradients match finite differences for every transpose",
   for (const bool transpose_a : {false, true}) {
     for (const bool transpose_b : {false, true}) {
       ParameterSet parameters;
-      const Tensor a = testing::random_parameter(
-          parameters, "a", transpose_a ? Shape{4, 3} : Shape{3, 4}, 11);
-      const Tensor b = testing::random_parameter(
-          parameters, "b", transpose_b ? Shape{5, 4} : Shape{4, 5}, 12);
+      const Tensor a =
+          testing::random_parameter(parameters, "a", transpose_a ? Shape{4, 3} : Shape{3, 4}, 11);
+      const Tensor b =
+          testing::random_parameter(parameters, "b", transpose_b ? Shape{5, 4} : Shape{4, 5}, 12);
       const Tensor inputs[] = {a, b};
       const auto result = gradient_check(
           [&](Tape& tape, std::span<const Tensor> x) {
             return nn::matmul(tape, x[0], x[1], transpose_a, transpose_b);
           },
           inputs, testing::kGradStep);
-      INFO("transpose_a " << transpose_a << " transpose_b " << transpose_b << ": "
-                          << result.str());
+      INFO("transpose_a " << transpose_a << " transpose_b " << transpose_b << ": " << result.str());
       CHECK(result.relative_error < testing::kGradTolerance);
     }
   }
@@ -89,6 +88,5 @@ TEST_CASE("matmul rejects shapes that do not fit, naming them", "[step01][matmul
   REQUIRE_THROWS_WITH(nn::matmul(tape, a, b),
                       contains("matmul: inner dimensions differ: a (2, 3) has 3, b (4, 5) has 4"));
   REQUIRE_THROWS_WITH(nn::matmul(tape, a, v), contains("b must be a matrix, its shape is (3)"));
-  REQUIRE_THROWS_WITH(nn::matmul(tape, a, b, true, false),
-                      contains("a (2, 3) (transposed) has 2"));
+  REQUIRE_THROWS_WITH(nn::matmul(tape, a, b, true, false), contains("a (2, 3) (transposed) has 2"));
 }

@@ -36,13 +36,14 @@ TEST_CASE("a stream is the same on every platform (golden values)", "[step01][rn
 
 TEST_CASE("draws depend only on (seed, stream, step, index)", "[step01][rng]") {
   const auto first = [](std::uint64_t seed, RngStream stream, std::uint64_t step,
-                        std::uint64_t index) { return CounterRng(seed, stream, step, index).next_u32(); };
+                        std::uint64_t index) {
+    return CounterRng(seed, stream, step, index).next_u32();
+  };
   const std::uint32_t base = first(5, RngStream::kDropout, 3, 9);
   CHECK(first(5, RngStream::kDropout, 3, 9) == base);
-  std::set<std::uint32_t> others = {first(6, RngStream::kDropout, 3, 9),
-                                    first(5, RngStream::kMasking, 3, 9),
-                                    first(5, RngStream::kDropout, 4, 9),
-                                    first(5, RngStream::kDropout, 3, 10)};
+  std::set<std::uint32_t> others = {
+      first(6, RngStream::kDropout, 3, 9), first(5, RngStream::kMasking, 3, 9),
+      first(5, RngStream::kDropout, 4, 9), first(5, RngStream::kDropout, 3, 10)};
   CHECK(others.size() == 4);
   CHECK(others.count(base) == 0);
 }

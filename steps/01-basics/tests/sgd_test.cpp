@@ -1,6 +1,6 @@
 // The SGD update (exercise 01.5) and the Sgd optimizer.
-#include "test_support.hpp"
 #include "tinygpt/train/sgd.h"
+#include "test_support.hpp"
 
 using namespace tinygpt;
 using tinygpt::testing::contains;

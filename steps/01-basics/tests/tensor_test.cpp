@@ -33,7 +33,8 @@ TEST_CASE("a tensor is a view: reshaping shares values and gradient", "[step01][
   flat.data[4] = 7.0f;
   CHECK(x.matrix()(1, 1) == 7.0f);
   CHECK(flat.grad == x.grad);
-  REQUIRE_THROWS_WITH(x.reshaped(Shape{4}), contains("reshape: cannot view (2, 3) (6 elements) as (4)"));
+  REQUIRE_THROWS_WITH(x.reshaped(Shape{4}),
+                      contains("reshape: cannot view (2, 3) (6 elements) as (4)"));
   REQUIRE_THROWS_WITH(x.item(), contains("item(): tensor (2, 3) has 6 elements, not 1"));
 }
 
@@ -47,7 +48,8 @@ TEST_CASE("parameters are found by name and zeroed together", "[step01][tensor]"
   parameters.at("b").grad = {1.0f, 2.0f};
   parameters.zero_grad();
   CHECK(parameters.at("b").grad == std::vector<float>{0.0f, 0.0f});
-  REQUIRE_THROWS_WITH(parameters.add("w", Shape{1}), contains("a parameter named 'w' already exists"));
+  REQUIRE_THROWS_WITH(parameters.add("w", Shape{1}),
+                      contains("a parameter named 'w' already exists"));
   REQUIRE_THROWS_WITH(parameters.at("missing"), contains("no parameter named 'missing'"));
 }
 

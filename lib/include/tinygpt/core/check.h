@@ -20,6 +20,10 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// The words every NotImplemented message carries after "exercise NN.M (...)"; the course
+/// tools look for them to tell a stub's failure from any other.
+inline constexpr std::string_view kNotImplementedMarker = " is not implemented yet";
+
 /// @brief Thrown by a learner's exercise stub that has not been written yet.
 ///
 /// The message starts with "exercise NN.M", which is how the course tools tell which
@@ -60,10 +64,10 @@ std::string concat(const Parts&... parts) {
 /// the offending value: `TINYGPT_CHECK(a.cols() == b.rows(), "matmul: a is ", shape(a),
 /// " but b is ", shape(b))`. A macro (not a function) because the message is built only
 /// when the check fails and the file and line come from the call site.
-#define TINYGPT_CHECK(condition, ...)                                                  \
-  do {                                                                                 \
-    if (!(condition)) {                                                                \
-      ::tinygpt::detail::throw_check_failure(__FILE__, __LINE__, #condition,           \
-                                             ::tinygpt::detail::concat(__VA_ARGS__));  \
-    }                                                                                  \
+#define TINYGPT_CHECK(condition, ...)                                                 \
+  do {                                                                                \
+    if (!(condition)) {                                                               \
+      ::tinygpt::detail::throw_check_failure(__FILE__, __LINE__, #condition,          \
+                                             ::tinygpt::detail::concat(__VA_ARGS__)); \
+    }                                                                                 \
   } while (false)

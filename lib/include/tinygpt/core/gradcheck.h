@@ -22,7 +22,7 @@ using GraphFn = std::function<Tensor(Tape& tape, std::span<const Tensor> inputs)
 
 /// @brief The outcome of gradient_check().
 struct GradCheckResult {
-  double relative_error = 0.0;  ///< ||a - n|| / ||a + n|| over every input element
+  double relative_error = 0.0;     ///< ||a - n|| / ||a + n|| over every input element
   std::int64_t worst_input = 0;    ///< input holding the largest element difference
   std::int64_t worst_element = 0;  ///< its element index
   double worst_analytic = 0.0;     ///< the analytic gradient there

@@ -68,7 +68,7 @@ class CounterRng {
 /// @param index which tensor (e.g. the parameter's position in its set).
 /// @param mean mean of the distribution.
 /// @param stddev standard deviation.
-void fill_normal(std::span<float> out, std::uint64_t seed, RngStream stream,
-                 std::uint64_t index, float mean, float stddev);
+void fill_normal(std::span<float> out, std::uint64_t seed, RngStream stream, std::uint64_t index,
+                 float mean, float stddev);
 
 }  // namespace tinygpt

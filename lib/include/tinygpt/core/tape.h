@@ -27,9 +27,9 @@ using BackwardFn = void (*)(const Node& node);
 /// @brief Settings of a recorded op that its backward needs besides tensors.
 /// Each op uses the fields it documents and leaves the others at their defaults.
 struct OpArgs {
-  bool transpose_a = false;        ///< matmul: the first operand is used transposed
-  bool transpose_b = false;        ///< matmul: the second operand is used transposed
-  std::int32_t ignore_index = -1;  ///< cross-entropy: target id that contributes nothing
+  bool transpose_a = false;           ///< matmul: the first operand is used transposed
+  bool transpose_b = false;           ///< matmul: the second operand is used transposed
+  std::int32_t ignore_index = -1;     ///< cross-entropy: target id that contributes nothing
   std::span<const std::int32_t> ids;  ///< embedding, cross-entropy: ids, kept in the arena
 };
 
@@ -38,12 +38,12 @@ struct Node {
   /// Most inputs an op records; more would go in saved buffers.
   static constexpr int kMaxInputs = 3;
 
-  const char* op = "";                      ///< the op's name, for error messages
-  BackwardFn backward = nullptr;            ///< differentiates this call
-  Tensor out;                               ///< the op's output (with gradient)
-  std::array<Tensor, kMaxInputs> in{};      ///< its inputs, each with a gradient buffer
-  float* saved = nullptr;                   ///< op-specific buffer kept for backward
-  OpArgs args;                              ///< op-specific settings
+  const char* op = "";                  ///< the op's name, for error messages
+  BackwardFn backward = nullptr;        ///< differentiates this call
+  Tensor out;                           ///< the op's output (with gradient)
+  std::array<Tensor, kMaxInputs> in{};  ///< its inputs, each with a gradient buffer
+  float* saved = nullptr;               ///< op-specific buffer kept for backward
+  OpArgs args;                          ///< op-specific settings
 };
 
 /// @brief Records op calls for reverse-mode differentiation and owns their memory.

@@ -74,9 +74,9 @@ class Shape {
 /// Storage is contiguous float32 in row-major order. Tensors are cheap handles; the
 /// storage belongs to a ParameterSet (parameters) or a Tape's arena (activations).
 struct Tensor {
-  Shape shape;             ///< dimensions, outermost first
-  float* data = nullptr;   ///< shape.numel() values
-  float* grad = nullptr;   ///< shape.numel() gradient values, or nullptr: no gradient needed
+  Shape shape;            ///< dimensions, outermost first
+  float* data = nullptr;  ///< shape.numel() values
+  float* grad = nullptr;  ///< shape.numel() gradient values, or nullptr: no gradient needed
 
   /// @return the values as the 2-D matrix (shape.rows(), shape.cols()).
   MatrixMap matrix() const { return MatrixMap(data, shape.rows(), shape.cols()); }

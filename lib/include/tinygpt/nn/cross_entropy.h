@@ -35,8 +35,8 @@ void softmax_cross_entropy_forward(MatrixRef loss, MatrixRef probs, ConstMatrixR
 /// @param probs (N, V) from the forward call.
 /// @param targets N target ids.
 /// @param ignore_index as in the forward call.
-void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss,
-                                    ConstMatrixRef probs, std::span<const std::int32_t> targets,
+void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss, ConstMatrixRef probs,
+                                    std::span<const std::int32_t> targets,
                                     std::int32_t ignore_index);
 
 /// @brief Records the fused softmax + cross-entropy loss.
@@ -49,7 +49,6 @@ void softmax_cross_entropy_backward(MatrixRef dlogits, ConstMatrixRef dloss,
 /// @param ignore_index id of rows to ignore (padding); -1 by default.
 /// @return the mean loss, a scalar (shape ()).
 Tensor softmax_cross_entropy(Tape& tape, const Tensor& logits,
-                             std::span<const std::int32_t> targets,
-                             std::int32_t ignore_index = -1);
+                             std::span<const std::int32_t> targets, std::int32_t ignore_index = -1);
 
 }  // namespace tinygpt::nn

@@ -23,8 +23,7 @@ void embedding_forward(MatrixRef out, ConstMatrixRef table, std::span<const std:
 /// @param dtable (V, C) gradient of the table.
 /// @param dout (N, C) gradient of the output.
 /// @param ids N row ids, as in the forward call.
-void embedding_backward(MatrixRef dtable, ConstMatrixRef dout,
-                        std::span<const std::int32_t> ids);
+void embedding_backward(MatrixRef dtable, ConstMatrixRef dout, std::span<const std::int32_t> ids);
 
 /// @brief Records an embedding lookup. Throws Error naming the position and value of an
 /// id outside [0, V).
