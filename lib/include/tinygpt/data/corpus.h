@@ -1,0 +1,64 @@
+/// @file corpus.h
+/// @brief Text corpora: Debian's fortunes or the user's own UTF-8 files, split into
+/// training and validation records deterministically.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinygpt::data {
+
+/// @brief What a loader read.
+struct CorpusStats {
+  std::int64_t files = 0;       ///< text files read
+  std::int64_t records = 0;     ///< records kept (fortunes, or paragraphs of a user's file)
+  std::int64_t bytes = 0;       ///< UTF-8 bytes in the kept records
+  std::int64_t characters = 0;  ///< Unicode code points in the kept records
+};
+
+/// @brief A corpus split into training and validation records.
+struct Corpus {
+  std::string name;                     ///< "fortunes", or the files' names
+  std::vector<std::string> train;       ///< training records, in file order
+  std::vector<std::string> validation;  ///< validation records, in file order
+  CorpusStats stats;                    ///< of all kept records
+};
+
+/// @brief How to load and split.
+struct CorpusOptions {
+  /// Share of records that go to validation. A record's side is a pure function of its
+  /// text (a hash), so the split never changes when files are added, and a record that
+  /// appears twice never lands on both sides.
+  double validation_fraction = 0.1;
+};
+
+/// Where Debian's fortunes package puts its text files.
+inline const std::filesystem::path kFortunesDir = "/usr/share/games/fortunes";
+
+/// @brief Loads Debian's fortunes (package `fortunes`): records split on `%` lines,
+/// overstrikes and control characters removed, ASCII-art files skipped, whitespace
+/// normalised. Throws Error naming the folder when it is missing (install `fortunes`).
+/// @param options the split.
+/// @param dir the fortunes folder.
+/// @return the corpus.
+Corpus load_fortunes(const CorpusOptions& options, const std::filesystem::path& dir = kFortunesDir);
+
+/// @brief Loads the user's UTF-8 text files; records are paragraphs (blank-line separated).
+/// Throws Error naming a file that is missing, unreadable or not valid UTF-8 (with the
+/// byte offset).
+/// @param files the files.
+/// @param options the split.
+/// @return the corpus.
+Corpus load_text_files(std::span<const std::filesystem::path> files, const CorpusOptions& options);
+
+/// @brief Joins records into one training text, each record followed by `separator`.
+/// @param records the records.
+/// @param separator e.g. "\n\n".
+/// @return the text.
+std::string join_records(std::span<const std::string> records, std::string_view separator);
+
+}  // namespace tinygpt::data
