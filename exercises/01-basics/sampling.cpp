@@ -1,8 +1,8 @@
 // Exercise 01.8: sampling a token with a temperature.
 // Lesson: steps/01-basics/README.md, "Sampling: from scores to text".
 // Check your work: tinygpt course check 01        Stuck? tinygpt course hint 01.8
-#include "tinygpt/core/check.h"
 #include "tinygpt/models/sampling.h"
+#include "tinygpt/core/check.h"
 
 namespace tinygpt::models {
 
