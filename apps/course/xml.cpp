@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/text/utf8.h"
 
 namespace tinygpt::course {
 namespace {
@@ -20,24 +21,6 @@ std::string trim(std::string_view text) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   return std::string(text);
-}
-
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
 }
 
 class Parser {
@@ -138,7 +121,7 @@ class Parser {
         }
         if (digits.empty() || used != digits.size() || code > 0x10FFFF)
           fail("a bad character reference");
-        append_utf8(out, static_cast<std::uint32_t>(code));
+        text::append_utf8(out, static_cast<char32_t>(code));
       } else {
         fail(detail::concat("unknown entity &", entity, ";"));
       }

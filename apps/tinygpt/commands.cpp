@@ -5,6 +5,9 @@ namespace tinygpt::cli {
 void register_commands(CLI::App& app) {
   register_journey_command(app);
   register_course_command(app);
+  register_data_command(app);
+  register_tokenizer_command(app);
+  register_bigram_command(app);
 }
 
 }  // namespace tinygpt::cli

@@ -14,4 +14,13 @@ void register_journey_command(CLI::App& app);
 /// `tinygpt course`: exercises (status, hint, reset, check) and classroom tools.
 void register_course_command(CLI::App& app);
 
+/// `tinygpt data`: corpora (stats of fortunes or your own files).
+void register_data_command(CLI::App& app);
+
+/// `tinygpt tokenizer`: byte-level BPE: train, encode, decode, bench.
+void register_tokenizer_command(CLI::App& app);
+
+/// `tinygpt bigram`: a tokenizer and the bigram language model on real text.
+void register_bigram_command(CLI::App& app);
+
 }  // namespace tinygpt::cli

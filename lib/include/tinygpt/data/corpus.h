@@ -3,6 +3,7 @@
 /// training and validation records deterministically.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -54,6 +55,42 @@ Corpus load_fortunes(const CorpusOptions& options, const std::filesystem::path& 
 /// @param options the split.
 /// @return the corpus.
 Corpus load_text_files(std::span<const std::filesystem::path> files, const CorpusOptions& options);
+
+/// Fortune files skipped by name because they hold drawings, not prose. (`art` is kept:
+/// despite its name it holds quotations about the arts, not pictures.)
+inline constexpr std::array<std::string_view, 1> kFortunesDrawingFiles = {"ascii-art"};
+
+/// A record is a drawing when fewer than this share of its visible (non-space) characters
+/// are letters; prose is above 0.6 almost always, ASCII art below 0.35.
+inline constexpr double kDrawingLetterShare = 0.5;
+
+/// @brief Cleans one fortune as load_fortunes does. Text encoded as UTF-8 twice (through a
+/// Latin-1 editor: "Â£" for "£") is decoded back. Overstrikes (a character, backspace,
+/// another character, as printed on a teletype) keep what was visible: X over X (bold) and
+/// an underscore under X (underline) give X, an accent over a letter (' over e) gives the
+/// accented letter (é). Other control characters are removed, tabs become spaces, runs of
+/// spaces become one, trailing spaces go, at most one blank line in a row, none at the ends.
+/// @param record one record's text, UTF-8, without the `%` lines around it.
+/// @return the cleaned text (empty when nothing visible is left).
+std::string clean_fortune(std::string_view record);
+
+/// @brief Whether a record is a drawing (ASCII art) rather than prose: fewer than
+/// kDrawingLetterShare of its non-space characters are letters.
+/// @param record a cleaned record, UTF-8.
+/// @return true for a drawing (and for a record without visible characters).
+bool is_drawing(std::string_view record);
+
+/// @brief FNV-1a, 64 bits, of the bytes: the hash that puts a record on its side of the split.
+/// @param bytes the record's text.
+/// @return the hash.
+std::uint64_t fnv1a_64(std::string_view bytes);
+
+/// @brief Whether a record goes to validation: fnv1a_64(record) % 10000 below
+/// fraction * 10000, so the side depends on the text alone.
+/// @param record the cleaned record.
+/// @param validation_fraction in [0, 1].
+/// @return true for validation, false for training.
+bool is_validation_record(std::string_view record, double validation_fraction);
 
 /// @brief Joins records into one training text, each record followed by `separator`.
 /// @param records the records.
