@@ -23,9 +23,10 @@ void add_text_demo_options(CLI::App& command, demo::TextDemoOptions& options) {
   command.add_option("--batch", options.training.batch_size, "token pairs per step")
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
-  command.add_option("--lr", options.training.learning_rate, "SGD learning rate")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  command
+      .add_option("--lr", options.learning_rate,
+                  "SGD learning rate (default: 100 for char, 300 for bpe)")
+      ->check(CLI::PositiveNumber);
   command.add_option("--seed", options.training.seed, "seed of the batches and the samples")
       ->capture_default_str();
   command.add_option("--samples", options.samples, "texts to generate")

@@ -53,10 +53,13 @@ TextDemoResult run_text_demo(const TextDemoOptions& options, std::ostream& log) 
   result.bytes_per_token =
       static_cast<double>(validation_text.size()) / static_cast<double>(validation_tokens.size());
 
+  train::BigramTrainOptions training = options.training;
+  training.learning_rate =
+      options.learning_rate.value_or(options.tokenizer == "char" ? 100.0f : 300.0f);
   models::BigramModel model(tokenizer->vocab_size());
   result.bigram =
       train::train_bigram(model, train_tokens, validation_tokens,
-                          static_cast<std::int64_t>(validation_text.size()), options.training, log);
+                          static_cast<std::int64_t>(validation_text.size()), training, log);
   result.count_bigram_loss =
       models::count_bigram_loss(train_tokens, validation_tokens, tokenizer->vocab_size(), 0.01);
 
