@@ -14,7 +14,7 @@ void register_journey_command(CLI::App& app);
 /// `tinygpt course`: exercises (status, hint, reset, check) and classroom tools.
 void register_course_command(CLI::App& app);
 
-/// `tinygpt data`: corpora (stats of fortunes or your own files).
+/// `tinygpt data`: corpora (stats of fortunes or your own files) and the generated world.
 void register_data_command(CLI::App& app);
 
 /// `tinygpt tokenizer`: byte-level BPE: train, encode, decode, bench.

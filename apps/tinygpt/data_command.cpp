@@ -1,4 +1,8 @@
-// `tinygpt data`: the corpora, what their loaders read and how they split.
+// `tinygpt data`: the corpora, what their loaders read and how they split; and the
+// generated world (`data generate`).
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -6,7 +10,9 @@
 #include <vector>
 
 #include "commands.h"
+#include "tinygpt/core/check.h"
 #include "tinygpt/data/corpus.h"
+#include "tinygpt/data/generator.h"
 
 namespace tinygpt::cli {
 
@@ -63,11 +69,43 @@ void print_stats_json(const data::Corpus& corpus, double validation_fraction, st
   out << json.dump(2) << "\n";
 }
 
+struct GenerateCommandOptions {
+  std::int64_t seed = 1;
+  std::filesystem::path out;
+  std::int64_t size = data::kDefaultStoryBytes;
+  std::string kinds = "stories,facts,reviews";
+};
+
+void run_generate(const GenerateCommandOptions& options) {
+  TINYGPT_CHECK(options.seed >= 0, "--seed must be 0 or more, got ", options.seed);
+  data::GenerateOptions generate;
+  generate.seed = static_cast<std::uint64_t>(options.seed);
+  generate.size = options.size;
+  generate.kinds = data::parse_kinds(options.kinds);
+  const auto start = std::chrono::steady_clock::now();
+  const data::GenerateReport report = data::generate(generate, options.out);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "wrote into " << options.out.string() << " (seed " << options.seed << "):\n";
+  std::int64_t total = 0;
+  for (const data::GeneratedFile& file : report.files) {
+    std::printf("  %-16s %8lld records %11lld bytes\n", file.name.c_str(),
+                static_cast<long long>(file.records), static_cast<long long>(file.bytes));
+    total += file.bytes;
+  }
+  std::printf("  %-16s %8s         %11lld bytes in %.2f s\n", "total", "",
+              static_cast<long long>(total), seconds);
+  if (report.keyword_accuracy >= 0) {
+    std::printf("keyword baseline on reviews: %.1f%% accuracy (chance: 33.3%%)\n",
+                100.0 * report.keyword_accuracy);
+  }
+}
+
 }  // namespace
 
 void register_data_command(CLI::App& app) {
-  CLI::App* data_app =
-      app.add_subcommand("data", "Text corpora: what the loaders read and how they split it");
+  CLI::App* data_app = app.add_subcommand(
+      "data", "Text corpora (what the loaders read, how they split) and the generated world");
   data_app->require_subcommand(1);
   CLI::App* stats = data_app->add_subcommand(
       "stats", "Files, records (train/validation), bytes and characters of a corpus");
@@ -94,6 +132,21 @@ void register_data_command(CLI::App& app) {
       print_stats(corpus, std::cout);
     }
   });
+
+  CLI::App* generate = data_app->add_subcommand(
+      "generate",
+      "Write the generated world (catalogue.json) and text about it, with ground truth");
+  auto generate_options = std::make_shared<GenerateCommandOptions>();
+  generate->add_option("--seed", generate_options->seed, "The world's seed")->capture_default_str();
+  generate->add_option("--out", generate_options->out, "Output folder (created if missing)")
+      ->required();
+  generate->add_option("--size", generate_options->size, "Approximate bytes of story text")
+      ->capture_default_str();
+  generate
+      ->add_option("--kinds", generate_options->kinds,
+                   "Comma-separated kinds to write (catalogue.json is always written)")
+      ->capture_default_str();
+  generate->callback([generate_options] { run_generate(*generate_options); });
 }
 
 }  // namespace tinygpt::cli

@@ -10,6 +10,7 @@
 
 #include "corpus_detail.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 #include "tinygpt/text/utf8.h"
 
 namespace tinygpt::data {
@@ -80,15 +81,6 @@ std::int64_t count_code_points(std::string_view utf8) {
   return count;
 }
 
-std::string read_file(const std::filesystem::path& path, std::string_view what) {
-  TINYGPT_CHECK(std::filesystem::is_regular_file(path), what, ": no file ", path);
-  std::ifstream in(path, std::ios::binary);
-  TINYGPT_CHECK(in.is_open(), what, ": cannot read ", path, " (check its permissions)");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return std::move(bytes).str();
-}
-
 Corpus make_corpus(std::string name, std::vector<std::string> records, std::int64_t files,
                    const CorpusOptions& options) {
   Corpus corpus;
@@ -107,15 +99,6 @@ Corpus make_corpus(std::string name, std::vector<std::string> records, std::int6
 
 }  // namespace detail
 
-std::uint64_t fnv1a_64(std::string_view bytes) {
-  std::uint64_t hash = 14695981039346656037ull;  // the FNV-1a 64-bit offset basis
-  for (const char byte : bytes) {
-    hash ^= static_cast<unsigned char>(byte);
-    hash *= 1099511628211ull;  // the FNV 64-bit prime
-  }
-  return hash;
-}
-
 bool is_validation_record(std::string_view record, double validation_fraction) {
   TINYGPT_CHECK(validation_fraction >= 0.0 && validation_fraction <= 1.0,
                 "is_validation_record: validation_fraction must be in [0, 1], got ",
@@ -130,7 +113,7 @@ Corpus load_text_files(std::span<const std::filesystem::path> files, const Corpu
   std::vector<std::string> records;
   std::string name;
   for (const std::filesystem::path& path : files) {
-    const std::string bytes = detail::read_file(path, "load_text_files");
+    const std::string bytes = read_file(path);
     const std::size_t offset = detail::utf8_error_offset(bytes);
     TINYGPT_CHECK(offset == std::string::npos, "load_text_files: ", path,
                   " is not valid UTF-8 at byte offset ", offset,

@@ -28,10 +28,6 @@ std::string encode_utf8(std::u32string_view text);
 /// Number of code points in valid UTF-8: the bytes that do not continue a sequence.
 std::int64_t count_code_points(std::string_view utf8);
 
-/// The whole file; throws Error naming `what` (the loader) and the path when it is
-/// missing or unreadable.
-std::string read_file(const std::filesystem::path& path, std::string_view what);
-
 /// Splits cleaned records into training and validation (is_validation_record) and counts
 /// them; `files` is how many files they came from.
 Corpus make_corpus(std::string name, std::vector<std::string> records, std::int64_t files,

@@ -12,6 +12,7 @@
 
 #include "corpus_detail.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 
 namespace tinygpt::data {
 
@@ -218,7 +219,7 @@ Corpus load_fortunes(const CorpusOptions& options, const std::filesystem::path& 
   std::vector<std::string> records;
   const std::vector<std::filesystem::path> files = fortune_files(dir);
   for (const std::filesystem::path& path : files) {
-    const std::string bytes = detail::read_file(path, "load_fortunes");
+    const std::string bytes = read_file(path);
     // Debian 12's files are all valid UTF-8 (checked); a file that is not is taken as
     // Latin-1, the encoding fortune files used before UTF-8, and converted.
     const bool utf8 = detail::utf8_error_offset(bytes) == std::string::npos;

@@ -12,6 +12,7 @@
 
 #include "text_io.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 #include "tinygpt/text/utf8.h"
 
 namespace tinygpt::text {
@@ -391,7 +392,7 @@ void BpeTokenizer::save(const std::filesystem::path& path) const {
     out += std::to_string(merge.pair.left) + " " + std::to_string(merge.pair.right) + " " +
            std::to_string(merge.merged) + "\n";
   }
-  detail::write_file_atomically(path, out);
+  write_file_atomically(path, out);
 }
 
 namespace {
@@ -413,7 +414,7 @@ std::int64_t read_count_line(detail::LineReader& reader, std::string_view keywor
 }  // namespace
 
 BpeTokenizer BpeTokenizer::load(const std::filesystem::path& path) {
-  detail::LineReader reader(path, detail::read_file(path));
+  detail::LineReader reader(path, read_file(path));
   std::string_view line;
   TINYGPT_CHECK(reader.next(line) && line == "tinygpt-bpe 1", reader.where(),
                 ": not a tinygpt-bpe version 1 file (the first line must be 'tinygpt-bpe 1')");
@@ -459,7 +460,7 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& path) {
 
 BpeTokenizer BpeTokenizer::load_gpt2(const std::filesystem::path& vocab_json,
                                      const std::filesystem::path& merges_txt) {
-  const auto entries = detail::read_json_string_to_int(vocab_json, detail::read_file(vocab_json));
+  const auto entries = detail::read_json_string_to_int(vocab_json, read_file(vocab_json));
   const auto size = static_cast<std::int64_t>(entries.size());
   std::vector<std::string> tokens(entries.size());
   std::vector<bool> assigned(entries.size(), false);
@@ -478,7 +479,7 @@ BpeTokenizer BpeTokenizer::load_gpt2(const std::filesystem::path& vocab_json,
     if (!spelled_in_bytes[id]) tokens[id] = text;
   }
 
-  detail::LineReader reader(merges_txt, detail::read_file(merges_txt));
+  detail::LineReader reader(merges_txt, read_file(merges_txt));
   std::vector<Merge> merges;
   std::vector<bool> made_by_merge(entries.size(), false);
   std::string_view line;

@@ -6,6 +6,7 @@
 
 #include "text_io.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 
 namespace tinygpt::text {
 CharTokenizer::CharTokenizer(std::vector<char32_t> code_points)
@@ -73,11 +74,11 @@ void CharTokenizer::save(const std::filesystem::path& path) const {
   out << "tinygpt-char 1\ncharacters " << code_points_.size() << "\n" << std::hex;
   for (const char32_t code_point : code_points_)
     out << static_cast<std::uint32_t>(code_point) << "\n";
-  detail::write_file_atomically(path, out.str());
+  write_file_atomically(path, out.str());
 }
 
 CharTokenizer CharTokenizer::load(const std::filesystem::path& path) {
-  detail::LineReader reader(path, detail::read_file(path));
+  detail::LineReader reader(path, read_file(path));
   std::string_view line;
   TINYGPT_CHECK(reader.next(line) && line == "tinygpt-char 1", reader.where(),
                 ": not a tinygpt-char version 1 file (the first line must be 'tinygpt-char 1')");

@@ -9,29 +9,6 @@
 
 namespace tinygpt::text::detail {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  TINYGPT_CHECK(in.good(), "cannot open '", path.string(), "' for reading");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  TINYGPT_CHECK(!in.bad(), "error while reading '", path.string(), "'");
-  return content;
-}
-
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    TINYGPT_CHECK(out.good(), "cannot open '", temp.string(), "' for writing");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    TINYGPT_CHECK(out.good(), "error while writing '", temp.string(), "' (disk full?)");
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  TINYGPT_CHECK(!error, "cannot rename '", temp.string(), "' to '", path.string(),
-                "': ", error.message());
-}
-
 LineReader::LineReader(std::filesystem::path path, std::string content)
     : path_(std::move(path)), content_(std::move(content)) {}
 

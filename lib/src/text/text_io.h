@@ -1,6 +1,5 @@
-// Private helpers of the text module: whole-file reads, atomic writes, reading a text
-// file line by line with line numbers for error messages, hex, and the small JSON reader
-// for GPT-2's vocab.json.
+// Private helpers of the text module: reading a text file line by line with line numbers for error
+// messages, hex, and the small JSON reader for GPT-2's vocab.json.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +10,6 @@
 #include <vector>
 
 namespace tinygpt::text::detail {
-
-// The whole file as bytes; Error naming the file if it cannot be read.
-std::string read_file(const std::filesystem::path& path);
-
-// Writes `path + ".tmp"`, then renames it over `path`: a reader (or a crash) sees the old
-// file or the new one, never half of one.
-void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // Walks the lines of a file held in memory; `where()` names "file:line" for errors.
 class LineReader {

@@ -331,8 +331,7 @@ TEST_CASE("BPE: a bad tinygpt-bpe file names the file and line", "[step01][bpe]"
       {"tinygpt-bpe 1\ntokens 1\n61\nmerges 0\n", "no token for byte 0x00"},
   };
   for (const auto& [content, message] : cases) CHECK_THAT(load_message(content), contains(message));
-  CHECK_THAT(message_of([] { BpeTokenizer::load(temp_file("missing.bpe")); }),
-             contains("cannot open"));
+  CHECK_THAT(message_of([] { BpeTokenizer::load(temp_file("missing.bpe")); }), contains("no file"));
   std::filesystem::remove(path);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "tinygpt/core/files.h"
 #include "tinygpt/data/corpus.h"
 
 namespace fs = std::filesystem;

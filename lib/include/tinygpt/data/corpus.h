@@ -80,11 +80,6 @@ std::string clean_fortune(std::string_view record);
 /// @return true for a drawing (and for a record without visible characters).
 bool is_drawing(std::string_view record);
 
-/// @brief FNV-1a, 64 bits, of the bytes: the hash that puts a record on its side of the split.
-/// @param bytes the record's text.
-/// @return the hash.
-std::uint64_t fnv1a_64(std::string_view bytes);
-
 /// @brief Whether a record goes to validation: fnv1a_64(record) % 10000 below
 /// fraction * 10000, so the side depends on the text alone.
 /// @param record the cleaned record.

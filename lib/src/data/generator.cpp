@@ -1,0 +1,521 @@
+// Facts and stories about the generated world, the held-out rule, and `generate`, which
+// checks its arguments before it writes anything and writes every file atomically.
+#include "tinygpt/data/generator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <system_error>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+#include "tinygpt/core/rng.h"
+#include "world_detail.h"
+
+namespace tinygpt::data {
+
+namespace {
+
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Where each fact is, by entity id and attribute.
+class FactIndex {
+ public:
+  explicit FactIndex(const std::vector<Fact>& facts) {
+    for (std::size_t i = 0; i < facts.size(); ++i) index_[facts[i].id] = static_cast<int>(i);
+  }
+  int at(const std::string& entity, std::string_view attribute) const {
+    return index_.at(entity + "/" + std::string(attribute));
+  }
+
+ private:
+  std::map<std::string, int> index_;
+};
+
+void add_fact(std::vector<Fact>& facts, const std::string& entity, const std::string& name,
+              std::string_view attribute, const std::string& value, const std::string& sentence) {
+  facts.push_back({entity + "/" + std::string(attribute), entity, name, std::string(attribute),
+                   value, sentence, false});
+}
+
+// One way to say the next sentence of a story: its text, the facts it states (indices) and
+// the entities it names (ids).
+struct Candidate {
+  std::string text;
+  std::vector<int> facts;
+  std::vector<std::string> entities;
+};
+
+bool contains(const std::vector<std::string>& ids, const std::string& id) {
+  for (const std::string& known : ids) {
+    if (known == id) return true;
+  }
+  return false;
+}
+
+bool contains(const std::vector<int>& indices, int index) {
+  for (const int known : indices) {
+    if (known == index) return true;
+  }
+  return false;
+}
+
+std::string capitalised(std::string_view word) {
+  std::string result(word);
+  if (!result.empty() && result[0] >= 'a' && result[0] <= 'z') result[0] -= 'a' - 'A';
+  return result;
+}
+
+std::string_view possessive(std::string_view pronoun) {
+  if (pronoun == "she") return "her";
+  if (pronoun == "he") return "his";
+  return "their";
+}
+
+// Builds one story sentence by sentence. A sentence is chosen at random among the
+// candidates that state only seen facts; if it breaks the held-out rule (by naming an
+// entity next to a held-out value by accident) the next candidate is tried, and the
+// sentence is left out when none passes.
+class StoryBuilder {
+ public:
+  StoryBuilder(const std::vector<Fact>& facts, CounterRng& rng) : facts_(facts), rng_(rng) {}
+
+  bool seen(int fact) const { return !facts_[fact].held_out; }
+
+  void add(const std::vector<Candidate>& candidates) {
+    std::vector<const Candidate*> allowed;
+    for (const Candidate& candidate : candidates) {
+      bool all_seen = true;
+      for (const int fact : candidate.facts) all_seen = all_seen && seen(fact);
+      if (all_seen) allowed.push_back(&candidate);
+    }
+    if (allowed.empty()) return;
+    const std::size_t first = rng_.below(static_cast<std::uint32_t>(allowed.size()));
+    for (std::size_t k = 0; k < allowed.size(); ++k) {
+      const Candidate& candidate = *allowed[(first + k) % allowed.size()];
+      if (sentence_has_held_out_pair(candidate.text, facts_)) continue;
+      if (!story_.text.empty()) story_.text += ' ';
+      story_.text += candidate.text;
+      for (const int fact : candidate.facts) {
+        if (!contains(story_.facts, fact)) story_.facts.push_back(fact);
+      }
+      for (const std::string& entity : candidate.entities) {
+        if (!contains(story_.entities, entity)) story_.entities.push_back(entity);
+      }
+      return;
+    }
+  }
+
+  bool states(int fact) const { return contains(story_.facts, fact); }
+  bool names(const std::string& entity) const { return contains(story_.entities, entity); }
+  Story& story() { return story_; }
+
+ private:
+  const std::vector<Fact>& facts_;
+  CounterRng& rng_;
+  Story story_;
+};
+
+Story make_story(const World& world, const std::vector<Fact>& facts, const FactIndex& index,
+                 int position) {
+  CounterRng rng(world.seed, RngStream::kData, detail::kStoryStep,
+                 static_cast<std::uint64_t>(position));
+  StoryBuilder builder(facts, rng);
+  const Person& person = world.people[position % kPersonCount];
+  const Town& town = world.towns[person.town];
+  const River& river = world.rivers[town.river];
+  const std::string occupation = with_article(kOccupations[person.occupation]);
+  const std::string_view animal = kAnimals[person.pet];
+  const std::string pronoun = capitalised(person.pronoun);
+  const std::string_view their = possessive(person.pronoun);
+  const std::string& name = person.name;
+  const int lives_in = index.at(person.id, "town");
+  const int works_as = index.at(person.id, "occupation");
+  const int keeps = index.at(person.id, "pet");
+  const int on_river = index.at(town.id, "river");
+  const int in_region = index.at(town.id, "region");
+  builder.story().protagonist = person.id;
+
+  builder.add({
+      {"Once there was " + occupation + " called " + name + ".", {works_as}, {person.id}},
+      {name + " lived in " + town.name + ", a town on the river " + river.name + ".",
+       {lives_in, on_river},
+       {person.id, town.id, river.id}},
+      {name + " lived in " + town.name + ".", {lives_in}, {person.id, town.id}},
+      {"This is a story about " + name + ".", {}, {person.id}},
+  });
+  // The town is described only when the story has said it is the person's home, so that
+  // a held-out home is never hinted at by context either.
+  if (builder.states(lives_in)) {
+    builder.add({{"The town of " + town.name + " lies in the region of " +
+                      world.regions[town.region].name + ".",
+                  {in_region},
+                  {town.id, world.regions[town.region].id}}});
+    if (!builder.states(on_river)) {
+      builder.add({{town.name + " stands on the river " + river.name + ".",
+                    {on_river},
+                    {town.id, river.id}}});
+    }
+  }
+  if (!builder.states(works_as)) {
+    builder.add({
+        {"By trade, " + name + " was " + occupation + ".", {works_as}, {person.id}},
+        {"Every day " + name + " worked as " + occupation + ".", {works_as}, {person.id}},
+    });
+  }
+  builder.add({
+      {name + " had " + with_article(animal) + ".", {keeps}, {person.id}},
+      {name + " never went anywhere without " + std::string(their) + " " + std::string(animal) +
+           ".",
+       {keeps},
+       {person.id}},
+      {"At home " + name + " kept " + with_article(animal) + ".", {keeps}, {person.id}},
+  });
+
+  if (rng.below(2) == 0) {
+    int other = static_cast<int>(rng.below(kPersonCount - 1));
+    if (other >= position % kPersonCount) ++other;  // anyone but the protagonist
+    const Person& friend_ = world.people[other];
+    const Town& home = world.towns[friend_.town];
+    const std::string job = with_article(kOccupations[friend_.occupation]);
+    const int friend_lives_in = index.at(friend_.id, "town");
+    const int friend_works_as = index.at(friend_.id, "occupation");
+    const std::string visited = name + " visited " + friend_.name;
+    builder.add({
+        {visited + ", " + job + " from " + home.name + ".",
+         {friend_works_as, friend_lives_in},
+         {person.id, friend_.id, home.id}},
+        {visited + ", who lives in " + home.name + ".",
+         {friend_lives_in},
+         {person.id, friend_.id, home.id}},
+        {visited + ", " + job + ".", {friend_works_as}, {person.id, friend_.id}},
+        {visited + ".", {}, {person.id, friend_.id}},
+    });
+  }
+
+  const Product& product = world.products[position % kProductCount];
+  const Company& maker = world.companies[product.maker];
+  const std::string kind = with_article(kProductKinds[product.kind]);
+  const int made_by = index.at(product.id, "maker");
+  const int is_kind = index.at(product.id, "kind");
+  const int costs = index.at(product.id, "price");
+  const std::string bought = "One morning " + name + " bought ";
+  builder.add({
+      {bought + "the " + product.name + ", " + kind + " made by " + maker.name + ".",
+       {is_kind, made_by},
+       {person.id, product.id, maker.id}},
+      {bought + "the " + product.name + " from " + maker.name + ".",
+       {made_by},
+       {person.id, product.id, maker.id}},
+      {bought + kind + " called the " + product.name + ".", {is_kind}, {person.id, product.id}},
+      {bought + "something called the " + product.name + ".", {}, {person.id, product.id}},
+  });
+  if (rng.below(2) == 0) {
+    const std::string price = std::to_string(product.price) + " crowns";
+    builder.add({
+        {"The " + product.name + " cost " + price + ".", {costs}, {product.id}},
+        {pronoun + " paid " + price + " for the " + product.name + ".", {costs}, {product.id}},
+    });
+  }
+  if (builder.names(maker.id)) {
+    const Town& workshop = world.towns[maker.town];
+    builder.add({{maker.name + " has its workshop in " + workshop.name + ".",
+                  {index.at(maker.id, "town")},
+                  {maker.id, workshop.id}}});
+  }
+
+  // A walk along the home river to another town on it; it presumes the home and its
+  // river, so both must have been stated.
+  if (rng.below(2) == 0 && builder.states(lives_in) && builder.states(on_river)) {
+    std::vector<int> neighbours;
+    for (int t = 0; t < kTownCount; ++t) {
+      if (t != person.town && world.towns[t].river == town.river) neighbours.push_back(t);
+    }
+    if (!neighbours.empty()) {
+      const Town& other =
+          world.towns[neighbours[rng.below(static_cast<std::uint32_t>(neighbours.size()))]];
+      builder.add(
+          {{"Later " + name + " walked along the river " + river.name + " to " + other.name + ".",
+            {index.at(other.id, "river")},
+            {person.id, river.id, other.id}}});
+    }
+  }
+
+  builder.add({
+      {"That evening " + person.pronoun + " told " + std::string(their) + " " +
+           std::string(animal) + " all about it.",
+       {keeps},
+       {}},
+      {"At the end of the day " + person.pronoun + " went home happy.", {}, {}},
+      {pronoun + " slept well that night.", {}, {}},
+  });
+  return builder.story();
+}
+
+std::string list_of(std::span<const std::string_view> names) {
+  std::string list;
+  for (const std::string_view name : names) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  return list;
+}
+
+// Throws the "not implemented yet" or "unknown kind" error for a kind that is not
+// generated.
+void check_kind(const std::string& kind) {
+  for (const std::string_view known : kGeneratedKinds) {
+    if (kind == known) return;
+  }
+  for (const std::string_view planned : kPlannedKinds) {
+    TINYGPT_CHECK(kind != planned, "--kinds: kind '", kind,
+                  "' is not implemented yet in this version; this version generates: ",
+                  list_of(kGeneratedKinds));
+  }
+  throw Error("--kinds: unknown kind '" + kind + "'; valid kinds: " + list_of(kGeneratedKinds) +
+              " (planned, not implemented yet in this version: " + list_of(kPlannedKinds) + ")");
+}
+
+bool writable_folder(const std::filesystem::path& path) {
+  return std::filesystem::is_directory(path) && access(path.c_str(), W_OK | X_OK) == 0;
+}
+
+// Writes one file atomically and records it in the report.
+void write_output(GenerateReport& report, const std::filesystem::path& out, const std::string& name,
+                  std::int64_t records, const std::string& content) {
+  write_file_atomically(out / name, content);
+  report.files.push_back({name, records, static_cast<std::int64_t>(content.size())});
+}
+
+void write_stories(GenerateReport& report, const std::filesystem::path& out,
+                   const std::vector<Story>& stories, const std::vector<Fact>& facts) {
+  std::string text;
+  std::string jsonl;
+  for (std::size_t i = 0; i < stories.size(); ++i) {
+    const Story& story = stories[i];
+    nlohmann::ordered_json record;
+    record["id"] = "story:" + std::to_string(i);
+    record["offset"] = text.size();
+    record["bytes"] = story.text.size();
+    record["protagonist"] = story.protagonist;
+    record["entities"] = story.entities;
+    record["facts"] = nlohmann::ordered_json::array();
+    for (const int f : story.facts) {
+      record["facts"].push_back({{"id", facts[f].id},
+                                 {"entity", facts[f].entity},
+                                 {"attribute", facts[f].attribute},
+                                 {"value", facts[f].value}});
+    }
+    jsonl += record.dump() + "\n";
+    text += story.text + "\n\n";
+  }
+  const auto count = static_cast<std::int64_t>(stories.size());
+  write_output(report, out, "stories.txt", count, text);
+  write_output(report, out, "stories.jsonl", count, jsonl);
+}
+
+void write_facts(GenerateReport& report, const std::filesystem::path& out,
+                 const std::vector<Fact>& facts) {
+  std::string text;
+  std::string jsonl;
+  std::int64_t seen = 0;
+  for (const Fact& fact : facts) {
+    nlohmann::ordered_json record;
+    record["id"] = fact.id;
+    record["entity"] = fact.entity;
+    record["entity_name"] = fact.entity_name;
+    record["attribute"] = fact.attribute;
+    record["value"] = fact.value;
+    record["sentence"] = fact.sentence;
+    record["split"] = fact.held_out ? "held_out" : "seen";
+    jsonl += record.dump() + "\n";
+    if (!fact.held_out) {
+      text += fact.sentence + "\n";
+      ++seen;
+    }
+  }
+  write_output(report, out, "facts.txt", seen, text);
+  write_output(report, out, "facts.jsonl", static_cast<std::int64_t>(facts.size()), jsonl);
+}
+
+void write_reviews(GenerateReport& report, const std::filesystem::path& out,
+                   const std::vector<Review>& reviews) {
+  std::string text;
+  std::string jsonl;
+  for (std::size_t i = 0; i < reviews.size(); ++i) {
+    const Review& review = reviews[i];
+    nlohmann::ordered_json record;
+    record["id"] = "review:" + std::to_string(i);
+    record["product"] = review.product;
+    record["text"] = review.text;
+    record["label"] = sentiment_name(review.label);
+    record["construction"] = review.construction;
+    jsonl += record.dump() + "\n";
+    text += review.text + "\n";
+  }
+  const auto count = static_cast<std::int64_t>(reviews.size());
+  write_output(report, out, "reviews.txt", count, text);
+  write_output(report, out, "reviews.jsonl", count, jsonl);
+}
+
+}  // namespace
+
+std::vector<Fact> make_facts(const World& world) {
+  std::vector<Fact> facts;
+  for (const Town& town : world.towns) {
+    const std::string& river = world.rivers[town.river].name;
+    const std::string& region = world.regions[town.region].name;
+    add_fact(facts, town.id, town.name, "river", river,
+             town.name + " is a town on the river " + river + ".");
+    add_fact(facts, town.id, town.name, "region", region,
+             town.name + " lies in the region of " + region + ".");
+  }
+  for (const Person& person : world.people) {
+    const std::string& home = world.towns[person.town].name;
+    const std::string occupation(kOccupations[person.occupation]);
+    const std::string animal(kAnimals[person.pet]);
+    add_fact(facts, person.id, person.name, "town", home, person.name + " lives in " + home + ".");
+    add_fact(facts, person.id, person.name, "occupation", occupation,
+             person.name + " works as " + with_article(occupation) + ".");
+    add_fact(facts, person.id, person.name, "pet", animal,
+             person.name + " has " + with_article(animal) + " as a pet.");
+  }
+  for (const Company& company : world.companies) {
+    const std::string& town = world.towns[company.town].name;
+    add_fact(facts, company.id, company.name, "town", town,
+             company.name + " is a company based in " + town + ".");
+  }
+  for (const Product& product : world.products) {
+    const std::string& maker = world.companies[product.maker].name;
+    const std::string kind(kProductKinds[product.kind]);
+    const std::string price = std::to_string(product.price) + " crowns";
+    add_fact(facts, product.id, product.name, "maker", maker,
+             "The " + product.name + " is made by " + maker + ".");
+    add_fact(facts, product.id, product.name, "kind", kind,
+             "The " + product.name + " is " + with_article(kind) + ".");
+    add_fact(facts, product.id, product.name, "price", price,
+             "The " + product.name + " costs " + price + ".");
+  }
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    CounterRng rng(world.seed, RngStream::kData, detail::kHeldOutStep, i);
+    facts[i].held_out = rng.below(5) == 0;
+  }
+  return facts;
+}
+
+bool contains_words(std::string_view text, std::string_view phrase) {
+  if (phrase.empty()) return false;
+  for (std::size_t at = text.find(phrase); at != std::string_view::npos;
+       at = text.find(phrase, at + 1)) {
+    const std::size_t end = at + phrase.size();
+    const bool starts_word = at == 0 || !is_word_char(text[at - 1]);
+    const bool ends_word = end == text.size() || !is_word_char(text[end]);
+    if (starts_word && ends_word) return true;
+  }
+  return false;
+}
+
+bool sentence_has_held_out_pair(std::string_view sentence, const std::vector<Fact>& facts) {
+  for (const Fact& fact : facts) {
+    if (fact.held_out && contains_words(sentence, fact.entity_name) &&
+        contains_words(sentence, fact.value)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<Story> make_stories(const World& world, const std::vector<Fact>& facts,
+                                std::int64_t bytes) {
+  TINYGPT_CHECK(bytes > 0, "make_stories: bytes must be positive, got ", bytes);
+  const FactIndex index(facts);
+  std::vector<Story> stories;
+  std::int64_t total = 0;
+  while (total < bytes) {
+    stories.push_back(make_story(world, facts, index, static_cast<int>(stories.size())));
+    total += static_cast<std::int64_t>(stories.back().text.size()) + 2;  // and "\n\n"
+  }
+  return stories;
+}
+
+std::vector<std::string> parse_kinds(std::string_view list) {
+  std::vector<std::string> kinds;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    const std::string kind(list.substr(start, end - start));
+    TINYGPT_CHECK(!kind.empty(), "--kinds: empty kind in '", list,
+                  "'; give a comma-separated list of: ", list_of(kGeneratedKinds));
+    check_kind(kind);
+    if (!contains(kinds, kind)) kinds.push_back(kind);
+    start = end + 1;
+  }
+  return kinds;
+}
+
+void check_generate_arguments(const GenerateOptions& options, const std::filesystem::path& out) {
+  TINYGPT_CHECK(options.size > 0 && options.size <= kMaxStoryBytes, "--size must be between 1 and ",
+                kMaxStoryBytes, " bytes, got ", options.size);
+  TINYGPT_CHECK(!options.kinds.empty(),
+                "--kinds: no kind given; valid kinds: ", list_of(kGeneratedKinds));
+  for (const std::string& kind : options.kinds) check_kind(kind);
+  TINYGPT_CHECK(!out.empty(), "--out: no output folder given");
+  const std::filesystem::path absolute = std::filesystem::absolute(out);
+  std::error_code error;
+  if (std::filesystem::exists(absolute, error)) {
+    TINYGPT_CHECK(std::filesystem::is_directory(absolute), "--out '", out.string(),
+                  "' exists and is not a folder; give a folder (it is created if missing)");
+    TINYGPT_CHECK(writable_folder(absolute), "--out '", out.string(),
+                  "' is a folder you cannot write to");
+    return;
+  }
+  // The folder will be created: its nearest existing ancestor must be a writable folder.
+  std::filesystem::path ancestor = absolute.parent_path();
+  while (!std::filesystem::exists(ancestor, error) && ancestor != ancestor.parent_path()) {
+    ancestor = ancestor.parent_path();
+  }
+  TINYGPT_CHECK(writable_folder(ancestor), "--out '", out.string(), "' cannot be created: '",
+                ancestor.string(), "' is not a folder you can write to");
+}
+
+GenerateReport generate(const GenerateOptions& options, const std::filesystem::path& out) {
+  check_generate_arguments(options, out);
+  const World world = make_world(options.seed);
+  const std::vector<Fact> facts = make_facts(world);
+  // Everything is generated before the first file is written, so an error in generation
+  // leaves the folder untouched too.
+  std::vector<Story> stories;
+  std::vector<Review> reviews;
+  for (const std::string& kind : options.kinds) {
+    if (kind == "stories") stories = make_stories(world, facts, options.size);
+    if (kind == "reviews") {
+      // Reviews scale with the pre-training text: one per 256 bytes, at least 300 so
+      // that accuracies measured on them are stable to a few percent.
+      reviews = make_reviews(world, facts, std::max<std::int64_t>(300, options.size / 256));
+    }
+  }
+
+  std::filesystem::create_directories(out);
+  GenerateReport report;
+  const auto entities = static_cast<std::int64_t>(world.regions.size() + world.rivers.size() +
+                                                  world.towns.size() + world.people.size() +
+                                                  world.companies.size() + world.products.size());
+  write_output(report, out, "catalogue.json", entities, catalogue_json(world));
+  for (const std::string& kind : options.kinds) {
+    if (kind == "stories") write_stories(report, out, stories, facts);
+    if (kind == "facts") write_facts(report, out, facts);
+    if (kind == "reviews") {
+      write_reviews(report, out, reviews);
+      report.keyword_accuracy = keyword_baseline_accuracy(reviews);
+    }
+  }
+  return report;
+}
+
+}  // namespace tinygpt::data

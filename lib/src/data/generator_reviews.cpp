@@ -1,0 +1,193 @@
+// Product reviews with known labels, and the keyword-counting baseline they are built to
+// defeat: negation flips a sentiment word, and in "A, but C" the clause after "but" wins.
+#include <algorithm>
+#include <cctype>
+#include <span>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/rng.h"
+#include "tinygpt/data/generator.h"
+#include "world_detail.h"
+
+namespace tinygpt::data {
+
+namespace {
+
+// The sentiment words, shared by the reviews and the keyword baseline: the baseline knows
+// every word the reviews use, so its mistakes come from structure, not vocabulary.
+constexpr std::string_view kPositiveWords[] = {"good",   "great",  "excellent",
+                                               "lovely", "superb", "wonderful"};
+constexpr std::string_view kNegativeWords[] = {"bad",      "poor",     "awful",
+                                               "terrible", "dreadful", "shoddy"};
+constexpr std::string_view kIntensifiers[] = {"very", "really", "extremely", "truly", "incredibly"};
+constexpr std::string_view kNegations[] = {"not", "never", "hardly"};
+constexpr std::string_view kAspects[] = {"design", "colour", "handle", "box", "finish", "size"};
+constexpr std::string_view kNeutralVerdicts[] = {
+    "It does what it says and nothing more.",
+    "It arrived on time and I have used it a few times.",
+    "It is about what I expected for the price.",
+};
+
+std::string_view pick(CounterRng& rng, std::span<const std::string_view> words) {
+  return words[rng.below(static_cast<std::uint32_t>(words.size()))];
+}
+
+std::string_view sentiment_word(CounterRng& rng, bool positive) {
+  return positive ? pick(rng, kPositiveWords) : pick(rng, kNegativeWords);
+}
+
+Sentiment polarity(bool positive) {
+  return positive ? Sentiment::kPositive : Sentiment::kNegative;
+}
+
+// The verdict sentence of a review and its label, by construction. Shares: plain 25%,
+// intensified 15%, negated 20%, contrast 20%, neutral 20%.
+void add_verdict(CounterRng& rng, Review& review) {
+  const std::uint32_t roll = rng.below(100);
+  const bool positive = rng.below(2) == 0;
+  if (roll < 25) {
+    review.construction = "plain";
+    review.text += "It is " + std::string(sentiment_word(rng, positive)) + ".";
+    review.label = polarity(positive);
+  } else if (roll < 40) {
+    review.construction = "intensified";
+    review.text += "It is " + std::string(pick(rng, kIntensifiers)) + " " +
+                   std::string(sentiment_word(rng, positive)) + ".";
+    review.label = polarity(positive);
+  } else if (roll < 60) {
+    // "not good" is negative; "not bad at all" is positive.
+    review.construction = "negated";
+    if (positive) {
+      review.text += "It is not " + std::string(sentiment_word(rng, false)) + " at all.";
+    } else {
+      review.text += "It is " + std::string(pick(rng, kNegations)) + " " +
+                     std::string(sentiment_word(rng, true)) + ".";
+    }
+    review.label = polarity(positive);
+  } else if (roll < 80) {
+    // One or two clauses of the opposite polarity, then the verdict after "but": the
+    // keywords before it outvote or tie the one after it.
+    review.construction = "contrast";
+    std::string first = "The " + std::string(pick(rng, kAspects)) + " is " +
+                        std::string(sentiment_word(rng, !positive));
+    if (rng.below(2) == 0) {
+      first += " and the " + std::string(pick(rng, kAspects)) + " is " +
+               std::string(sentiment_word(rng, !positive));
+    }
+    review.text +=
+        first + ", but overall it is " + std::string(sentiment_word(rng, positive)) + ".";
+    review.label = polarity(positive);
+  } else {
+    review.construction = "neutral";
+    if (rng.below(2) == 0) {
+      review.text += pick(rng, kNeutralVerdicts);
+    } else {
+      review.text += "It is neither " + std::string(sentiment_word(rng, true)) + " nor " +
+                     std::string(sentiment_word(rng, false)) + ".";
+    }
+    review.label = Sentiment::kNeutral;
+  }
+}
+
+// The first candidate sentence (from a random start) that states no held-out fact and
+// breaks no held-out pair; the last candidate names only the product, so one always fits.
+std::string first_allowed(CounterRng& rng, const std::vector<std::string>& candidates,
+                          const std::vector<bool>& states_held_out,
+                          const std::vector<Fact>& facts) {
+  const std::size_t first = rng.below(static_cast<std::uint32_t>(candidates.size()));
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const std::size_t i = (first + k) % candidates.size();
+    if (!states_held_out[i] && !sentence_has_held_out_pair(candidates[i], facts)) {
+      return candidates[i];
+    }
+  }
+  return candidates.back();
+}
+
+const Fact& fact_of(const std::vector<Fact>& facts, const std::string& id) {
+  for (const Fact& fact : facts) {
+    if (fact.id == id) return fact;
+  }
+  throw Error("make_reviews: no fact '" + id + "'");
+}
+
+int count_words(std::string_view text, std::span<const std::string_view> words) {
+  int count = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = start;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > start) {
+      std::string word(text.substr(start, end - start));
+      std::transform(word.begin(), word.end(), word.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      for (const std::string_view known : words) count += word == known ? 1 : 0;
+    }
+    start = end + 1;
+  }
+  return count;
+}
+
+}  // namespace
+
+std::string_view sentiment_name(Sentiment sentiment) {
+  switch (sentiment) {
+    case Sentiment::kNegative:
+      return "negative";
+    case Sentiment::kNeutral:
+      return "neutral";
+    case Sentiment::kPositive:
+      return "positive";
+  }
+  return "neutral";
+}
+
+std::vector<Review> make_reviews(const World& world, const std::vector<Fact>& facts,
+                                 std::int64_t count) {
+  TINYGPT_CHECK(count > 0, "make_reviews: count must be positive, got ", count);
+  std::vector<Review> reviews;
+  for (std::int64_t i = 0; i < count; ++i) {
+    CounterRng rng(world.seed, RngStream::kData, detail::kReviewStep,
+                   static_cast<std::uint64_t>(i));
+    const Product& product = world.products[rng.below(kProductCount)];
+    const std::string& maker = world.companies[product.maker].name;
+    const std::string kind = with_article(kProductKinds[product.kind]);
+    const bool kind_held_out = fact_of(facts, product.id + "/kind").held_out;
+    const bool maker_held_out = fact_of(facts, product.id + "/maker").held_out;
+    const std::string bought = "I bought the " + product.name;
+    Review review;
+    review.product = product.id;
+    review.text =
+        first_allowed(rng,
+                      {bought + ", " + kind + " from " + maker + ".",
+                       bought + " from " + maker + ".", bought + ", " + kind + ".", bought + "."},
+                      {kind_held_out || maker_held_out, maker_held_out, kind_held_out, false},
+                      facts) +
+        " ";
+    add_verdict(rng, review);
+    // Sometimes the price, which carries no sentiment, so it never changes the label.
+    if (rng.below(3) == 0 && !fact_of(facts, product.id + "/price").held_out) {
+      review.text += " I paid " + std::to_string(product.price) + " crowns for it.";
+    }
+    reviews.push_back(review);
+  }
+  return reviews;
+}
+
+Sentiment keyword_sentiment(std::string_view text) {
+  const int score = count_words(text, kPositiveWords) - count_words(text, kNegativeWords);
+  if (score > 0) return Sentiment::kPositive;
+  if (score < 0) return Sentiment::kNegative;
+  return Sentiment::kNeutral;
+}
+
+double keyword_baseline_accuracy(const std::vector<Review>& reviews) {
+  TINYGPT_CHECK(!reviews.empty(), "keyword_baseline_accuracy: no reviews");
+  std::int64_t correct = 0;
+  for (const Review& review : reviews) {
+    if (keyword_sentiment(review.text) == review.label) ++correct;
+  }
+  return static_cast<double>(correct) / static_cast<double>(reviews.size());
+}
+
+}  // namespace tinygpt::data

@@ -1,0 +1,15 @@
+// Private constants of the world generator: which counters of CounterRng(seed, kData,
+// step, index) each part of the generator draws from. Different steps never share draws,
+// so the stories never change the reviews, and the amount of text never changes the world.
+#pragma once
+
+#include <cstdint>
+
+namespace tinygpt::data::detail {
+
+inline constexpr std::uint64_t kWorldStep = 1000;    // index: category * 2^16 + position
+inline constexpr std::uint64_t kHeldOutStep = 1001;  // index: the fact's position
+inline constexpr std::uint64_t kStoryStep = 1002;    // index: the story's position
+inline constexpr std::uint64_t kReviewStep = 1003;   // index: the review's position
+
+}  // namespace tinygpt::data::detail
