@@ -11,8 +11,10 @@ bool is_row(ConstMatrixRef a, ConstMatrixRef b) {
 }
 
 // Gradient of a broadcast operand: every row of a received the same b, so b collects the
-// sum over rows.
-void accumulate_broadcast(MatrixRef db, ConstMatrixRef contribution) {
+// sum over rows. Takes the contribution as an unevaluated Eigen expression (-dout,
+// dout * a) so that backward builds no temporary matrix on the heap.
+template <typename Contribution>
+void accumulate_broadcast(MatrixRef db, const Eigen::MatrixBase<Contribution>& contribution) {
   if (db.rows() == contribution.rows()) {
     db += contribution;
   } else {

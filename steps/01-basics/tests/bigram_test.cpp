@@ -47,16 +47,22 @@ double true_loss(const std::vector<std::int32_t>& tokens) {
   }
   return total / static_cast<double>(tokens.size() - 1);
 }
+
+// Settings that fit an 8-token chain: with few rows, each gets a large share of a batch.
+train::BigramTrainOptions chain_options(int steps) {
+  train::BigramTrainOptions options;
+  options.steps = steps;
+  options.batch_size = 1024;
+  options.learning_rate = 5.0f;
+  return options;
+}
 }  // namespace
 
 TEST_CASE("a trained bigram reaches the cross-entropy of the true chain", "[step01][bigram]") {
   const auto train_tokens = sample_chain(60000, 0);
   const auto validation_tokens = sample_chain(20000, 1);
   models::BigramModel model(kStates);
-  train::BigramTrainOptions options;
-  options.steps = 300;
-  options.batch_size = 1024;
-  options.learning_rate = 5.0f;
+  const train::BigramTrainOptions options = chain_options(300);
   std::ostringstream log;
   const auto report = train::train_bigram(model, train_tokens, validation_tokens,
                                           /*validation_bytes=*/20000, options, log);
@@ -76,13 +82,8 @@ TEST_CASE("a trained bigram reaches the cross-entropy of the true chain", "[step
 TEST_CASE("a trained bigram generates the chain's likely successors", "[step01][bigram]") {
   const auto tokens = sample_chain(30000, 2);
   models::BigramModel model(kStates);
-  train::BigramTrainOptions options;
-  options.steps = 100;
-  options.batch_size = 1024;
-  options.learning_rate = 5.0f;
-  options.log_every = 0;
   std::ostringstream log;
-  train::train_bigram(model, tokens, tokens, 30000, options, log);
+  train::train_bigram(model, tokens, tokens, 30000, chain_options(100), log);
   const std::vector<std::int32_t> prompt = {3};
   CHECK(model.generate(prompt, 6, 0.0f, 1) == std::vector<std::int32_t>{3, 4, 5, 6, 7, 0, 1});
   CHECK(model.generate(prompt, 50, 1.0f, 9) == model.generate(prompt, 50, 1.0f, 9));
