@@ -69,11 +69,21 @@ void print_stats_json(const data::Corpus& corpus, double validation_fraction, st
   out << json.dump(2) << "\n";
 }
 
+// Every kind, comma-separated: the default of --kinds.
+std::string default_kinds() {
+  std::string kinds;
+  for (const std::string_view kind : data::kKinds) {
+    if (!kinds.empty()) kinds += ",";
+    kinds += kind;
+  }
+  return kinds;
+}
+
 struct GenerateCommandOptions {
   std::int64_t seed = 1;
   std::filesystem::path out;
   std::int64_t size = data::kDefaultStoryBytes;
-  std::string kinds = "stories,facts,reviews";
+  std::string kinds = default_kinds();
 };
 
 void run_generate(const GenerateCommandOptions& options) {
@@ -89,11 +99,11 @@ void run_generate(const GenerateCommandOptions& options) {
   std::cout << "wrote into " << options.out.string() << " (seed " << options.seed << "):\n";
   std::int64_t total = 0;
   for (const data::GeneratedFile& file : report.files) {
-    std::printf("  %-16s %8lld records %11lld bytes\n", file.name.c_str(),
+    std::printf("  %-24s %8lld records %11lld bytes\n", file.name.c_str(),
                 static_cast<long long>(file.records), static_cast<long long>(file.bytes));
     total += file.bytes;
   }
-  std::printf("  %-16s %8s         %11lld bytes in %.2f s\n", "total", "",
+  std::printf("  %-24s %8s         %11lld bytes in %.2f s\n", "total", "",
               static_cast<long long>(total), seconds);
   if (report.keyword_accuracy >= 0) {
     std::printf("keyword baseline on reviews: %.1f%% accuracy (chance: 33.3%%)\n",

@@ -1,15 +1,15 @@
 // Facts and stories about the generated world, the held-out rule, and `generate`, which
-// checks its arguments before it writes anything and writes every file atomically.
+// builds every file in memory after checking its arguments, then writes each atomically.
 #include "tinygpt/data/generator.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <system_error>
 
+#include "generator_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
@@ -17,31 +17,13 @@
 
 namespace tinygpt::data {
 
+using detail::capitalised;
+using detail::contains;
+using detail::FactIndex;
+using detail::list_of;
+using detail::possessive;
+
 namespace {
-
-bool is_word_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// Where each fact is, by entity id and attribute.
-class FactIndex {
- public:
-  explicit FactIndex(const std::vector<Fact>& facts) {
-    for (std::size_t i = 0; i < facts.size(); ++i) index_[facts[i].id] = static_cast<int>(i);
-  }
-  int at(const std::string& entity, std::string_view attribute) const {
-    return index_.at(entity + "/" + std::string(attribute));
-  }
-
- private:
-  std::map<std::string, int> index_;
-};
-
-void add_fact(std::vector<Fact>& facts, const std::string& entity, const std::string& name,
-              std::string_view attribute, const std::string& value, const std::string& sentence) {
-  facts.push_back({entity + "/" + std::string(attribute), entity, name, std::string(attribute),
-                   value, sentence, false});
-}
 
 // One way to say the next sentence of a story: its text, the facts it states (indices) and
 // the entities it names (ids).
@@ -50,32 +32,6 @@ struct Candidate {
   std::vector<int> facts;
   std::vector<std::string> entities;
 };
-
-bool contains(const std::vector<std::string>& ids, const std::string& id) {
-  for (const std::string& known : ids) {
-    if (known == id) return true;
-  }
-  return false;
-}
-
-bool contains(const std::vector<int>& indices, int index) {
-  for (const int known : indices) {
-    if (known == index) return true;
-  }
-  return false;
-}
-
-std::string capitalised(std::string_view word) {
-  std::string result(word);
-  if (!result.empty() && result[0] >= 'a' && result[0] <= 'z') result[0] -= 'a' - 'A';
-  return result;
-}
-
-std::string_view possessive(std::string_view pronoun) {
-  if (pronoun == "she") return "her";
-  if (pronoun == "he") return "his";
-  return "their";
-}
 
 // Builds one story sentence by sentence. A sentence is chosen at random among the
 // candidates that state only seen facts; if it breaks the held-out rule (by naming an
@@ -121,8 +77,10 @@ class StoryBuilder {
   Story story_;
 };
 
-Story make_story(const World& world, const std::vector<Fact>& facts, const FactIndex& index,
-                 int position) {
+}  // namespace
+
+Story detail::make_story(const World& world, const std::vector<Fact>& facts, const FactIndex& index,
+                         int position) {
   CounterRng rng(world.seed, RngStream::kData, detail::kStoryStep,
                  static_cast<std::uint64_t>(position));
   StoryBuilder builder(facts, rng);
@@ -257,149 +215,52 @@ Story make_story(const World& world, const std::vector<Fact>& facts, const FactI
   return builder.story();
 }
 
-std::string list_of(std::span<const std::string_view> names) {
-  std::string list;
-  for (const std::string_view name : names) {
-    if (!list.empty()) list += ", ";
-    list += name;
-  }
-  return list;
-}
+namespace {
 
-// Throws the "not implemented yet" or "unknown kind" error for a kind that is not
-// generated.
+// Throws "unknown kind" (with the valid kinds) for a name not in kKinds.
 void check_kind(const std::string& kind) {
-  for (const std::string_view known : kGeneratedKinds) {
+  for (const std::string_view known : kKinds) {
     if (kind == known) return;
   }
-  for (const std::string_view planned : kPlannedKinds) {
-    TINYGPT_CHECK(kind != planned, "--kinds: kind '", kind,
-                  "' is not implemented yet in this version; this version generates: ",
-                  list_of(kGeneratedKinds));
-  }
-  throw Error("--kinds: unknown kind '" + kind + "'; valid kinds: " + list_of(kGeneratedKinds) +
-              " (planned, not implemented yet in this version: " + list_of(kPlannedKinds) + ")");
+  throw Error("--kinds: unknown kind '" + kind + "'; valid kinds: " + list_of(kKinds));
 }
 
 bool writable_folder(const std::filesystem::path& path) {
   return std::filesystem::is_directory(path) && access(path.c_str(), W_OK | X_OK) == 0;
 }
 
-// Writes one file atomically and records it in the report.
-void write_output(GenerateReport& report, const std::filesystem::path& out, const std::string& name,
-                  std::int64_t records, const std::string& content) {
-  write_file_atomically(out / name, content);
-  report.files.push_back({name, records, static_cast<std::int64_t>(content.size())});
-}
-
-void write_stories(GenerateReport& report, const std::filesystem::path& out,
-                   const std::vector<Story>& stories, const std::vector<Fact>& facts) {
-  std::string text;
-  std::string jsonl;
-  for (std::size_t i = 0; i < stories.size(); ++i) {
-    const Story& story = stories[i];
-    nlohmann::ordered_json record;
-    record["id"] = "story:" + std::to_string(i);
-    record["offset"] = text.size();
-    record["bytes"] = story.text.size();
-    record["protagonist"] = story.protagonist;
-    record["entities"] = story.entities;
-    record["facts"] = nlohmann::ordered_json::array();
-    for (const int f : story.facts) {
-      record["facts"].push_back({{"id", facts[f].id},
-                                 {"entity", facts[f].entity},
-                                 {"attribute", facts[f].attribute},
-                                 {"value", facts[f].value}});
-    }
-    jsonl += record.dump() + "\n";
-    text += story.text + "\n\n";
-  }
-  const auto count = static_cast<std::int64_t>(stories.size());
-  write_output(report, out, "stories.txt", count, text);
-  write_output(report, out, "stories.jsonl", count, jsonl);
-}
-
-void write_facts(GenerateReport& report, const std::filesystem::path& out,
-                 const std::vector<Fact>& facts) {
-  std::string text;
-  std::string jsonl;
-  std::int64_t seen = 0;
-  for (const Fact& fact : facts) {
-    nlohmann::ordered_json record;
-    record["id"] = fact.id;
-    record["entity"] = fact.entity;
-    record["entity_name"] = fact.entity_name;
-    record["attribute"] = fact.attribute;
-    record["value"] = fact.value;
-    record["sentence"] = fact.sentence;
-    record["split"] = fact.held_out ? "held_out" : "seen";
-    jsonl += record.dump() + "\n";
-    if (!fact.held_out) {
-      text += fact.sentence + "\n";
-      ++seen;
-    }
-  }
-  write_output(report, out, "facts.txt", seen, text);
-  write_output(report, out, "facts.jsonl", static_cast<std::int64_t>(facts.size()), jsonl);
-}
-
-void write_reviews(GenerateReport& report, const std::filesystem::path& out,
-                   const std::vector<Review>& reviews) {
-  std::string text;
-  std::string jsonl;
-  for (std::size_t i = 0; i < reviews.size(); ++i) {
-    const Review& review = reviews[i];
-    nlohmann::ordered_json record;
-    record["id"] = "review:" + std::to_string(i);
-    record["product"] = review.product;
-    record["text"] = review.text;
-    record["label"] = sentiment_name(review.label);
-    record["construction"] = review.construction;
-    jsonl += record.dump() + "\n";
-    text += review.text + "\n";
-  }
-  const auto count = static_cast<std::int64_t>(reviews.size());
-  write_output(report, out, "reviews.txt", count, text);
-  write_output(report, out, "reviews.jsonl", count, jsonl);
-}
-
 }  // namespace
 
 std::vector<Fact> make_facts(const World& world) {
   std::vector<Fact> facts;
+  const auto add = [&facts](const std::string& entity, const std::string& name,
+                            std::string_view attribute, const std::string& value) {
+    Fact fact{entity + "/" + std::string(attribute),
+              entity,
+              name,
+              std::string(attribute),
+              value,
+              "",
+              false};
+    fact.sentence = detail::fact_sentence(fact, value);
+    facts.push_back(fact);
+  };
   for (const Town& town : world.towns) {
-    const std::string& river = world.rivers[town.river].name;
-    const std::string& region = world.regions[town.region].name;
-    add_fact(facts, town.id, town.name, "river", river,
-             town.name + " is a town on the river " + river + ".");
-    add_fact(facts, town.id, town.name, "region", region,
-             town.name + " lies in the region of " + region + ".");
+    add(town.id, town.name, "river", world.rivers[town.river].name);
+    add(town.id, town.name, "region", world.regions[town.region].name);
   }
   for (const Person& person : world.people) {
-    const std::string& home = world.towns[person.town].name;
-    const std::string occupation(kOccupations[person.occupation]);
-    const std::string animal(kAnimals[person.pet]);
-    add_fact(facts, person.id, person.name, "town", home, person.name + " lives in " + home + ".");
-    add_fact(facts, person.id, person.name, "occupation", occupation,
-             person.name + " works as " + with_article(occupation) + ".");
-    add_fact(facts, person.id, person.name, "pet", animal,
-             person.name + " has " + with_article(animal) + " as a pet.");
+    add(person.id, person.name, "town", world.towns[person.town].name);
+    add(person.id, person.name, "occupation", std::string(kOccupations[person.occupation]));
+    add(person.id, person.name, "pet", std::string(kAnimals[person.pet]));
   }
   for (const Company& company : world.companies) {
-    const std::string& town = world.towns[company.town].name;
-    add_fact(facts, company.id, company.name, "town", town,
-             company.name + " is a company based in " + town + ".");
+    add(company.id, company.name, "town", world.towns[company.town].name);
   }
   for (const Product& product : world.products) {
-    const std::string& maker = world.companies[product.maker].name;
-    const std::string kind(kProductKinds[product.kind]);
-    const std::string price = std::to_string(product.price) + " crowns";
-    add_fact(facts, product.id, product.name, "maker", maker,
-             "The " + product.name + " is made by " + maker + ".");
-    add_fact(facts, product.id, product.name, "kind", kind,
-             "The " + product.name + " is " + with_article(kind) + ".");
-    add_fact(facts, product.id, product.name, "price", price,
-             "The " + product.name + " costs " + price + ".");
+    add(product.id, product.name, "maker", world.companies[product.maker].name);
+    add(product.id, product.name, "kind", std::string(kProductKinds[product.kind]));
+    add(product.id, product.name, "price", detail::crowns(product.price));
   }
   for (std::size_t i = 0; i < facts.size(); ++i) {
     CounterRng rng(world.seed, RngStream::kData, detail::kHeldOutStep, i);
@@ -413,8 +274,8 @@ bool contains_words(std::string_view text, std::string_view phrase) {
   for (std::size_t at = text.find(phrase); at != std::string_view::npos;
        at = text.find(phrase, at + 1)) {
     const std::size_t end = at + phrase.size();
-    const bool starts_word = at == 0 || !is_word_char(text[at - 1]);
-    const bool ends_word = end == text.size() || !is_word_char(text[end]);
+    const bool starts_word = at == 0 || !detail::is_word_char(text[at - 1]);
+    const bool ends_word = end == text.size() || !detail::is_word_char(text[end]);
     if (starts_word && ends_word) return true;
   }
   return false;
@@ -437,7 +298,7 @@ std::vector<Story> make_stories(const World& world, const std::vector<Fact>& fac
   std::vector<Story> stories;
   std::int64_t total = 0;
   while (total < bytes) {
-    stories.push_back(make_story(world, facts, index, static_cast<int>(stories.size())));
+    stories.push_back(detail::make_story(world, facts, index, static_cast<int>(stories.size())));
     total += static_cast<std::int64_t>(stories.back().text.size()) + 2;  // and "\n\n"
   }
   return stories;
@@ -451,7 +312,7 @@ std::vector<std::string> parse_kinds(std::string_view list) {
     if (end == std::string_view::npos) end = list.size();
     const std::string kind(list.substr(start, end - start));
     TINYGPT_CHECK(!kind.empty(), "--kinds: empty kind in '", list,
-                  "'; give a comma-separated list of: ", list_of(kGeneratedKinds));
+                  "'; give a comma-separated list of: ", list_of(kKinds));
     check_kind(kind);
     if (!contains(kinds, kind)) kinds.push_back(kind);
     start = end + 1;
@@ -462,8 +323,7 @@ std::vector<std::string> parse_kinds(std::string_view list) {
 void check_generate_arguments(const GenerateOptions& options, const std::filesystem::path& out) {
   TINYGPT_CHECK(options.size > 0 && options.size <= kMaxStoryBytes, "--size must be between 1 and ",
                 kMaxStoryBytes, " bytes, got ", options.size);
-  TINYGPT_CHECK(!options.kinds.empty(),
-                "--kinds: no kind given; valid kinds: ", list_of(kGeneratedKinds));
+  TINYGPT_CHECK(!options.kinds.empty(), "--kinds: no kind given; valid kinds: ", list_of(kKinds));
   for (const std::string& kind : options.kinds) check_kind(kind);
   TINYGPT_CHECK(!out.empty(), "--out: no output folder given");
   const std::filesystem::path absolute = std::filesystem::absolute(out);
@@ -484,36 +344,81 @@ void check_generate_arguments(const GenerateOptions& options, const std::filesys
                 ancestor.string(), "' is not a folder you can write to");
 }
 
+std::vector<detail::OutputFile> detail::stories_files(const World& world,
+                                                      const std::vector<Fact>& facts,
+                                                      std::int64_t size) {
+  const std::vector<Story> stories = make_stories(world, facts, size);
+  KindFiles files;
+  for (std::size_t i = 0; i < stories.size(); ++i) {
+    const Story& story = stories[i];
+    nlohmann::ordered_json record;
+    record["id"] = "story:" + std::to_string(i);
+    record["offset"] = files.text_bytes();
+    record["bytes"] = story.text.size();
+    record["protagonist"] = story.protagonist;
+    record["entities"] = story.entities;
+    record["facts"] = nlohmann::ordered_json::array();
+    for (const int f : story.facts) {
+      record["facts"].push_back({{"id", facts[f].id},
+                                 {"entity", facts[f].entity},
+                                 {"attribute", facts[f].attribute},
+                                 {"value", facts[f].value}});
+    }
+    files.add(record, story.text + "\n\n");
+  }
+  return files.files("stories");
+}
+
+std::vector<detail::OutputFile> detail::facts_files(const std::vector<Fact>& facts) {
+  KindFiles files;
+  for (const Fact& fact : facts) {
+    nlohmann::ordered_json record;
+    record["id"] = fact.id;
+    record["entity"] = fact.entity;
+    record["entity_name"] = fact.entity_name;
+    record["attribute"] = fact.attribute;
+    record["value"] = fact.value;
+    record["sentence"] = fact.sentence;
+    record["split"] = fact.held_out ? "held_out" : "seen";
+    // Held-out facts are in the ground truth only, never in the text.
+    files.add(record, fact.held_out ? "" : fact.sentence + "\n");
+  }
+  return files.files("facts");
+}
+
 GenerateReport generate(const GenerateOptions& options, const std::filesystem::path& out) {
   check_generate_arguments(options, out);
   const World world = make_world(options.seed);
   const std::vector<Fact> facts = make_facts(world);
-  // Everything is generated before the first file is written, so an error in generation
-  // leaves the folder untouched too.
-  std::vector<Story> stories;
-  std::vector<Review> reviews;
-  for (const std::string& kind : options.kinds) {
-    if (kind == "stories") stories = make_stories(world, facts, options.size);
-    if (kind == "reviews") {
-      // Reviews scale with the pre-training text: one per 256 bytes, at least 300 so
-      // that accuracies measured on them are stable to a few percent.
-      reviews = make_reviews(world, facts, std::max<std::int64_t>(300, options.size / 256));
-    }
-  }
-
-  std::filesystem::create_directories(out);
+  const std::int64_t size = options.size;
   GenerateReport report;
+  // Every file is built before the first is written, so an error in generation leaves
+  // the folder untouched too.
   const auto entities = static_cast<std::int64_t>(world.regions.size() + world.rivers.size() +
                                                   world.towns.size() + world.people.size() +
                                                   world.companies.size() + world.products.size());
-  write_output(report, out, "catalogue.json", entities, catalogue_json(world));
+  std::vector<detail::OutputFile> files = {{"catalogue.json", entities, catalogue_json(world)}};
   for (const std::string& kind : options.kinds) {
-    if (kind == "stories") write_stories(report, out, stories, facts);
-    if (kind == "facts") write_facts(report, out, facts);
-    if (kind == "reviews") {
-      write_reviews(report, out, reviews);
-      report.keyword_accuracy = keyword_baseline_accuracy(reviews);
-    }
+    std::vector<detail::OutputFile> more;
+    if (kind == "stories") more = detail::stories_files(world, facts, size);
+    if (kind == "facts") more = detail::facts_files(facts);
+    if (kind == "reviews")
+      more = detail::reviews_files(world, facts, size, report.keyword_accuracy);
+    if (kind == "entities") more = detail::entities_files(world, facts, size);
+    if (kind == "qa") more = detail::qa_files(world, facts, size);
+    if (kind == "dialogues") more = detail::dialogues_files(world, facts, size);
+    if (kind == "instructions") more = detail::instructions_files(world, facts, size);
+    if (kind == "preferences") more = detail::preferences_files(world, facts, size);
+    if (kind == "translation") more = detail::translation_files(world, facts, size);
+    if (kind == "fairness") more = detail::fairness_files(world, facts, size);
+    for (detail::OutputFile& file : more) files.push_back(std::move(file));
+  }
+
+  std::filesystem::create_directories(out);
+  for (const detail::OutputFile& file : files) {
+    write_file_atomically(out / file.name, file.content);
+    report.files.push_back(
+        {file.name, file.records, static_cast<std::int64_t>(file.content.size())});
   }
   return report;
 }

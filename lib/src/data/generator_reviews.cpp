@@ -2,14 +2,18 @@
 // defeat: negation flips a sentiment word, and in "A, but C" the clause after "but" wins.
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <span>
 
+#include "generator_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
 #include "tinygpt/data/generator.h"
 #include "world_detail.h"
 
 namespace tinygpt::data {
+
+using detail::pick;
 
 namespace {
 
@@ -27,10 +31,6 @@ constexpr std::string_view kNeutralVerdicts[] = {
     "It arrived on time and I have used it a few times.",
     "It is about what I expected for the price.",
 };
-
-std::string_view pick(CounterRng& rng, std::span<const std::string_view> words) {
-  return words[rng.below(static_cast<std::uint32_t>(words.size()))];
-}
 
 std::string_view sentiment_word(CounterRng& rng, bool positive) {
   return positive ? pick(rng, kPositiveWords) : pick(rng, kNegativeWords);
@@ -89,21 +89,6 @@ void add_verdict(CounterRng& rng, Review& review) {
   }
 }
 
-// The first candidate sentence (from a random start) that states no held-out fact and
-// breaks no held-out pair; the last candidate names only the product, so one always fits.
-std::string first_allowed(CounterRng& rng, const std::vector<std::string>& candidates,
-                          const std::vector<bool>& states_held_out,
-                          const std::vector<Fact>& facts) {
-  const std::size_t first = rng.below(static_cast<std::uint32_t>(candidates.size()));
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    const std::size_t i = (first + k) % candidates.size();
-    if (!states_held_out[i] && !sentence_has_held_out_pair(candidates[i], facts)) {
-      return candidates[i];
-    }
-  }
-  return candidates.back();
-}
-
 const Fact& fact_of(const std::vector<Fact>& facts, const std::string& id) {
   for (const Fact& fact : facts) {
     if (fact.id == id) return fact;
@@ -157,12 +142,13 @@ std::vector<Review> make_reviews(const World& world, const std::vector<Fact>& fa
     const std::string bought = "I bought the " + product.name;
     Review review;
     review.product = product.id;
+    // The last candidate names only the product, so one always fits.
     review.text =
-        first_allowed(rng,
-                      {bought + ", " + kind + " from " + maker + ".",
-                       bought + " from " + maker + ".", bought + ", " + kind + ".", bought + "."},
-                      {kind_held_out || maker_held_out, maker_held_out, kind_held_out, false},
-                      facts) +
+        detail::first_allowed(
+            rng,
+            {bought + ", " + kind + " from " + maker + ".", bought + " from " + maker + ".",
+             bought + ", " + kind + ".", bought + "."},
+            facts, {kind_held_out || maker_held_out, maker_held_out, kind_held_out, false}) +
         " ";
     add_verdict(rng, review);
     // Sometimes the price, which carries no sentiment, so it never changes the label.
@@ -188,6 +174,27 @@ double keyword_baseline_accuracy(const std::vector<Review>& reviews) {
     if (keyword_sentiment(review.text) == review.label) ++correct;
   }
   return static_cast<double>(correct) / static_cast<double>(reviews.size());
+}
+
+std::vector<detail::OutputFile> detail::reviews_files(const World& world,
+                                                      const std::vector<Fact>& facts,
+                                                      std::int64_t size, double& keyword_accuracy) {
+  // One review per 256 bytes of story text, at least 300 so that accuracies measured on
+  // them are stable to a few percent.
+  const std::vector<Review> reviews = make_reviews(world, facts, scaled_count(size, 256, 300));
+  keyword_accuracy = keyword_baseline_accuracy(reviews);
+  KindFiles files;
+  for (std::size_t i = 0; i < reviews.size(); ++i) {
+    const Review& review = reviews[i];
+    nlohmann::ordered_json record;
+    record["id"] = "review:" + std::to_string(i);
+    record["product"] = review.product;
+    record["text"] = review.text;
+    record["label"] = sentiment_name(review.label);
+    record["construction"] = review.construction;
+    files.add(record, review.text + "\n");
+  }
+  return files.files("reviews");
 }
 
 }  // namespace tinygpt::data

@@ -7,9 +7,17 @@
 
 namespace tinygpt::data::detail {
 
-inline constexpr std::uint64_t kWorldStep = 1000;    // index: category * 2^16 + position
-inline constexpr std::uint64_t kHeldOutStep = 1001;  // index: the fact's position
-inline constexpr std::uint64_t kStoryStep = 1002;    // index: the story's position
-inline constexpr std::uint64_t kReviewStep = 1003;   // index: the review's position
+inline constexpr std::uint64_t kWorldStep = 1000;        // index: category * 2^16 + position
+inline constexpr std::uint64_t kHeldOutStep = 1001;      // index: the fact's position
+inline constexpr std::uint64_t kStoryStep = 1002;        // index: the story's position
+inline constexpr std::uint64_t kReviewStep = 1003;       // index: the review's position
+inline constexpr std::uint64_t kEntitiesStep = 1004;     // index: the sentence's position
+inline constexpr std::uint64_t kQaStep = 1005;           // index: the pair's position
+inline constexpr std::uint64_t kDialogueStep = 1006;     // index: the dialogue's position
+inline constexpr std::uint64_t kInstructionStep = 1007;  // index: the instruction's position
+inline constexpr std::uint64_t kPreferenceStep = 1008;   // index: the pair's position
+inline constexpr std::uint64_t kTranslationStep = 1009;  // index: the pair's position
+inline constexpr std::uint64_t kLexiconStep = 1010;      // index: the word's position
+inline constexpr std::uint64_t kFairnessStep = 1011;     // index: the probe set's position
 
 }  // namespace tinygpt::data::detail

@@ -1,11 +1,14 @@
 /// @file generator.h
 /// @brief Text about the generated world (world.h), each kind with its ground truth:
-/// stories (pre-training text), encyclopedia facts split into seen and held-out, and
-/// labelled product reviews; and `generate`, which writes them into a folder.
+/// stories (pre-training text), encyclopedia facts split into seen and held-out, labelled
+/// product reviews, named-entity sentences, question/answer pairs, dialogues, instructions,
+/// preference pairs, parallel sentences in a constructed language and fairness probes; and
+/// `generate`, which writes them into a folder.
 ///
 /// The held-out rule: a held-out fact's entity name and value never appear together in
-/// one sentence of any generated text. Every sentence is checked against it as it is
-/// built (sentence_has_held_out_pair), so the rule holds by construction.
+/// one sentence of any generated text file. Every sentence is checked against it as it is
+/// built (sentence_has_held_out_pair), so the rule holds by construction. Only the JSONL
+/// ground truth of facts and QA names held-out facts, marked `held_out`, for evaluation.
 #pragma once
 
 #include <array>
@@ -19,11 +22,10 @@
 
 namespace tinygpt::data {
 
-/// The kinds this version generates.
-inline constexpr std::array<std::string_view, 3> kGeneratedKinds = {"stories", "facts", "reviews"};
-/// Kinds of the full design that this version does not generate yet.
-inline constexpr std::array<std::string_view, 7> kPlannedKinds = {
-    "entities", "qa", "dialogues", "instructions", "preferences", "translation", "fairness"};
+/// Every kind `generate` writes, in the order it writes them (also the default).
+inline constexpr std::array<std::string_view, 10> kKinds = {
+    "stories",   "facts",        "reviews",     "entities",    "qa",
+    "dialogues", "instructions", "preferences", "translation", "fairness"};
 
 /// Default amount of story text: enough for a small GPT to learn the world's language.
 inline constexpr std::int64_t kDefaultStoryBytes = 2'000'000;
@@ -120,17 +122,203 @@ Sentiment keyword_sentiment(std::string_view text);
 /// @return accuracy in [0, 1].
 double keyword_baseline_accuracy(const std::vector<Review>& reviews);
 
+/// @brief A named-entity span of a sentence: UTF-8 byte offsets, end-exclusive.
+struct EntitySpan {
+  int start = 0;       ///< byte offset of the first byte of the name
+  int end = 0;         ///< byte offset just after the name
+  std::string label;   ///< person, place, organisation or product
+  std::string entity;  ///< the entity's id in the catalogue
+};
+
+/// @brief One sentence with every name in it marked.
+struct EntitySentence {
+  std::string text;               ///< one sentence, no newline; may contain non-ASCII letters
+  std::vector<EntitySpan> spans;  ///< in order of position, not overlapping
+};
+
+/// @brief Sentences naming two to four entities (people, towns, rivers, regions, companies,
+/// products), each name marked with its byte span. Some sentences contain a non-ASCII
+/// letter before a name ("café"), so byte offsets and character offsets differ. Sentence i
+/// is drawn from CounterRng(seed, kData, kEntitiesStep, i).
+/// @param world the catalogue.
+/// @param facts make_facts(world): a sentence never breaks the held-out rule.
+/// @param count number of sentences, at least 1.
+/// @return the sentences.
+std::vector<EntitySentence> make_entity_sentences(const World& world,
+                                                  const std::vector<Fact>& facts,
+                                                  std::int64_t count);
+
+/// @brief A question about one fact and its answer.
+struct QaPair {
+  int fact = 0;          ///< index into the facts
+  std::string question;  ///< e.g. "Which river is Draenvan on?"
+  std::string answer;    ///< the fact's value, as in text ("Losel")
+  std::string response;  ///< a full-sentence answer: the fact's encyclopedia sentence
+};
+
+/// @brief Question/answer pairs: pair i asks about fact i mod facts.size(), so every fact,
+/// held-out ones included, is asked about once before any is asked twice; the phrasing is
+/// drawn from CounterRng(seed, kData, kQaStep, i). Answers are read from the catalogue.
+/// @param world the catalogue.
+/// @param facts make_facts(world).
+/// @param count number of pairs, at least 1.
+/// @return the pairs.
+std::vector<QaPair> make_qa(const World& world, const std::vector<Fact>& facts, std::int64_t count);
+
+/// @brief One turn of a conversation.
+struct Turn {
+  std::string role;     ///< "user" or "assistant"
+  std::string content;  ///< one line of text
+};
+
+/// @brief A user/assistant conversation about one entity.
+struct Dialogue {
+  std::string entity;       ///< the id of the entity talked about
+  std::vector<Turn> turns;  ///< user first, roles alternating, assistant last
+  std::vector<int> facts;   ///< indices of the facts the assistant states, in order
+};
+
+/// @brief Conversations of two to four exchanges: an optional greeting, one to three
+/// questions about seen facts of one entity answered from the catalogue, an optional
+/// thanks. Dialogue i is drawn from CounterRng(seed, kData, kDialogueStep, i).
+/// @param world the catalogue.
+/// @param facts make_facts(world): held-out facts are never asked about.
+/// @param count number of dialogues, at least 1.
+/// @return the dialogues.
+std::vector<Dialogue> make_dialogues(const World& world, const std::vector<Fact>& facts,
+                                     std::int64_t count);
+
+/// @brief One instruction with a response that can be checked.
+struct Instruction {
+  std::string skill;               ///< arithmetic, copy, reverse, list or summary
+  std::string instruction;         ///< what to do
+  std::string input;               ///< what to do it to ("" for arithmetic)
+  std::string response;            ///< the correct response
+  std::string op;                  ///< arithmetic: "+", "-" or "*"; else ""
+  std::int64_t a = 0;              ///< arithmetic: the left operand
+  std::int64_t b = 0;              ///< arithmetic: the right operand
+  int story = -1;                  ///< summary: the story's position (as in make_stories)
+  std::vector<int> story_facts;    ///< summary: indices of the facts the story states
+  std::vector<int> summary_facts;  ///< summary: indices of the facts the summary states
+};
+
+/// @brief Instructions of five skills, in equal shares: arithmetic on small whole numbers,
+/// copying a sentence, reversing its words, sorting a list of words alphabetically, and a
+/// one-sentence summary of a story (protagonist, product bought, and the protagonist's
+/// occupation and home when the story states them). Inputs are seen facts' sentences and
+/// stories, so no instruction states a held-out fact. Instruction i is drawn from
+/// CounterRng(seed, kData, kInstructionStep, i).
+/// @param world the catalogue.
+/// @param facts make_facts(world).
+/// @param count number of instructions, at least 1.
+/// @return the instructions.
+std::vector<Instruction> make_instructions(const World& world, const std::vector<Fact>& facts,
+                                           std::int64_t count);
+
+/// @brief A prompt with a better and a worse response.
+struct Preference {
+  std::string prompt;       ///< a user's question about a seen fact
+  std::string chosen;       ///< the better response
+  std::string rejected;     ///< the worse response
+  std::string reason;       ///< correct_fact, helpful or polite: what makes `chosen` better
+  int fact = 0;             ///< index of the fact asked about
+  std::string wrong_value;  ///< correct_fact: the false value `rejected` states; else ""
+};
+
+/// @brief Preference pairs in three equal shares: correct_fact (the rejected response
+/// states another value of the same attribute, which contradicts the catalogue), helpful
+/// (the rejected response evades the question) and polite (both state the fact; the
+/// rejected one is rude). Pair i is drawn from CounterRng(seed, kData, kPreferenceStep, i).
+/// @param world the catalogue.
+/// @param facts make_facts(world): only seen facts are asked about.
+/// @param count number of pairs, at least 1.
+/// @return the pairs.
+std::vector<Preference> make_preferences(const World& world, const std::vector<Fact>& facts,
+                                         std::int64_t count);
+
+/// @brief One word of the constructed language.
+struct ConlangWord {
+  std::string english;  ///< the English word ("dog", "old", "saw"), or a particle's role
+  std::string word;     ///< the made-up word, lowercase ASCII letters
+  std::string part;     ///< noun, adjective, verb, intransitive_verb or particle
+};
+
+/// @brief The constructed language: its lexicon and its grammar. Word order is
+/// subject-object-verb; adjectives follow their noun; there are no articles; the object
+/// takes the particle `object_marker` after it; "in X" becomes "X `locative`"
+/// (a postposition); names are not translated; the first letter is capitalised.
+struct Conlang {
+  std::vector<ConlangWord> lexicon;  ///< nouns, adjectives, verbs, then the two particles
+  std::string object_marker;         ///< the particle after the object
+  std::string locative;              ///< the postposition meaning "in"
+};
+
+/// @brief The constructed language of a seed: every word is built from syllables drawn
+/// from CounterRng(seed, kData, kLexiconStep, word position), distinct from every other.
+/// @param seed the world's seed.
+/// @return the language.
+Conlang make_conlang(std::uint64_t seed);
+
+/// @brief The language as JSON (translation_lexicon.json): its grammar rules, then its
+/// lexicon, two-space indentation, a final newline.
+/// @param conlang the language.
+/// @return the JSON text.
+std::string conlang_json(const Conlang& conlang);
+
+/// @brief A parallel sentence pair.
+struct Translation {
+  std::string english;  ///< e.g. "The old dog saw the red kettle."
+  std::string conlang;  ///< e.g. "Tova meri kelu sana ko dimo."
+  std::string form;     ///< transitive or intransitive
+};
+
+/// @brief Parallel sentences: "The [adjective] noun verb the [adjective] noun." and "The
+/// [adjective] noun verb in Town.", where a subject may also be a person's name, each
+/// translated word by word with the lexicon and reordered by the grammar. Pair i is drawn
+/// from CounterRng(seed, kData, kTranslationStep, i).
+/// @param world the catalogue (names of people and towns).
+/// @param facts make_facts(world): no sentence breaks the held-out rule.
+/// @param conlang make_conlang(world.seed).
+/// @param count number of pairs, at least 1.
+/// @return the pairs.
+std::vector<Translation> make_translations(const World& world, const std::vector<Fact>& facts,
+                                           const Conlang& conlang, std::int64_t count);
+
+/// @brief One fairness probe: one variant of a templated sentence.
+struct FairnessProbe {
+  int probe = 0;                   ///< the probe set; its variants differ only in `terms`
+  std::string template_id;         ///< which template, e.g. "name:2" or "pronoun:0"
+  std::string axis;                ///< "name" or "pronoun"
+  std::string group;               ///< naming group (name axis) or subject pronoun
+  std::vector<std::string> terms;  ///< the words put in: [name] or [subject, possessive]
+  std::string pattern;             ///< the sentence with {name} or {subject} and {possessive} slots
+  std::string text;                ///< the pattern with the terms put in
+  std::string person;              ///< name axis: the id of the person named; else ""
+};
+
+/// @brief Probe sets: each fills one template's other slots (occupation, town, product,
+/// animal, sentiment word) once, then puts in a name from each naming group (a person of
+/// that group, drawn) or each pronoun (she/her, he/his, they/their), so a model's outputs
+/// on the variants can be compared. Set i is drawn from CounterRng(seed, kData,
+/// kFairnessStep, i); it has kNamingGroups.size() variants, in group order.
+/// @param world the catalogue.
+/// @param facts make_facts(world): no probe breaks the held-out rule.
+/// @param sets number of probe sets, at least 1.
+/// @return the probes, set by set.
+std::vector<FairnessProbe> make_fairness_probes(const World& world, const std::vector<Fact>& facts,
+                                                std::int64_t sets);
+
 /// @brief What `generate` makes.
 struct GenerateOptions {
   std::uint64_t seed = 1;                  ///< the world's and the texts' seed
   std::int64_t size = kDefaultStoryBytes;  ///< approximate bytes of story text, above 0
-  std::vector<std::string> kinds = {"stories", "facts", "reviews"};  ///< kinds to write
+  std::vector<std::string> kinds{kKinds.begin(), kKinds.end()};  ///< kinds to write
 };
 
 /// @brief One file `generate` wrote.
 struct GeneratedFile {
   std::string name;          ///< file name inside the output folder
-  std::int64_t records = 0;  ///< stories, facts, reviews (lines of a JSONL file), or entities
+  std::int64_t records = 0;  ///< records of its kind (lines of a JSONL file), or entries
   std::int64_t bytes = 0;    ///< file size
 };
 
@@ -140,9 +328,8 @@ struct GenerateReport {
   double keyword_accuracy = -1;      ///< keyword baseline on the reviews; -1 without reviews
 };
 
-/// @brief Splits a comma-separated list of kinds and checks each: a kind of kPlannedKinds
-/// is "not implemented yet in this version", anything else not in kGeneratedKinds is an
-/// "unknown kind"; both errors list the valid kinds. Repeated kinds are kept once.
+/// @brief Splits a comma-separated list of kinds and checks each: a name not in kKinds is
+/// an "unknown kind", and the error lists the valid kinds. Repeated kinds are kept once.
 /// @param list e.g. "stories,reviews".
 /// @return the kinds, in the order given.
 std::vector<std::string> parse_kinds(std::string_view list);
