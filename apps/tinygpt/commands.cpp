@@ -8,6 +8,7 @@ void register_commands(CLI::App& app) {
   register_data_command(app);
   register_tokenizer_command(app);
   register_bigram_command(app);
+  register_generate_command(app);
 }
 
 }  // namespace tinygpt::cli

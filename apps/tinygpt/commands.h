@@ -23,4 +23,7 @@ void register_tokenizer_command(CLI::App& app);
 /// `tinygpt bigram`: a tokenizer and the bigram language model on real text.
 void register_bigram_command(CLI::App& app);
 
+/// `tinygpt generate` and `tinygpt attention`: a GPT from a model folder (ours or GPT-2's).
+void register_generate_command(CLI::App& app);
+
 }  // namespace tinygpt::cli

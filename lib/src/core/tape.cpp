@@ -35,6 +35,12 @@ std::span<const std::int32_t> Tape::keep(std::span<const std::int32_t> ids) {
   return {copy, ids.size()};
 }
 
+std::span<const std::uint8_t> Tape::keep(std::span<const std::uint8_t> flags) {
+  std::uint8_t* copy = arena_.allocate<std::uint8_t>(flags.size());
+  std::copy(flags.begin(), flags.end(), copy);
+  return {copy, flags.size()};
+}
+
 void Tape::record(Node node) {
   TINYGPT_CHECK(node.out.grad != nullptr, node.op,
                 ": recorded output has no gradient (was it made with Tape::output?)");

@@ -51,6 +51,18 @@ std::int32_t next_code_point(std::string_view text, std::size_t& position) {
   return static_cast<std::int32_t>(code_point);
 }
 
+std::size_t complete_utf8_prefix(std::string_view bytes) {
+  // A character is at most 4 bytes: only a lead byte among the last 3 can be cut short.
+  const std::size_t size = bytes.size();
+  for (std::size_t back = 1; back <= 3 && back <= size; ++back) {
+    const auto byte = static_cast<unsigned char>(bytes[size - back]);
+    if ((byte & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+    return length > back ? size - back : size;
+  }
+  return size;
+}
+
 void append_utf8(std::string& out, char32_t code_point) {
   const auto c = static_cast<std::uint32_t>(code_point);
   if (c < 0x80) {

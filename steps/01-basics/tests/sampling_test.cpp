@@ -1,5 +1,6 @@
 // Token sampling (exercise 01.8): known picks, greedy decoding, temperature, frequencies.
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "test_support.hpp"
@@ -29,6 +30,18 @@ TEST_CASE("temperature sharpens and flattens the distribution", "[step01][sampli
 TEST_CASE("temperature 0 is greedy, first index on ties", "[step01][sampling][ex01.8]") {
   CHECK(models::sample_from_logits(std::vector<float>{1.0f, 5.0f, 2.0f}, 0.0f, 0.99f) == 1);
   CHECK(models::sample_from_logits(std::vector<float>{7.0f, 3.0f, 7.0f}, 0.0f, 0.5f) == 0);
+}
+
+TEST_CASE("a -infinity logit is never picked (top-k and top-p filters make them)",
+          "[step01][sampling][ex01.8]") {
+  const float removed = -std::numeric_limits<float>::infinity();
+  const std::vector<float> logits = {removed, 0.0f, removed, std::log(3.0f), removed};
+  CHECK(models::sample_from_logits(logits, 1.0f, 0.0f) == 1);
+  CHECK(models::sample_from_logits(logits, 1.0f, 0.24f) == 1);
+  CHECK(models::sample_from_logits(logits, 1.0f, 0.26f) == 3);
+  CHECK(models::sample_from_logits(logits, 1.0f, 0.9999f) == 3);
+  CHECK(models::sample_from_logits(logits, 0.5f, 0.95f) == 3);
+  CHECK(models::sample_from_logits(logits, 0.0f, 0.5f) == 3);
 }
 
 TEST_CASE("sampled frequencies follow the softmax", "[step01][sampling][ex01.8]") {

@@ -31,6 +31,9 @@ struct OpArgs {
   bool transpose_b = false;           ///< matmul: the second operand is used transposed
   std::int32_t ignore_index = -1;     ///< cross-entropy: target id that contributes nothing
   std::span<const std::int32_t> ids;  ///< embedding, cross-entropy: ids, kept in the arena
+  std::int64_t heads = 0;             ///< self/cross-attention: H, the number of heads
+  std::int64_t time = 0;              ///< add_positions: T, the sequence length
+  std::int64_t start = 0;             ///< add_positions: position of each sequence's first row
 };
 
 /// @brief One recorded op call.
@@ -70,6 +73,11 @@ class Tape {
   /// @param ids the ids.
   /// @return the copy, valid until reset().
   std::span<const std::int32_t> keep(std::span<const std::int32_t> ids);
+  /// @brief Keeps a copy of byte flags (an attention mask's key_keep, say) in the arena, so
+  /// they outlive the caller's buffer until reset().
+  /// @param flags the flags.
+  /// @return the copy, valid until reset().
+  std::span<const std::uint8_t> keep(std::span<const std::uint8_t> flags);
   /// @brief A scratch buffer of `count` floats from the arena, valid until reset().
   /// @param count number of floats.
   /// @return the buffer, contents undefined.

@@ -17,7 +17,8 @@ namespace tinygpt::models {
 /// With p = softmax(logits / temperature), the result is the smallest i with
 /// p_0 + ... + p_i > u (inverse-CDF sampling). Temperature 0 means greedy: the index of the
 /// largest logit (the first one on ties).
-/// @param logits (V) scores of the V tokens, finite.
+/// @param logits (V) scores of the V tokens: finite, or -infinity for a token that must not
+///               be chosen (the top-k and top-p filters make those); the largest is finite.
 /// @param temperature 0 (greedy) or positive; below 1 sharpens, above 1 flattens.
 /// @param u a uniform number in [0, 1).
 /// @return a token id in [0, V).

@@ -25,6 +25,13 @@ bool is_scalar_value(std::uint32_t code_point);
 /// @return the code point, or -1 for an invalid byte.
 std::int32_t next_code_point(std::string_view text, std::size_t& position);
 
+/// @brief How much of a byte stream can be shown now: everything but a character whose
+/// first bytes have arrived and whose last ones have not (generation prints token by token,
+/// and a byte-level token can end inside a character).
+/// @param bytes the bytes received so far.
+/// @return the length of the longest prefix that does not end inside a character.
+std::size_t complete_utf8_prefix(std::string_view bytes);
+
 /// @brief Appends the UTF-8 spelling of one code point.
 /// @param out receives the 1 to 4 bytes.
 /// @param code_point a Unicode scalar value.

@@ -1,0 +1,159 @@
+// `tinygpt generate` continues a prompt with a GPT from a model folder (ours or Hugging
+// Face's GPT-2); `tinygpt attention` draws its attention weights for a prompt as SVG.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+#include "tinygpt/core/svg.h"
+#include "tinygpt/core/tape.h"
+#include "tinygpt/models/generate.h"
+#include "tinygpt/models/pretrained.h"
+#include "tinygpt/text/utf8.h"
+
+namespace tinygpt::cli {
+namespace {
+
+struct GenerateArgs {
+  std::string model;
+  std::string prompt;
+  std::int64_t max_tokens = 50;
+  float temperature = 1.0f;
+  bool greedy = false;
+  int top_k = 0;
+  float top_p = 1.0f;
+  std::uint64_t seed = 0;
+  bool ids = false;
+};
+
+std::vector<std::int32_t> encode_prompt(const models::PretrainedGpt& pretrained,
+                                        const std::string& prompt) {
+  std::vector<std::int32_t> ids = pretrained.tokenizer.encode(prompt);
+  // An empty prompt starts from end-of-text, as GPT-2 starts a new document.
+  if (ids.empty() && pretrained.end_of_text) ids.push_back(*pretrained.end_of_text);
+  TINYGPT_CHECK(!ids.empty(),
+                "generate: the prompt is empty and the tokenizer has no "
+                "<|endoftext|> token to start from; give --prompt");
+  return ids;
+}
+
+void add_generate(CLI::App& app) {
+  auto args = std::make_shared<GenerateArgs>();
+  CLI::App* command = app.add_subcommand(
+      "generate", "Continue a prompt with a GPT (a model folder: ours or Hugging Face's GPT-2)");
+  command
+      ->add_option("--model", args->model,
+                   "Folder with config.json, model.safetensors and a tokenizer "
+                   "(tokenizer.bpe, or GPT-2's vocab.json + merges.txt)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command->add_option("--prompt", args->prompt, "Text to continue (empty: start a new text)");
+  command->add_option("--max-tokens", args->max_tokens, "Length limit in new tokens")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  command->add_option("--temperature", args->temperature, "Below 1 sharpens, above 1 flattens")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  command->add_flag("--greedy", args->greedy, "Always the most likely token (temperature 0)");
+  command->add_option("--top-k", args->top_k, "Sample among the k most likely tokens (0: all)")
+      ->check(CLI::Range(0, 1 << 30))
+      ->capture_default_str();
+  command->add_option("--top-p", args->top_p, "Sample from the nucleus of this mass (1: all)")
+      ->check(CLI::Range(0.000001, 1.0))
+      ->capture_default_str();
+  command->add_option("--seed", args->seed, "Sampling seed: the same seed, the same text")
+      ->capture_default_str();
+  command->add_flag("--ids", args->ids, "Also print the token ids");
+  command->callback([args] {
+    models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
+    const std::vector<std::int32_t> prompt = encode_prompt(pretrained, args->prompt);
+    models::GenerateOptions options;
+    options.max_new_tokens = args->max_tokens;
+    options.sampling = {.temperature = args->greedy ? 0.0f : args->temperature,
+                        .top_k = args->top_k,
+                        .top_p = args->top_p};
+    options.seed = args->seed;
+    options.stop_token = pretrained.end_of_text;
+    // Print as the tokens come. A byte-level token can end inside a multi-byte character,
+    // so hold back an unfinished character until its last bytes arrive.
+    std::string pending;
+    std::cout << args->prompt << std::flush;
+    options.on_token = [&](std::int32_t token) {
+      if (pretrained.end_of_text && token == *pretrained.end_of_text) return true;
+      pending += pretrained.tokenizer.decode({&token, 1});
+      const std::size_t ready = text::complete_utf8_prefix(pending);
+      std::cout << pending.substr(0, ready) << std::flush;
+      pending.erase(0, ready);
+      return true;
+    };
+    const std::vector<std::int32_t> generated = models::generate(pretrained.model, prompt, options);
+    std::cout << pending << "\n";
+    if (args->ids) {
+      std::cout << "prompt ids:";
+      for (std::int32_t id : prompt) std::cout << " " << id;
+      std::cout << "\ngenerated ids:";
+      for (std::int32_t id : generated) std::cout << " " << id;
+      std::cout << "\n";
+    }
+  });
+}
+
+struct AttentionArgs {
+  std::string model;
+  std::string prompt;
+  std::string out;
+};
+
+void add_attention(CLI::App& app) {
+  auto args = std::make_shared<AttentionArgs>();
+  CLI::App* command = app.add_subcommand(
+      "attention", "Draw every layer's and head's attention weights for a prompt (SVG)");
+  command->add_option("--model", args->model, "Model folder, as for generate")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command->add_option("--prompt", args->prompt, "The text to look at")->required();
+  command->add_option("--out", args->out, "SVG file to write")->required();
+  command->callback([args] {
+    models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
+    const std::vector<std::int32_t> ids = encode_prompt(pretrained, args->prompt);
+    const auto context = static_cast<std::size_t>(pretrained.model.config().context_length);
+    TINYGPT_CHECK(ids.size() <= context, "attention: the prompt has ", ids.size(),
+                  " tokens, more than the context length ", context);
+    std::vector<models::AttentionMap> maps;
+    Tape tape;
+    NoGradGuard no_grad(tape);
+    pretrained.model.forward(tape, ids, 1, {}, {.attention = &maps});
+
+    std::vector<std::string> tokens;
+    for (std::int32_t id : ids) tokens.push_back(pretrained.tokenizer.decode({&id, 1}));
+    std::vector<Matrix> pictures;
+    std::vector<std::string> captions;
+    for (const models::AttentionMap& map : maps) {
+      for (std::int64_t h = 0; h < map.heads; ++h) {
+        const float* weights = map.weights.data() + h * map.queries * map.keys;
+        pictures.push_back(Eigen::Map<const Matrix>(weights, map.queries, map.keys));
+        captions.push_back(map.name + " head " + std::to_string(h));
+      }
+    }
+    const int columns = static_cast<int>(maps.empty() ? 1 : maps.front().heads);
+    write_file_atomically(args->out,
+                          svg::heatmap_grid(pictures, captions, columns, tokens, tokens,
+                                            {.title = "attention weights: " + args->prompt,
+                                             .row_title = "query",
+                                             .column_title = "key"}));
+    std::cout << "wrote " << maps.size() << " layers x " << columns << " heads to " << args->out
+              << "\n";
+  });
+}
+
+}  // namespace
+
+void register_generate_command(CLI::App& app) {
+  add_generate(app);
+  add_attention(app);
+}
+
+}  // namespace tinygpt::cli

@@ -1,0 +1,43 @@
+/// @file generate.h
+/// @brief Text generation with a GPT: one token at a time, each sampled from the model's
+/// scores for the next position (greedy, temperature, top-k, top-p).
+///
+/// Each step runs the model on the last context_length tokens (no cache yet: step 07 adds
+/// a KV cache) and samples from the last position's logits. Token i's random number comes
+/// from CounterRng(seed, kSampling, i, 0), so a seed gives the same text every time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "tinygpt/models/gpt.h"
+#include "tinygpt/models/sampling_filters.h"
+
+namespace tinygpt::models {
+
+/// @brief How generate() chooses and stops.
+struct GenerateOptions {
+  std::int64_t max_new_tokens = 50;        ///< the length limit
+  SamplingOptions sampling;                ///< temperature (0 = greedy), top-k, top-p
+  std::uint64_t seed = 0;                  ///< the sampling seed
+  std::optional<std::int32_t> stop_token;  ///< end-of-text: stop after producing it
+  /// Called with each new token as soon as it is chosen (to print text as it comes);
+  /// returning false stops early.
+  std::function<bool(std::int32_t)> on_token;
+};
+
+/// @brief Continues a prompt.
+///
+/// Throws Error when the prompt is empty, holds an id outside the vocabulary, or
+/// max_new_tokens is negative.
+/// @param model the model.
+/// @param prompt the prompt's token ids.
+/// @param options sampling and stopping.
+/// @return the new tokens (the stop token included when it was produced).
+std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> prompt,
+                                   const GenerateOptions& options);
+
+}  // namespace tinygpt::models

@@ -1,0 +1,59 @@
+/// @file transformer.h
+/// @brief What the three transformer families share: how a forward pass is run, where
+/// attention weights go for pictures, and parameter initialisation.
+///
+/// The families (gpt.h, encoder.h, seq2seq.h) are built from one pre-LayerNorm block:
+///
+///     x = x + dropout(attn(ln_1(x)) c_proj)          self-attention (causal in decoders)
+///     x = x + dropout(cross(ln_2(x), memory) c_proj) encoder-decoder only
+///     x = x + dropout(gelu(ln(x) c_fc) c_proj)        feed-forward, width 4C
+///
+/// Parameter names follow GPT-2's (h.0.attn.c_attn.weight, ...), weights in the
+/// (C_in, C_out) layout, so GPT-2 checkpoints load unchanged.
+/// Shapes: B batch, T time, S source time, C width, H heads, V vocabulary, P context.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinygpt/core/parameters.h"
+#include "tinygpt/models/config.h"
+
+namespace tinygpt::models {
+
+/// @brief The attention weights of one attention layer, for pictures and lessons.
+struct AttentionMap {
+  std::string name;            ///< the layer, e.g. "h.0.attn" or "decoder.h.1.cross"
+  std::int64_t batch = 0;      ///< B
+  std::int64_t heads = 0;      ///< H
+  std::int64_t queries = 0;    ///< T
+  std::int64_t keys = 0;       ///< S
+  std::vector<float> weights;  ///< (B, H, T, S), each query's row sums to 1 (or is 0)
+};
+
+/// @brief How a forward pass runs.
+struct RunOptions {
+  /// Training mode: dropout is applied (with the config's probability). Evaluation mode
+  /// (the default) is deterministic.
+  bool training = false;
+  std::uint64_t seed = 0;  ///< the run's seed, for dropout masks
+  std::uint64_t step = 0;  ///< the training step, for dropout masks
+  /// Global index of the batch's first example. Dropout row r of call site s draws from
+  /// CounterRng index s * 2^40 + first_example * T + r, so a process that holds another
+  /// share of the same global batch draws other, consistent masks.
+  std::uint64_t first_example = 0;
+  /// When set, every attention layer appends its weights here, in the order they run.
+  std::vector<AttentionMap>* attention = nullptr;
+};
+
+/// @brief Initialises parameters as GPT-2 does: weights and embeddings N(0, 0.02^2), the
+/// projections into the residual stream (names ending in c_proj.weight) N(0, (0.02 /
+/// sqrt(2 L))^2) so that the stream's variance does not grow with depth, biases 0,
+/// LayerNorm weights 1. Parameter i draws from CounterRng stream kInit, index i.
+/// @param parameters the model's parameters, in the order the model declared them.
+/// @param config the model's config (for L).
+/// @param seed the seed.
+void init_parameters(ParameterSet& parameters, const ModelConfig& config, std::uint64_t seed);
+
+}  // namespace tinygpt::models

@@ -1,0 +1,201 @@
+#include "blocks.h"
+
+#include <cmath>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/rng.h"
+#include "tinygpt/nn/attention.h"
+#include "tinygpt/nn/dropout.h"
+#include "tinygpt/nn/elementwise.h"
+#include "tinygpt/nn/embedding.h"
+#include "tinygpt/nn/gelu.h"
+#include "tinygpt/nn/layernorm.h"
+#include "tinygpt/nn/linear.h"
+#include "tinygpt/nn/positions.h"
+
+namespace tinygpt::models {
+
+void init_parameters(ParameterSet& parameters, const ModelConfig& config, std::uint64_t seed) {
+  const auto ends_with = [](const std::string& name, const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const float stddev = 0.02f;
+  const float residual_stddev = stddev / std::sqrt(2.0f * static_cast<float>(config.layers));
+  std::uint64_t index = 0;
+  for (Parameter& parameter : parameters) {
+    const std::string& name = parameter.name;
+    // LayerNorms are named ln_1, ln_2, ln_3, ln_f or end in ".ln": their weight starts at 1.
+    const bool is_norm =
+        name.find("ln_") != std::string::npos || name.find(".ln.") != std::string::npos;
+    if (ends_with(name, ".bias")) {
+      std::fill(parameter.value.begin(), parameter.value.end(), 0.0f);
+    } else if (is_norm) {
+      std::fill(parameter.value.begin(), parameter.value.end(), 1.0f);
+    } else {
+      const float scale = ends_with(name, "c_proj.weight") ? residual_stddev : stddev;
+      fill_normal(parameter.value, seed, RngStream::kInit, index, 0.0f, scale);
+    }
+    ++index;
+  }
+}
+
+namespace detail {
+
+Linear declare_linear(ParameterSet& parameters, const std::string& name, std::int64_t in,
+                      std::int64_t out, bool bias) {
+  Linear layer;
+  layer.weight = parameters.add(name + ".weight", Shape{in, out});
+  if (bias) layer.bias = parameters.add(name + ".bias", Shape{out});
+  return layer;
+}
+
+Norm declare_norm(ParameterSet& parameters, const std::string& name, std::int64_t width) {
+  return {parameters.add(name + ".weight", Shape{width}),
+          parameters.add(name + ".bias", Shape{width})};
+}
+
+Block declare_block(ParameterSet& parameters, const std::string& prefix, const ModelConfig& config,
+                    bool cross) {
+  const std::int64_t c = config.width;
+  const bool bias = config.bias;
+  Block block;
+  block.ln_1 = declare_norm(parameters, prefix + ".ln_1", c);
+  block.c_attn = declare_linear(parameters, prefix + ".attn.c_attn", c, 3 * c, bias);
+  block.attn_proj = declare_linear(parameters, prefix + ".attn.c_proj", c, c, bias);
+  block.ln_2 = declare_norm(parameters, prefix + ".ln_2", c);
+  block.has_cross = cross;
+  if (cross) {
+    block.cross_q = declare_linear(parameters, prefix + ".cross.c_q", c, c, bias);
+    block.cross_kv = declare_linear(parameters, prefix + ".cross.c_kv", c, 2 * c, bias);
+    block.cross_proj = declare_linear(parameters, prefix + ".cross.c_proj", c, c, bias);
+    block.ln_3 = declare_norm(parameters, prefix + ".ln_3", c);
+  }
+  block.c_fc = declare_linear(parameters, prefix + ".mlp.c_fc", c, 4 * c, bias);
+  block.mlp_proj = declare_linear(parameters, prefix + ".mlp.c_proj", 4 * c, c, bias);
+  return block;
+}
+
+std::vector<Block> declare_stack(ParameterSet& parameters, const std::string& prefix,
+                                 const ModelConfig& config, bool cross) {
+  std::vector<Block> blocks;
+  for (std::int64_t i = 0; i < config.layers; ++i) {
+    blocks.push_back(declare_block(parameters, prefix + std::to_string(i), config, cross));
+  }
+  return blocks;
+}
+
+PositionTable::PositionTable(ParameterSet& parameters, const std::string& name,
+                             const ModelConfig& config) {
+  const Shape shape{config.context_length, config.width};
+  if (config.positions == Positions::kLearned) {
+    table_ = parameters.add(name, shape);
+  } else {
+    sinusoidal_.resize(static_cast<std::size_t>(shape.numel()));
+    nn::sinusoidal_positions(MatrixMap(sinusoidal_.data(), shape.rows(), shape.cols()));
+    table_ = Tensor{shape, sinusoidal_.data(), nullptr};
+  }
+}
+
+Tensor Forward::linear(const Tensor& x, const Linear& layer) {
+  return nn::linear(tape_, x, layer.weight, layer.bias);
+}
+
+Tensor Forward::norm(const Tensor& x, const Norm& layer) {
+  return nn::layernorm(tape_, x, layer.weight, layer.bias);
+}
+
+Tensor Forward::dropout(const Tensor& x) {
+  const std::uint64_t site = dropout_site_++;
+  // The site is the top byte of a 48-bit CounterRng index (see RunOptions::first_example).
+  TINYGPT_CHECK(site < 256, "dropout: more than 256 dropout call sites in one pass");
+  if (!options_.training || config_.dropout == 0.0f) return x;
+  const std::uint64_t first_row = options_.first_example * static_cast<std::uint64_t>(time_);
+  return nn::dropout(
+      tape_, x, config_.dropout,
+      {.seed = options_.seed, .step = options_.step, .index = (site << 40) + first_row});
+}
+
+Tensor Forward::embed(const Tensor& wte, std::span<const std::int32_t> ids, std::int64_t batch,
+                      const PositionTable& positions, const Tensor* wtt,
+                      std::span<const std::int32_t> type_ids) {
+  const Shape shape{batch, static_cast<std::int64_t>(ids.size()) / batch, config_.width};
+  Tensor x =
+      nn::add_positions(tape_, nn::embedding(tape_, wte, ids).reshaped(shape), positions.tensor());
+  if (wtt != nullptr) x = nn::add(tape_, x, nn::embedding(tape_, *wtt, type_ids).reshaped(shape));
+  return dropout(x);
+}
+
+float* Forward::attention_map(const std::string& name, std::int64_t batch, std::int64_t queries,
+                              std::int64_t keys) {
+  if (options_.attention == nullptr) return nullptr;
+  AttentionMap& map = options_.attention->emplace_back();
+  map.name = name;
+  map.batch = batch;
+  map.heads = config_.heads;
+  map.queries = queries;
+  map.keys = keys;
+  map.weights.resize(static_cast<std::size_t>(batch * config_.heads * queries * keys));
+  return map.weights.data();
+}
+
+Tensor Forward::block(const Block& block, const std::string& name, Tensor x, bool causal,
+                      std::span<const std::uint8_t> self_keep, const Tensor* memory,
+                      std::span<const std::uint8_t> memory_keep) {
+  const std::int64_t batch = x.shape[0];
+  const std::int64_t time = x.shape[1];
+
+  // x = x + dropout(attn(ln_1(x)) c_proj)
+  const Tensor qkv = linear(norm(x, block.ln_1), block.c_attn);
+  const Tensor attended =
+      nn::self_attention(tape_, qkv,
+                         {.heads = config_.heads,
+                          .causal = causal,
+                          .key_keep = self_keep,
+                          .probs_out = attention_map(name + ".attn", batch, time, time)});
+  x = nn::add(tape_, x, dropout(linear(attended, block.attn_proj)));
+
+  const Norm* mlp_norm = &block.ln_2;
+  if (block.has_cross) {
+    // x = x + dropout(cross(ln_2(x), memory) c_proj): queries from the decoder, keys and
+    // values from the encoder's output.
+    const Tensor q = linear(norm(x, block.ln_2), block.cross_q);
+    const Tensor kv = linear(*memory, block.cross_kv);
+    const Tensor crossed = nn::cross_attention(
+        tape_, q, kv,
+        {.heads = config_.heads,
+         .causal = false,
+         .key_keep = memory_keep,
+         .probs_out = attention_map(name + ".cross", batch, time, memory->shape[1])});
+    x = nn::add(tape_, x, dropout(linear(crossed, block.cross_proj)));
+    mlp_norm = &block.ln_3;
+  }
+
+  // x = x + dropout(gelu(ln(x) c_fc) c_proj)
+  const Tensor hidden = nn::gelu(tape_, linear(norm(x, *mlp_norm), block.c_fc));
+  return nn::add(tape_, x, dropout(linear(hidden, block.mlp_proj)));
+}
+
+void check_batch(const ModelConfig& config, const char* what, std::span<const std::int32_t> ids,
+                 std::int64_t batch, std::span<const std::uint8_t> mask) {
+  TINYGPT_CHECK(batch > 0, what, ": batch must be positive, it is ", batch);
+  const auto count = static_cast<std::int64_t>(ids.size());
+  TINYGPT_CHECK(count % batch == 0 && count > 0, what, ": ", count,
+                " ids do not split into a batch of ", batch, " sequences");
+  const std::int64_t time = count / batch;
+  TINYGPT_CHECK(time <= config.context_length, what, ": sequences of ", time,
+                " tokens are longer than the context length ", config.context_length);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    TINYGPT_CHECK(ids[i] >= 0 && ids[i] < config.vocab_size, what, ": token ", i, " is ", ids[i],
+                  ", outside the vocabulary [0, ", config.vocab_size, ")");
+  }
+  TINYGPT_CHECK(mask.empty() || static_cast<std::int64_t>(mask.size()) == count, what,
+                ": the mask has ", mask.size(), " flags for ", count, " tokens");
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    TINYGPT_CHECK(mask[i] <= 1, what, ": mask flag ", i, " is ", int{mask[i]},
+                  "; flags are 1 (token) or 0 (padding)");
+  }
+}
+
+}  // namespace detail
+}  // namespace tinygpt::models

@@ -1,0 +1,111 @@
+// The transformer block and the pieces around it, shared by gpt.cpp, encoder.cpp and
+// seq2seq.cpp (private to the library).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tinygpt/core/parameters.h"
+#include "tinygpt/core/tape.h"
+#include "tinygpt/models/config.h"
+#include "tinygpt/models/transformer.h"
+
+namespace tinygpt::models::detail {
+
+struct Linear {
+  Tensor weight;  // (C_in, C_out)
+  Tensor bias;    // (C_out), or no data when the config has no biases
+};
+
+struct Norm {
+  Tensor weight;  // (C)
+  Tensor bias;    // (C)
+};
+
+struct Block {
+  Norm ln_1;
+  Linear c_attn;     // (C, 3C): fused query, key and value projections
+  Linear attn_proj;  // (C, C)
+  Norm ln_2;
+  bool has_cross = false;
+  Linear cross_q;     // (C, C)   decoder of seq2seq only
+  Linear cross_kv;    // (C, 2C)
+  Linear cross_proj;  // (C, C)
+  Norm ln_3;          // before the MLP when there is cross-attention
+  Linear c_fc;        // (C, 4C)
+  Linear mlp_proj;    // (4C, C)
+};
+
+Linear declare_linear(ParameterSet& parameters, const std::string& name, std::int64_t in,
+                      std::int64_t out, bool bias);
+Norm declare_norm(ParameterSet& parameters, const std::string& name, std::int64_t width);
+// prefix is e.g. "h.0" or "decoder.h.1".
+Block declare_block(ParameterSet& parameters, const std::string& prefix, const ModelConfig& config,
+                    bool cross);
+std::vector<Block> declare_stack(ParameterSet& parameters, const std::string& prefix,
+                                 const ModelConfig& config, bool cross);
+
+// The position table as a tensor: the wpe.weight parameter, or the sinusoidal table
+// (no gradient) kept in `sinusoidal`.
+class PositionTable {
+ public:
+  PositionTable(ParameterSet& parameters, const std::string& name, const ModelConfig& config);
+  const Tensor& tensor() const { return table_; }
+
+ private:
+  std::vector<float> sinusoidal_;
+  Tensor table_;
+};
+
+// One forward pass: the tape, the options, and the dropout call sites counted in order.
+class Forward {
+ public:
+  // first_dropout_site: where this pass's dropout call sites start counting (the decoder
+  // of a seq2seq model starts after the encoder's).
+  Forward(Tape& tape, const ModelConfig& config, const RunOptions& options, std::int64_t time,
+          std::uint64_t first_dropout_site = 0)
+      : tape_(tape),
+        config_(config),
+        options_(options),
+        time_(time),
+        dropout_site_(first_dropout_site) {}
+
+  Tape& tape() { return tape_; }
+  const ModelConfig& config() const { return config_; }
+
+  Tensor linear(const Tensor& x, const Linear& layer);
+  Tensor norm(const Tensor& x, const Norm& layer);
+  Tensor dropout(const Tensor& x);
+  // Token embeddings of ids (B*T) plus positions (plus token-type embeddings when given),
+  // dropped out: (B, T, C).
+  Tensor embed(const Tensor& wte, std::span<const std::int32_t> ids, std::int64_t batch,
+               const PositionTable& positions, const Tensor* wtt = nullptr,
+               std::span<const std::int32_t> type_ids = {});
+
+  // One block. self_keep: B*T key flags of x (or empty); memory: the encoder output
+  // (B, S, C) and memory_keep its B*S flags, for blocks with cross-attention.
+  Tensor block(const Block& block, const std::string& name, Tensor x, bool causal,
+               std::span<const std::uint8_t> self_keep, const Tensor* memory = nullptr,
+               std::span<const std::uint8_t> memory_keep = {});
+
+ private:
+  // Where an attention layer copies its weights: a new AttentionMap when the options ask
+  // for them, nullptr otherwise.
+  float* attention_map(const std::string& name, std::int64_t batch, std::int64_t queries,
+                       std::int64_t keys);
+
+  Tape& tape_;
+  const ModelConfig& config_;
+  const RunOptions& options_;
+  std::int64_t time_;
+  std::uint64_t dropout_site_;
+};
+
+// Checks the ids and mask of a batch: ids.size() == batch * time, ids in [0, V),
+// time in [1, P], mask empty or batch * time flags of 0 or 1.
+void check_batch(const ModelConfig& config, const char* what, std::span<const std::int32_t> ids,
+                 std::int64_t batch, std::span<const std::uint8_t> mask);
+
+}  // namespace tinygpt::models::detail

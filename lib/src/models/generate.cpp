@@ -1,0 +1,43 @@
+#include "tinygpt/models/generate.h"
+
+#include <algorithm>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/tape.h"
+
+namespace tinygpt::models {
+
+std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> prompt,
+                                   const GenerateOptions& options) {
+  const ModelConfig& config = model.config();
+  TINYGPT_CHECK(!prompt.empty(), "generate: the prompt is empty; give at least one token");
+  TINYGPT_CHECK(options.max_new_tokens >= 0, "generate: max_new_tokens is ", options.max_new_tokens,
+                ", it must be 0 or more");
+  for (std::size_t i = 0; i < prompt.size(); ++i) {
+    TINYGPT_CHECK(prompt[i] >= 0 && prompt[i] < config.vocab_size, "generate: prompt token ", i,
+                  " is ", prompt[i], ", outside the vocabulary [0, ", config.vocab_size, ")");
+  }
+  std::vector<std::int32_t> tokens(prompt.begin(), prompt.end());
+  std::vector<std::int32_t> generated;
+  Tape tape;
+  NoGradGuard no_grad(tape);
+  for (std::int64_t i = 0; i < options.max_new_tokens; ++i) {
+    // The model sees at most context_length tokens: the most recent ones.
+    const std::size_t window =
+        std::min(tokens.size(), static_cast<std::size_t>(config.context_length));
+    const std::span<const std::int32_t> context(tokens.data() + tokens.size() - window, window);
+    tape.reset();
+    const Tensor logits = model.forward(tape, context, 1);
+    const std::span<const float> last(logits.data + (window - 1) * config.vocab_size,
+                                      static_cast<std::size_t>(config.vocab_size));
+    CounterRng rng(options.seed, RngStream::kSampling, static_cast<std::uint64_t>(i), 0);
+    const std::int32_t next = sample_next(last, options.sampling, rng);
+    tokens.push_back(next);
+    generated.push_back(next);
+    const bool keep_going = !options.on_token || options.on_token(next);
+    if (!keep_going || (options.stop_token && next == *options.stop_token)) break;
+  }
+  return generated;
+}
+
+}  // namespace tinygpt::models

@@ -1,0 +1,242 @@
+// Graph functions of multi-head self- and cross-attention. The op bodies are exercises 02.1,
+// 02.2 (solutions/02-transformer/attention.cpp), 02.5 (masks.cpp) and 02.6 (heads.cpp); this
+// file is the driver: it splits heads, runs the B*H independent (batch, head) slices across
+// threads, and merges heads again.
+#include "tinygpt/nn/attention.h"
+
+#include <algorithm>
+
+#include "parallel.h"
+#include "tinygpt/core/check.h"
+
+namespace tinygpt::nn {
+
+namespace {
+
+// The sizes of one multi-head attention call: B sequences of T queries over S keys, width
+// C = H * D.
+struct AttentionSizes {
+  std::int64_t batch = 0;  // B
+  std::int64_t heads = 0;  // H
+  std::int64_t time = 0;   // T
+  std::int64_t keys = 0;   // S
+  std::int64_t width = 0;  // C
+
+  std::int64_t head_dim() const { return width / heads; }
+  std::int64_t slices() const { return batch * heads; }
+};
+
+// node.saved of an attention call, one contiguous buffer from the tape:
+//   q (B*H*T, D) | k (B*H*S, D) | v (B*H*S, D) | probs (B*H*T, S) | heads (B*H*T, D)
+// and, when the call is recorded, the per-head gradients dq | dk | dv, shaped as q, k, v.
+// `heads` holds the slices' outputs in forward and the gradient reaching them in backward.
+// The gradient buffers are taken in forward because backward cannot ask the tape for memory.
+struct AttentionBuffers {
+  float* q = nullptr;
+  float* k = nullptr;
+  float* v = nullptr;
+  float* probs = nullptr;
+  float* heads = nullptr;
+  float* dq = nullptr;
+  float* dk = nullptr;
+  float* dv = nullptr;
+};
+
+std::int64_t buffers_size(const AttentionSizes& n, bool with_grads) {
+  const std::int64_t queries = n.slices() * n.time * n.head_dim();
+  const std::int64_t keys = n.slices() * n.keys * n.head_dim();
+  const std::int64_t probs = n.slices() * n.time * n.keys;
+  return 2 * queries + 2 * keys + probs + (with_grads ? queries + 2 * keys : 0);
+}
+
+AttentionBuffers buffers_at(float* base, const AttentionSizes& n, bool with_grads) {
+  const std::int64_t queries = n.slices() * n.time * n.head_dim();
+  const std::int64_t keys = n.slices() * n.keys * n.head_dim();
+  AttentionBuffers buffers;
+  buffers.q = base;
+  buffers.k = buffers.q + queries;
+  buffers.v = buffers.k + keys;
+  buffers.probs = buffers.v + keys;
+  buffers.heads = buffers.probs + n.slices() * n.time * n.keys;
+  if (with_grads) {
+    buffers.dq = buffers.heads + queries;
+    buffers.dk = buffers.dq + queries;
+    buffers.dv = buffers.dk + keys;
+  }
+  return buffers;
+}
+
+// About the flops of one call, to decide whether threads pay off.
+std::int64_t attention_work(const AttentionSizes& n) {
+  return 4 * n.slices() * n.time * n.keys * n.head_dim();
+}
+
+// out (B*T, C) = multi-head attention of q_in (B*T, C) over k_in and v_in (B*S, C). The
+// inputs may be column blocks of a fused QKV or KV: split_heads_forward reads them in place.
+void multi_head_forward(MatrixRef out, ConstMatrixRef q_in, ConstMatrixRef k_in,
+                        ConstMatrixRef v_in, const AttentionSizes& n, bool causal,
+                        std::span<const std::uint8_t> key_keep, const AttentionBuffers& buffers) {
+  const std::int64_t d = n.head_dim();
+  MatrixMap q(buffers.q, n.slices() * n.time, d);
+  MatrixMap k(buffers.k, n.slices() * n.keys, d);
+  MatrixMap v(buffers.v, n.slices() * n.keys, d);
+  MatrixMap probs(buffers.probs, n.slices() * n.time, n.keys);
+  MatrixMap heads(buffers.heads, n.slices() * n.time, d);
+  split_heads_forward(q, q_in, n.batch, n.heads);
+  split_heads_forward(k, k_in, n.batch, n.heads);
+  split_heads_forward(v, v_in, n.batch, n.heads);
+  // Slice (b, h) is rows [slice*T, (slice+1)*T) of q, probs and heads, and rows
+  // [slice*S, (slice+1)*S) of k and v; every slice writes only its own rows.
+  detail::parallel_for(n.slices(), attention_work(n), [&](std::int64_t slice) {
+    const std::int64_t b = slice / n.heads;
+    const auto keep = key_keep.empty() ? key_keep
+                                       : key_keep.subspan(static_cast<std::size_t>(b * n.keys),
+                                                          static_cast<std::size_t>(n.keys));
+    attention_forward(heads.middleRows(slice * n.time, n.time),
+                      probs.middleRows(slice * n.time, n.time),
+                      q.middleRows(slice * n.time, n.time), k.middleRows(slice * n.keys, n.keys),
+                      v.middleRows(slice * n.keys, n.keys), causal, keep);
+  });
+  merge_heads_forward(out, heads, n.batch, n.heads);
+}
+
+// The gradient of multi_head_forward: dq_in, dk_in, dv_in += ... from dout (B*T, C).
+void multi_head_backward(MatrixRef dq_in, MatrixRef dk_in, MatrixRef dv_in, ConstMatrixRef dout,
+                         const AttentionSizes& n, const AttentionBuffers& buffers) {
+  const std::int64_t d = n.head_dim();
+  const MatrixMap q(buffers.q, n.slices() * n.time, d);
+  const MatrixMap k(buffers.k, n.slices() * n.keys, d);
+  const MatrixMap v(buffers.v, n.slices() * n.keys, d);
+  const MatrixMap probs(buffers.probs, n.slices() * n.time, n.keys);
+  MatrixMap dheads(buffers.heads, n.slices() * n.time, d);
+  MatrixMap dq(buffers.dq, n.slices() * n.time, d);
+  MatrixMap dk(buffers.dk, n.slices() * n.keys, d);
+  MatrixMap dv(buffers.dv, n.slices() * n.keys, d);
+  // The op functions accumulate; these buffers are this call's alone, so start them at zero.
+  dheads.setZero();
+  dq.setZero();
+  dk.setZero();
+  dv.setZero();
+  merge_heads_backward(dheads, dout, n.batch, n.heads);
+  detail::parallel_for(n.slices(), 2 * attention_work(n), [&](std::int64_t slice) {
+    attention_backward(
+        dq.middleRows(slice * n.time, n.time), dk.middleRows(slice * n.keys, n.keys),
+        dv.middleRows(slice * n.keys, n.keys), dheads.middleRows(slice * n.time, n.time),
+        q.middleRows(slice * n.time, n.time), k.middleRows(slice * n.keys, n.keys),
+        v.middleRows(slice * n.keys, n.keys), probs.middleRows(slice * n.time, n.time));
+  });
+  split_heads_backward(dq_in, dq, n.batch, n.heads);
+  split_heads_backward(dk_in, dk, n.batch, n.heads);
+  split_heads_backward(dv_in, dv, n.batch, n.heads);
+}
+
+void check_options(const char* op, const AttentionOptions& options, std::int64_t width,
+                   std::int64_t batch, std::int64_t keys) {
+  TINYGPT_CHECK(options.heads >= 1, op, ": heads must be at least 1, got ", options.heads);
+  TINYGPT_CHECK(width % options.heads == 0, op, ": the width C = ", width,
+                " is not divisible by heads = ", options.heads);
+  TINYGPT_CHECK(options.key_keep.empty() ||
+                    static_cast<std::int64_t>(options.key_keep.size()) == batch * keys,
+                op, ": key_keep has ", options.key_keep.size(), " flags, expected B*S = ", batch,
+                "*", keys, " = ", batch * keys, " (or none)");
+  for (std::size_t i = 0; i < options.key_keep.size(); ++i) {
+    TINYGPT_CHECK(options.key_keep[i] <= 1, op, ": key_keep[", i, "] is ",
+                  static_cast<int>(options.key_keep[i]), "; flags are 1 (real) or 0 (padding)");
+  }
+}
+
+AttentionSizes self_sizes(const Tensor& qkv, std::int64_t heads) {
+  return {.batch = qkv.shape[0],
+          .heads = heads,
+          .time = qkv.shape[1],
+          .keys = qkv.shape[1],
+          .width = qkv.shape[2] / 3};
+}
+
+AttentionSizes cross_sizes(const Tensor& q, const Tensor& kv, std::int64_t heads) {
+  return {.batch = q.shape[0],
+          .heads = heads,
+          .time = q.shape[1],
+          .keys = kv.shape[1],
+          .width = q.shape[2]};
+}
+
+void self_attention_node_backward(const Node& node) {
+  const Tensor& qkv = node.in[0];
+  const AttentionSizes n = self_sizes(qkv, node.args.heads);
+  MatrixMap dqkv = qkv.grad_matrix();
+  multi_head_backward(dqkv.middleCols(0, n.width), dqkv.middleCols(n.width, n.width),
+                      dqkv.middleCols(2 * n.width, n.width), node.out.grad_matrix(), n,
+                      buffers_at(node.saved, n, true));
+}
+
+void cross_attention_node_backward(const Node& node) {
+  const Tensor& q = node.in[0];
+  const Tensor& kv = node.in[1];
+  const AttentionSizes n = cross_sizes(q, kv, node.args.heads);
+  MatrixMap dkv = kv.grad_matrix();
+  multi_head_backward(q.grad_matrix(), dkv.middleCols(0, n.width), dkv.middleCols(n.width, n.width),
+                      node.out.grad_matrix(), n, buffers_at(node.saved, n, true));
+}
+
+// Runs and records one attention call; the inputs are checked and `n` is their sizes.
+Tensor record_attention(Tape& tape, const char* op, BackwardFn backward, const Tensor& q_source,
+                        const Tensor& kv_source, bool self, const AttentionSizes& n,
+                        const AttentionOptions& options) {
+  Tensor out = self ? tape.output(Shape{n.batch, n.time, n.width}, {q_source})
+                    : tape.output(Shape{n.batch, n.time, n.width}, {q_source, kv_source});
+  const bool with_grads = out.grad != nullptr;
+  const AttentionBuffers buffers = buffers_at(
+      tape.scratch(static_cast<std::size_t>(buffers_size(n, with_grads))), n, with_grads);
+  const MatrixMap q_matrix = q_source.matrix();
+  const MatrixMap kv_matrix = kv_source.matrix();
+  // Column blocks of the fused tensors: self reads q | k | v of qkv, cross q and k | v of kv.
+  const std::int64_t first_key = self ? n.width : 0;
+  multi_head_forward(out.matrix(), q_matrix.middleCols(0, n.width),
+                     kv_matrix.middleCols(first_key, n.width),
+                     kv_matrix.middleCols(first_key + n.width, n.width), n, options.causal,
+                     options.key_keep, buffers);
+  if (options.probs_out != nullptr) {
+    // Slice (b, h) of probs is (T, S) at row (b*H + h)*T: exactly the (B, H, T, S) layout.
+    std::copy_n(buffers.probs, n.slices() * n.time * n.keys, options.probs_out);
+  }
+  if (with_grads) {
+    Node node{.op = op, .backward = backward, .out = out, .saved = buffers.q};
+    node.in[0] = q_source;
+    if (!self) node.in[1] = kv_source;
+    node.args.heads = n.heads;
+    tape.record(node);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor self_attention(Tape& tape, const Tensor& qkv, const AttentionOptions& options) {
+  TINYGPT_CHECK(qkv.shape.rank() == 3 && qkv.shape[2] % 3 == 0,
+                "self_attention: qkv must be (B, T, 3C), its shape is ", qkv.shape.str());
+  TINYGPT_CHECK(qkv.numel() > 0, "self_attention: qkv ", qkv.shape.str(), " is empty");
+  const AttentionSizes n = self_sizes(qkv, options.heads);
+  check_options("self_attention", options, n.width, n.batch, n.keys);
+  return record_attention(tape, "self_attention", &self_attention_node_backward, qkv, qkv, true, n,
+                          options);
+}
+
+Tensor cross_attention(Tape& tape, const Tensor& q, const Tensor& kv,
+                       const AttentionOptions& options) {
+  TINYGPT_CHECK(q.shape.rank() == 3 && q.numel() > 0,
+                "cross_attention: q must be a non-empty (B, T, C), its shape is ", q.shape.str());
+  TINYGPT_CHECK(kv.shape.rank() == 3 && kv.numel() > 0 && kv.shape[0] == q.shape[0] &&
+                    kv.shape[2] == 2 * q.shape[2],
+                "cross_attention: kv ", kv.shape.str(), " does not fit q ", q.shape.str(),
+                ": expected (", q.shape[0], ", S, ", 2 * q.shape[2], ")");
+  TINYGPT_CHECK(!options.causal,
+                "cross_attention: causal must be false (queries of the decoder may see every "
+                "position of the encoder)");
+  const AttentionSizes n = cross_sizes(q, kv, options.heads);
+  check_options("cross_attention", options, n.width, n.batch, n.keys);
+  return record_attention(tape, "cross_attention", &cross_attention_node_backward, q, kv, false, n,
+                          options);
+}
+
+}  // namespace tinygpt::nn

@@ -1,0 +1,47 @@
+// The driver's one tool (DESIGN.md, "Ops and autograd"): run an op function on independent
+// pieces of the work (row blocks, attention slices) across OpenMP threads.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+
+namespace tinygpt::nn::detail {
+
+/// Below this much work (about the number of floats touched) a thread costs more than it saves.
+inline constexpr std::int64_t kParallelMinWork = std::int64_t{1} << 15;
+
+/// Rows per block when an op is split by rows. Fixed, not derived from the thread count, so a
+/// sum over blocks (LayerNorm's dgamma) adds the same numbers in the same order on every machine.
+inline constexpr std::int64_t kRowsPerBlock = 16;
+
+/// @param rows N.
+/// @return the number of kRowsPerBlock blocks that cover N rows (the last may be shorter).
+inline std::int64_t row_blocks(std::int64_t rows) {
+  return (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+}
+
+/// @brief Calls body(piece) for every piece in [0, count), across threads when `work` is large
+/// enough. The pieces must write disjoint memory.
+///
+/// An exception must not leave an OpenMP region (the program would terminate), so each is
+/// caught in its thread and the first one is rethrown here: a stub's NotImplemented or a
+/// failed check reaches the caller as it would from a plain loop.
+/// @param count number of pieces.
+/// @param work the whole job's size, to decide whether threads are worth it.
+/// @param body called with each piece's index.
+template <typename Body>
+void parallel_for(std::int64_t count, std::int64_t work, const Body& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(static) if (count > 1 && work >= kParallelMinWork)
+  for (std::int64_t piece = 0; piece < count; ++piece) {
+    try {
+      body(piece);
+    } catch (...) {
+#pragma omp critical(tinygpt_parallel_for_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace tinygpt::nn::detail

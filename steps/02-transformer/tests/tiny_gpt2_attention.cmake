@@ -1,0 +1,26 @@
+cmake_minimum_required(VERSION 3.25)
+# `tinygpt attention` on tests/data/tiny-gpt2 writes an SVG with one heatmap per layer and
+# head. Run by ctest with -DTINYGPT=<the program> -DMODEL=<the folder> -DOUT=<an .svg path>.
+file(READ "${MODEL}/expected.json" expected)
+string(JSON prompt GET "${expected}" prompt_text)
+file(REMOVE "${OUT}")
+execute_process(
+  COMMAND "${TINYGPT}" attention --model "${MODEL}" --prompt "${prompt}" --out "${OUT}"
+  RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "tinygpt attention exited with ${status}:\n${errors}")
+endif()
+if(NOT EXISTS "${OUT}")
+  message(FATAL_ERROR "tinygpt attention did not write ${OUT}; it printed:\n${output}")
+endif()
+file(READ "${OUT}" svg)
+foreach(wanted IN ITEMS "<svg" "</svg>" "head 0" "head 3")
+  string(FIND "${svg}" "${wanted}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${OUT} holds no \"${wanted}\"")
+  endif()
+endforeach()
+if(NOT output MATCHES "wrote 2 layers x 4 heads")
+  message(FATAL_ERROR "tinygpt attention printed:\n${output}")
+endif()
+message(STATUS "${output}")
