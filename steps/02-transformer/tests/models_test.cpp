@@ -257,7 +257,7 @@ TEST_CASE("bad batches and configs are refused with the reason", "[step02][model
 }
 
 TEST_CASE("every parameter's gradient matches finite differences, all three families",
-          "[step02][models][slow]") {
+          "[step02][models]") {
   const std::vector<std::int32_t> ids = {1, 2, 3, 4, 5, 6};
   const std::vector<std::uint8_t> mask = {1, 1, 1, 1, 1, 0};
   const std::vector<std::int32_t> targets = {2, 3, 4, 5, -1, -1};
