@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "tinygpt/core/check.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::course {
 namespace {
@@ -121,7 +121,7 @@ class Parser {
         }
         if (digits.empty() || used != digits.size() || code > 0x10FFFF)
           fail("a bad character reference");
-        text::append_utf8(out, static_cast<char32_t>(code));
+        append_utf8(out, static_cast<char32_t>(code));
       } else {
         fail(detail::concat("unknown entity &", entity, ";"));
       }

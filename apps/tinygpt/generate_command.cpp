@@ -12,7 +12,7 @@
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/pretrained.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::cli {
 namespace {
@@ -84,7 +84,7 @@ void add_generate(CLI::App& app) {
     options.on_token = [&](std::int32_t token) {
       if (pretrained.end_of_text && token == *pretrained.end_of_text) return true;
       pending += pretrained.tokenizer.decode({&token, 1});
-      const std::size_t ready = text::complete_utf8_prefix(pending);
+      const std::size_t ready = complete_utf8_prefix(pending);
       std::cout << pending.substr(0, ready) << std::flush;
       pending.erase(0, ready);
       return true;

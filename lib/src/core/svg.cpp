@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::svg {
 namespace {
@@ -19,42 +20,19 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;  // "�", for bytes that are not UTF-8
 
-// Decodes UTF-8 strictly (no overlong forms, no surrogates, nothing above U+10FFFF); each
-// byte that does not start a valid character becomes one U+FFFD. Characters that XML
-// forbids or shows as blanks become visible.
+// Decodes UTF-8 strictly (next_code_point: no overlong forms, no surrogates, nothing above
+// U+10FFFF); each byte that does not start a valid character becomes one U+FFFD.
+// Characters that XML forbids or shows as blanks become visible.
 std::u32string visible_code_points(std::string_view text, bool show_spaces) {
   std::u32string out;
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    // Length of the sequence and the smallest code point that needs it (shorter spellings
-    // of the same code point are "overlong" and invalid).
-    std::size_t length = 0;
-    char32_t code_point = 0;
-    char32_t smallest = 0;
-    if (lead < 0x80) {
-      length = 1, code_point = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2, code_point = lead & 0x1F, smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3, code_point = lead & 0x0F, smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4, code_point = lead & 0x07, smallest = 0x10000;
-    }
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      const auto byte = static_cast<unsigned char>(text[i + k]);
-      valid = (byte & 0xC0) == 0x80;
-      code_point = (code_point << 6) | (byte & 0x3F);
-    }
-    valid = valid && code_point >= smallest && code_point <= 0x10FFFF &&
-            !(code_point >= 0xD800 && code_point <= 0xDFFF);
-    if (!valid) {
+    const std::int32_t decoded = next_code_point(text, i);
+    if (decoded < 0) {
       out.push_back(kReplacement);
-      ++i;
       continue;
     }
-    i += length;
+    const auto code_point = static_cast<char32_t>(decoded);
 
     // Control characters as their C escapes, in plain ASCII that every font can draw (the
     // Unicode "control pictures" such as U+2424 are missing from common fonts).
@@ -104,21 +82,7 @@ std::string escaped_utf8(const std::u32string& code_points) {
       default:
         break;
     }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
+    append_utf8(out, c);
   }
   return out;
 }

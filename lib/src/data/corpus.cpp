@@ -11,7 +11,7 @@
 #include "corpus_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::data {
 
@@ -47,7 +47,7 @@ namespace detail {
 std::size_t utf8_error_offset(std::string_view bytes) {
   for (std::size_t position = 0; position < bytes.size();) {
     const std::size_t start = position;
-    if (text::next_code_point(bytes, position) < 0) return start;
+    if (next_code_point(bytes, position) < 0) return start;
   }
   return std::string_view::npos;
 }
@@ -56,7 +56,7 @@ std::u32string decode_utf8(std::string_view bytes) {
   std::u32string text;
   text.reserve(bytes.size());
   for (std::size_t position = 0; position < bytes.size();) {
-    text.push_back(static_cast<char32_t>(text::next_code_point(bytes, position)));
+    text.push_back(static_cast<char32_t>(next_code_point(bytes, position)));
   }
   return text;
 }
@@ -71,7 +71,7 @@ std::u32string decode_latin1(std::string_view bytes) {
 std::string encode_utf8(std::u32string_view text) {
   std::string bytes;
   bytes.reserve(text.size());
-  for (const char32_t code_point : text) text::append_utf8(bytes, code_point);
+  for (const char32_t code_point : text) append_utf8(bytes, code_point);
   return bytes;
 }
 

@@ -13,7 +13,7 @@
 namespace tinygpt::data::detail {
 
 /// Offset of the first byte that is not part of a valid UTF-8 sequence (strictly, as
-/// text::next_code_point reads it), or npos when all are valid.
+/// next_code_point reads it), or npos when all are valid.
 std::size_t utf8_error_offset(std::string_view bytes);
 
 /// Code points of valid UTF-8 (check with utf8_error_offset first).

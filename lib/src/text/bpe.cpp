@@ -13,7 +13,7 @@
 #include "text_io.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::text {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "tinygpt/core/check.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::text::detail {
 

@@ -2,9 +2,9 @@
 #include <string>
 
 #include "test_support.hpp"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
-using tinygpt::text::complete_utf8_prefix;
+using tinygpt::complete_utf8_prefix;
 
 TEST_CASE("an unfinished character at the end is held back, anything else is shown",
           "[step01][utf8]") {

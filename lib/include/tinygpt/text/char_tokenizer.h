@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tinygpt/text/tokenizer.h"
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::text {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace tinygpt::text {
+namespace tinygpt {
 
 /// @param code_point any 32-bit value.
 /// @return whether it is a Unicode scalar value: at most U+10FFFF and not a surrogate.
@@ -37,4 +37,4 @@ std::size_t complete_utf8_prefix(std::string_view bytes);
 /// @param code_point a Unicode scalar value.
 void append_utf8(std::string& out, char32_t code_point);
 
-}  // namespace tinygpt::text
+}  // namespace tinygpt

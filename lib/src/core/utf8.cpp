@@ -1,7 +1,7 @@
 // UTF-8, strictly.
-#include "tinygpt/text/utf8.h"
+#include "tinygpt/core/utf8.h"
 
-namespace tinygpt::text {
+namespace tinygpt {
 
 bool is_scalar_value(std::uint32_t code_point) {
   return code_point <= 0x10FFFF && (code_point < 0xD800 || code_point > 0xDFFF);
@@ -82,4 +82,4 @@ void append_utf8(std::string& out, char32_t code_point) {
   }
 }
 
-}  // namespace tinygpt::text
+}  // namespace tinygpt
