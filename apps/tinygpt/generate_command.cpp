@@ -10,9 +10,9 @@
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
+#include "tinygpt/core/utf8.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/pretrained.h"
-#include "tinygpt/core/utf8.h"
 
 namespace tinygpt::cli {
 namespace {

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "tinygpt/text/tokenizer.h"
 #include "tinygpt/core/utf8.h"
+#include "tinygpt/text/tokenizer.h"
 
 namespace tinygpt::text {
 
