@@ -1,8 +1,10 @@
-// `tinygpt data`: the corpora, what their loaders read and how they split; and the
-// generated world (`data generate`).
+// `tinygpt data`: the corpora, what their loaders read and how they split; the generated
+// world (`data generate`); and the bias audit of a corpus (`data audit`).
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,8 @@
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+#include "tinygpt/data/audit.h"
 #include "tinygpt/data/corpus.h"
 #include "tinygpt/data/generator.h"
 
@@ -111,6 +115,108 @@ void run_generate(const GenerateCommandOptions& options) {
   }
 }
 
+struct AuditCommandOptions {
+  std::int64_t seed = 1;
+  std::filesystem::path world;
+  std::vector<std::filesystem::path> files;
+  bool fortunes = false;
+  std::filesystem::path catalogue;
+  bool augment = false;
+  bool markdown = false;
+};
+
+// What to audit: the texts, the words to look for, and a name for the table.
+struct AuditInput {
+  std::vector<std::string> texts;
+  data::AuditLexicon lexicon;
+  std::string corpus;
+};
+
+// The world's pre-training text (stories.txt and facts.txt) in a folder made by
+// `tinygpt data generate`, with the names of its catalogue.
+AuditInput world_folder_input(const std::filesystem::path& dir) {
+  const std::string hint = " (make one with: tinygpt data generate --out " + dir.string() + ")";
+  TINYGPT_CHECK(std::filesystem::is_directory(dir), "--world: no folder ", dir.string(), hint);
+  TINYGPT_CHECK(std::filesystem::is_regular_file(dir / "catalogue.json"), "--world: ", dir.string(),
+                " has no catalogue.json", hint);
+  AuditInput input;
+  input.lexicon = data::load_world_lexicon(dir / "catalogue.json");
+  std::string names;
+  for (const char* name : {"stories.txt", "facts.txt"}) {
+    if (!std::filesystem::is_regular_file(dir / name)) continue;
+    input.texts.push_back(read_file(dir / name));
+    names += (names.empty() ? "" : " + ") + std::string(name);
+  }
+  TINYGPT_CHECK(!input.texts.empty(), "--world: ", dir.string(),
+                " has neither stories.txt nor facts.txt (generate the kinds stories,facts)");
+  input.corpus = dir.string() + " (" + names + ")";
+  return input;
+}
+
+// The default: the world of a seed made in memory, its stories (default size) and its
+// seen facts' sentences, exactly the text of stories.txt and facts.txt.
+AuditInput generated_world_input(std::int64_t seed) {
+  TINYGPT_CHECK(seed >= 0, "--seed must be 0 or more, got ", seed);
+  const data::World world = data::make_world(static_cast<std::uint64_t>(seed));
+  const std::vector<data::Fact> facts = data::make_facts(world);
+  AuditInput input;
+  for (data::Story& story : data::make_stories(world, facts, data::kDefaultStoryBytes)) {
+    input.texts.push_back(std::move(story.text));
+  }
+  for (const data::Fact& fact : facts) {
+    if (!fact.held_out) input.texts.push_back(fact.sentence);
+  }
+  input.lexicon = data::world_lexicon(world);
+  input.corpus = "the generated world, seed " + std::to_string(seed) + " (stories + facts)";
+  return input;
+}
+
+AuditInput audit_input(const AuditCommandOptions& options) {
+  if (!options.world.empty()) return world_folder_input(options.world);
+  if (options.files.empty() && !options.fortunes) return generated_world_input(options.seed);
+  data::CorpusOptions all;  // every record: the audit covers the whole corpus
+  all.validation_fraction = 0;
+  const data::Corpus corpus =
+      options.fortunes ? data::load_fortunes(all) : data::load_text_files(options.files, all);
+  AuditInput input;
+  input.texts = corpus.train;
+  input.corpus = corpus.name;
+  if (options.catalogue.empty()) {
+    input.lexicon = data::builtin_lexicon();
+  } else {
+    // The catalogue's names and occupations; the built-in occupations would add rows
+    // that the world's text never uses.
+    input.lexicon = data::load_world_lexicon(options.catalogue);
+  }
+  return input;
+}
+
+void run_audit(const AuditCommandOptions& options) {
+  const AuditInput input = audit_input(options);
+  const auto print = [&options](const data::AuditTable& table) {
+    std::cout << (options.markdown ? data::format_audit_markdown(table)
+                                   : data::format_audit_table(table));
+  };
+  const data::AuditTable before = data::audit_texts(input.texts, input.lexicon, input.corpus);
+  if (!options.augment) {
+    print(before);
+    return;
+  }
+  std::vector<std::string> augmented = input.texts;
+  const std::vector<std::string> copies = data::counterfactual_copies(input.texts, input.lexicon);
+  augmented.insert(augmented.end(), copies.begin(), copies.end());
+  const std::size_t per_text = copies.size() / std::max<std::size_t>(1, input.texts.size());
+  const data::AuditTable after =
+      data::audit_texts(augmented, input.lexicon,
+                        input.corpus + " + " + std::to_string(per_text) + " counterfactual " +
+                            (per_text == 1 ? "copy" : "copies"));
+  const char* heading = options.markdown ? "### " : "";
+  std::cout << heading << "before augmentation\n\n";
+  print(before);
+  std::cout << "\n" << heading << "after counterfactual augmentation\n\n";
+  print(after);
+}
+
 }  // namespace
 
 void register_data_command(CLI::App& app) {
@@ -157,6 +263,40 @@ void register_data_command(CLI::App& app) {
                    "Comma-separated kinds to write (catalogue.json is always written)")
       ->capture_default_str();
   generate->callback([generate_options] { run_generate(*generate_options); });
+
+  CLI::App* audit = data_app->add_subcommand(
+      "audit",
+      "Count group terms (names by naming group, pronouns) and how often they share a "
+      "sentence with occupations and sentiment words; --augment shows counterfactual "
+      "augmentation");
+  auto audit_options = std::make_shared<AuditCommandOptions>();
+  CLI::Option* audit_world = audit->add_option(
+      "--world", audit_options->world,
+      "A folder made by `tinygpt data generate`: its stories.txt and facts.txt, with the "
+      "names of its catalogue.json");
+  CLI::Option* audit_files =
+      audit->add_option("--files", audit_options->files,
+                        "Your own UTF-8 text files (pronoun groups and built-in occupations)");
+  CLI::Option* audit_fortunes =
+      audit->add_flag("--fortunes", audit_options->fortunes, "Debian's fortunes, cleaned");
+  CLI::Option* audit_seed = audit->add_option(
+      "--seed", audit_options->seed,
+      "Without --world, --files or --fortunes: the generated world of this seed, made in "
+      "memory");
+  audit_seed->capture_default_str();
+  CLI::Option* audit_catalogue = audit->add_option(
+      "--catalogue", audit_options->catalogue,
+      "With --files or --fortunes: also count this catalogue.json's names by naming group");
+  audit_world->excludes(audit_files)->excludes(audit_fortunes)->excludes(audit_seed);
+  audit_world->excludes(audit_catalogue);
+  audit_files->excludes(audit_fortunes)->excludes(audit_seed);
+  audit_fortunes->excludes(audit_seed);
+  audit_catalogue->excludes(audit_seed);
+  audit->add_flag("--augment", audit_options->augment,
+                  "Also audit the text plus its counterfactual copies (names rotated between "
+                  "naming groups, she/he swapped): before and after");
+  audit->add_flag("--markdown", audit_options->markdown, "Print Markdown tables (for lessons)");
+  audit->callback([audit_options] { run_audit(*audit_options); });
 }
 
 }  // namespace tinygpt::cli

@@ -3,6 +3,7 @@
 // files a kind produces. Kept in one place so every kind says things the same way.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,13 @@
 #include "tinygpt/data/generator.h"
 
 namespace tinygpt::data::detail {
+
+/// The sentiment words of the reviews (generator_reviews.cpp), which the keyword baseline
+/// counts and the audit (audit.cpp) pairs with group terms: one list, so they never drift.
+inline constexpr std::array<std::string_view, 6> kPositiveWords = {"good",   "great",  "excellent",
+                                                                   "lovely", "superb", "wonderful"};
+inline constexpr std::array<std::string_view, 6> kNegativeWords = {
+    "bad", "poor", "awful", "terrible", "dreadful", "shoddy"};
 
 /// A file of a kind, built in memory: `generate` writes nothing until every file is built.
 struct OutputFile {

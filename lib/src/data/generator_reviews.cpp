@@ -17,12 +17,11 @@ using detail::pick;
 
 namespace {
 
-// The sentiment words, shared by the reviews and the keyword baseline: the baseline knows
-// every word the reviews use, so its mistakes come from structure, not vocabulary.
-constexpr std::string_view kPositiveWords[] = {"good",   "great",  "excellent",
-                                               "lovely", "superb", "wonderful"};
-constexpr std::string_view kNegativeWords[] = {"bad",      "poor",     "awful",
-                                               "terrible", "dreadful", "shoddy"};
+// The sentiment words (generator_detail.h) are shared by the reviews, the keyword baseline
+// and the audit: the baseline knows every word the reviews use, so its mistakes come from
+// structure, not vocabulary.
+using detail::kNegativeWords;
+using detail::kPositiveWords;
 constexpr std::string_view kIntensifiers[] = {"very", "really", "extremely", "truly", "incredibly"};
 constexpr std::string_view kNegations[] = {"not", "never", "hardly"};
 constexpr std::string_view kAspects[] = {"design", "colour", "handle", "box", "finish", "size"};

@@ -42,7 +42,7 @@ const std::vector<std::string> kAllFiles = {
 }  // namespace
 
 TEST_CASE("the same seed gives byte-identical files, another seed different ones",
-          "[step01][generator]") {
+          "[step03][generator]") {
   TempPath first("first"), second("second"), other("other");
   generate(small_options(1), first.path());
   generate(small_options(1), second.path());
@@ -59,7 +59,7 @@ TEST_CASE("the same seed gives byte-identical files, another seed different ones
         static_cast<std::ptrdiff_t>(kAllFiles.size()));
 }
 
-TEST_CASE("a smaller size gives a prefix of the stories of a larger one", "[step01][generator]") {
+TEST_CASE("a smaller size gives a prefix of the stories of a larger one", "[step03][generator]") {
   const World world = make_world(5);
   const std::vector<Fact> facts = make_facts(world);
   const std::vector<Story> small = make_stories(world, facts, 2'000);
@@ -68,7 +68,7 @@ TEST_CASE("a smaller size gives a prefix of the stories of a larger one", "[step
   for (std::size_t i = 0; i < small.size(); ++i) CHECK(small[i].text == large[i].text);
 }
 
-TEST_CASE("seed 1 gives the same world on every platform (golden values)", "[step01][generator]") {
+TEST_CASE("seed 1 gives the same world on every platform (golden values)", "[step03][generator]") {
   const World world = make_world(1);
   CHECK(world.towns[0].name == "Draenvan");
   CHECK(world.rivers[world.towns[0].river].name == "Losel");
@@ -85,7 +85,7 @@ TEST_CASE("seed 1 gives the same world on every platform (golden values)", "[ste
         "I bought the Solbio, a backpack. The colour is excellent, but overall it is shoddy.");
 }
 
-TEST_CASE("every record has its schema's fields with the right types", "[step01][generator]") {
+TEST_CASE("every record has its schema's fields with the right types", "[step03][generator]") {
   TempPath out("schema");
   generate(small_options(3), out.path());
   const json catalogue = json::parse(slurp(out.path() / "catalogue.json"));
@@ -145,7 +145,7 @@ TEST_CASE("every record has its schema's fields with the right types", "[step01]
 }
 
 TEST_CASE("every fact a story states agrees with the catalogue and is in its text",
-          "[step01][generator]") {
+          "[step03][generator]") {
   TempPath out("stories");
   GenerateOptions options = small_options(4);
   options.kinds = {"stories"};
@@ -181,7 +181,7 @@ TEST_CASE("every fact a story states agrees with the catalogue and is in its tex
 }
 
 TEST_CASE("a held-out fact's entity and value never share a sentence of generated text",
-          "[step01][generator]") {
+          "[step03][generator]") {
   TempPath out("held-out");
   // Large enough that some sentences would break the rule by accident (a friend with the
   // protagonist's held-out occupation, say), so the guard is exercised.
@@ -227,7 +227,7 @@ TEST_CASE("a held-out fact's entity and value never share a sentence of generate
   }
 }
 
-TEST_CASE("review labels agree with their construction", "[step01][generator]") {
+TEST_CASE("review labels agree with their construction", "[step03][generator]") {
   // The rules restated from the data set's documentation, independently of the library.
   const std::vector<std::string> positive = {"good",   "great",  "excellent",
                                              "lovely", "superb", "wonderful"};
@@ -280,7 +280,7 @@ TEST_CASE("review labels agree with their construction", "[step01][generator]") 
 }
 
 TEST_CASE("the keyword baseline is well above chance and well below the labels",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const World world = make_world(1);
   const std::vector<Review> reviews = make_reviews(world, make_facts(world), 2000);
   const double accuracy = keyword_baseline_accuracy(reviews);
@@ -292,7 +292,7 @@ TEST_CASE("the keyword baseline is well above chance and well below the labels",
   CHECK(keyword_sentiment("It arrived.") == Sentiment::kNeutral);
 }
 
-TEST_CASE("bad arguments give clear errors and write nothing", "[step01][generator]") {
+TEST_CASE("bad arguments give clear errors and write nothing", "[step03][generator]") {
   TempPath out("bad");
   GenerateOptions options = small_options(1);
   options.size = 0;
@@ -321,7 +321,7 @@ TEST_CASE("bad arguments give clear errors and write nothing", "[step01][generat
   CHECK(std::distance(fs::directory_iterator(out.path()), fs::directory_iterator()) == 1);
 }
 
-TEST_CASE("kinds are parsed from a comma-separated list", "[step01][generator]") {
+TEST_CASE("kinds are parsed from a comma-separated list", "[step03][generator]") {
   CHECK(parse_kinds("reviews,stories,reviews") == std::vector<std::string>{"reviews", "stories"});
   REQUIRE_THROWS_WITH(parse_kinds("stories,,facts"), contains("empty kind"));
   CHECK(parse_kinds("fairness,qa") == std::vector<std::string>{"fairness", "qa"});

@@ -89,7 +89,7 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 
 }  // namespace
 
-TEST_CASE("every later kind scales with --size as documented", "[step01][generator]") {
+TEST_CASE("every later kind scales with --size as documented", "[step03][generator]") {
   // At 20,000 bytes the minimums apply: 300 entities, one QA per fact (474), 100
   // dialogues, 300 instructions, preferences and translations, 100 probe sets of 3.
   CHECK(records_of("entities.jsonl") == 300);
@@ -107,7 +107,7 @@ TEST_CASE("every later kind scales with --size as documented", "[step01][generat
 }
 
 TEST_CASE("seed 1's later kinds are the same on every platform (golden values)",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const World world = make_world(1);
   const std::vector<Fact> facts = make_facts(world);
   const Conlang conlang = make_conlang(1);
@@ -122,7 +122,7 @@ TEST_CASE("seed 1's later kinds are the same on every platform (golden values)",
 }
 
 TEST_CASE("every record of the later kinds has its schema's fields and types",
-          "[step01][generator]") {
+          "[step03][generator]") {
   using F = Field;
   for (const json& r : read_jsonl(instance().path("entities.jsonl"))) {
     check_schema(r, {{"id", F::kString}, {"text", F::kString}, {"spans", F::kArray}});
@@ -202,7 +202,7 @@ TEST_CASE("every record of the later kinds has its schema's fields and types",
 }
 
 TEST_CASE("entity spans cut out exactly the names of their entities, and every name has one",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const Catalogue& catalogue = instance().catalogue();
   const std::vector<std::string> lines = lines_of(slurp(instance().path("entities.txt")));
   const std::vector<json> records = read_jsonl(instance().path("entities.jsonl"));
@@ -247,7 +247,7 @@ TEST_CASE("entity spans cut out exactly the names of their entities, and every n
 }
 
 TEST_CASE("QA answers agree with the catalogue and held-out questions stay out of qa.txt",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const Catalogue& catalogue = instance().catalogue();
   const std::string text = slurp(instance().path("qa.txt"));
   std::set<std::string> asked;
@@ -276,7 +276,7 @@ TEST_CASE("QA answers agree with the catalogue and held-out questions stay out o
 }
 
 TEST_CASE("dialogues alternate user and assistant and answer from the catalogue",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const Catalogue& catalogue = instance().catalogue();
   std::string expected_text;
   std::size_t multi_turn = 0;
@@ -312,7 +312,7 @@ TEST_CASE("dialogues alternate user and assistant and answer from the catalogue"
   CHECK(slurp(instance().path("dialogues.txt")) == expected_text);
 }
 
-TEST_CASE("instruction responses are correct, recomputed here", "[step01][generator]") {
+TEST_CASE("instruction responses are correct, recomputed here", "[step03][generator]") {
   const Catalogue& catalogue = instance().catalogue();
   std::map<std::string, int> skills;
   for (const json& r : read_jsonl(instance().path("instructions.jsonl"))) {
@@ -368,7 +368,7 @@ TEST_CASE("instruction responses are correct, recomputed here", "[step01][genera
   for (const auto& [skill, count] : skills) CHECK(count == 60);
 }
 
-TEST_CASE("preference pairs differ in the stated way", "[step01][generator]") {
+TEST_CASE("preference pairs differ in the stated way", "[step03][generator]") {
   // The rude openings, restated from the data set's documentation.
   const std::vector<std::string> rude = {"Ugh, fine. ", "Obviously. ",
                                          "Look it up yourself next time. "};
@@ -411,7 +411,7 @@ TEST_CASE("preference pairs differ in the stated way", "[step01][generator]") {
 }
 
 TEST_CASE("each conlang sentence is what the lexicon and the grammar give for the English",
-          "[step01][generator]") {
+          "[step03][generator]") {
   const json language = json::parse(slurp(instance().path("translation_lexicon.json")));
   std::map<std::string, std::pair<std::string, std::string>> lexicon;  // english -> (word, part)
   std::set<std::string> words;
@@ -479,7 +479,7 @@ TEST_CASE("each conlang sentence is what the lexicon and the grammar give for th
   CHECK(forms.size() == 2);
 }
 
-TEST_CASE("the probes of one set differ only in the group terms", "[step01][generator]") {
+TEST_CASE("the probes of one set differ only in the group terms", "[step03][generator]") {
   const Catalogue& catalogue = instance().catalogue();
   const std::vector<json> records = read_jsonl(instance().path("fairness.jsonl"));
   const std::vector<std::string> lines = lines_of(slurp(instance().path("fairness.txt")));
