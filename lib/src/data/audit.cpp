@@ -352,7 +352,8 @@ std::string format_audit_table(const AuditTable& table) {
   const auto line = [&](const std::vector<std::string>& cells) {
     std::string text = cells[0] + std::string(widths[0] - cells[0].size(), ' ') + " |";
     for (std::size_t c = 1; c < cells.size(); ++c) {
-      text += " " + std::string(widths[c] - cells[c].size(), ' ') + cells[c];
+      text.append(1 + widths[c] - cells[c].size(), ' ');  // right-aligned numbers
+      text += cells[c];
       if (c < cells.size() - 1 && axis_ends_after(table, c - 1)) text += " |";
     }
     out << text << "\n";

@@ -36,6 +36,11 @@ Usage:
 Needs Debian's python3-torch and python3-numpy. Later steps extend this script (step 03
 adds AdamW fixtures), so it is a set of small functions: a safetensors writer and reader,
 the ops, one builder and one forward per family, and a main.
+
+Step 03 adds fixtures/adamw.safetensors (see make_optimizer_fixture): a few parameters and
+fixed random gradients for 3 steps, and what torch.optim.AdamW and torch.optim.SGD (with
+momentum) make of them, step by step. Unlike the model fixtures these are torch's own
+optimizers run in float32, because float32 is what the C++ optimizers are compared with.
 """
 import argparse
 import json
@@ -612,7 +617,20 @@ def write_all(out_dir):
         assert all(np.array_equal(back[k], tensors[k]) for k in tensors)
         print(f"{name}: {len(tensors)} tensors, {os.path.getsize(path)} bytes, {report}")
         paths.append(path)
+    paths.append(write_optimizer_fixture(out_dir))
     return paths
+
+
+def write_optimizer_fixture(out_dir):
+    """Write fixtures/adamw.safetensors (step 03); returns its path."""
+    tensors, metadata, report = make_optimizer_fixture()
+    path = os.path.join(out_dir, OPTIMIZER_FIXTURE + ".safetensors")
+    write_safetensors(path, tensors, metadata)
+    back, back_meta = read_safetensors(path)
+    assert back_meta == metadata and list(back) == list(tensors)
+    assert all(np.array_equal(back[k], tensors[k]) for k in tensors)
+    print(f"{OPTIMIZER_FIXTURE}: {len(tensors)} tensors, {os.path.getsize(path)} bytes, {report}")
+    return path
 
 
 def describe_difference(new_path, old_path):
@@ -651,6 +669,130 @@ def check_committed(out_dir):
                     describe_difference(path, committed)
                     ok = False
     return ok
+
+
+# ---------------------------------------------------------------------------------------
+# Step 03: optimizers. torch.optim.AdamW and torch.optim.SGD(momentum) run in float32 on a
+# few parameters with fixed random gradients; every step's parameters and state are stored.
+#
+#   param.<name>              the parameters before step 1 (F32)
+#   grad.<k>.<name>           the gradient given at step k = 1, 2, 3 (F32)
+#   adamw.<k>.param.<name>    AdamW: the parameters after step k
+#   adamw.<k>.m.<name>        AdamW: exp_avg (m) after step k
+#   adamw.<k>.v.<name>        AdamW: exp_avg_sq (v) after step k
+#   sgd.<k>.param.<name>      SGD with momentum: the parameters after step k
+#   sgd.<k>.momentum.<name>   SGD: momentum_buffer after step k
+#   adamw.lr, sgd.lr          (3) the learning rate of each step (a schedule changes it)
+#   adamw.betas (2), adamw.eps (), adamw.weight_decay (), sgd.momentum (),
+#   sgd.weight_decay ()       hyper-parameters, as float32
+#
+# Metadata "decayed" lists the parameters in the weight-decay group (comma-separated); the
+# others are in a group with weight decay 0, as the C++ default rule groups them.
+
+OPTIMIZER_FIXTURE = "adamw"
+OPTIMIZER_SEED = 7
+OPTIMIZER_STEPS = 3
+# name -> (shape, gradient scale, decayed). The scales put one parameter's gradients near
+# eps (1e-8), where eps matters, and one's far above 1.
+OPTIMIZER_PARAMS = {
+    "h.0.mlp.c_fc.weight": ((4, 6), 1.0, True),
+    "h.0.mlp.c_fc.bias": ((6,), 1e-3, False),
+    "ln_f.weight": ((6,), 1e-8, False),
+    "wte.weight": ((5, 6), 10.0, False),
+}
+ADAMW_LR = [1e-2, 5e-3, 2.5e-3]
+ADAMW_BETAS = (0.9, 0.95)
+ADAMW_EPS = 1e-8
+ADAMW_WEIGHT_DECAY = 0.1
+SGD_LR = [0.1, 0.05, 0.025]
+SGD_MOMENTUM = 0.9
+SGD_WEIGHT_DECAY = 0.01
+
+
+def run_optimizer(make, lrs, initial, grads, state_keys):
+    """Run a torch optimizer for len(lrs) steps on float32 copies of `initial`, giving
+    grads[k][name] at step k. Returns a list (per step) of dicts name -> {"param": array,
+    state key: array}."""
+    params = {name: torch.nn.Parameter(t.clone()) for name, t in initial.items()}
+    decayed = [params[n] for n, (_, _, d) in OPTIMIZER_PARAMS.items() if d]
+    others = [params[n] for n, (_, _, d) in OPTIMIZER_PARAMS.items() if not d]
+    optimizer = make([{"params": decayed}, {"params": others, "weight_decay": 0.0}])
+    history = []
+    for k, lr in enumerate(lrs):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        for name, p in params.items():
+            p.grad = grads[k][name].clone()
+        optimizer.step()
+        after = {}
+        for name, p in params.items():
+            state = optimizer.state[p]
+            after[name] = {"param": p.detach().clone().numpy()}
+            for key, stored in state_keys.items():
+                after[name][stored] = state[key].detach().clone().numpy()
+        history.append(after)
+    return history
+
+
+def make_optimizer_fixture():
+    """Build the optimizer fixture. Returns (tensors, metadata, report)."""
+    torch.manual_seed(OPTIMIZER_SEED)
+    initial, grads = {}, [{} for _ in range(OPTIMIZER_STEPS)]
+    for name, (shape, _, _) in OPTIMIZER_PARAMS.items():
+        initial[name] = draw(shape, 0.5)
+    for k in range(OPTIMIZER_STEPS):
+        for name, (shape, scale, _) in OPTIMIZER_PARAMS.items():
+            grads[k][name] = draw(shape, scale)
+    # An exact zero gradient at step 1: m = v = 0 there, so the update must be 0 / eps = 0.
+    grads[0]["h.0.mlp.c_fc.weight"][0, 0] = 0.0
+
+    adamw = run_optimizer(
+        lambda groups: torch.optim.AdamW(groups, lr=ADAMW_LR[0], betas=ADAMW_BETAS,
+                                         eps=ADAMW_EPS, weight_decay=ADAMW_WEIGHT_DECAY,
+                                         foreach=False),
+        ADAMW_LR, initial, grads, {"exp_avg": "m", "exp_avg_sq": "v"})
+    sgd = run_optimizer(
+        lambda groups: torch.optim.SGD(groups, lr=SGD_LR[0], momentum=SGD_MOMENTUM,
+                                       weight_decay=SGD_WEIGHT_DECAY, foreach=False),
+        SGD_LR, initial, grads, {"momentum_buffer": "momentum"})
+
+    def f32(values):
+        return np.asarray(values, dtype=np.float32)
+
+    tensors = {}
+    for name, t in initial.items():
+        tensors["param." + name] = t.numpy()
+    for k in range(OPTIMIZER_STEPS):
+        for name in OPTIMIZER_PARAMS:
+            tensors[f"grad.{k + 1}.{name}"] = grads[k][name].numpy()
+    for prefix, history in (("adamw", adamw), ("sgd", sgd)):
+        for k, after in enumerate(history):
+            for name, values in after.items():
+                for key, array in values.items():
+                    tensors[f"{prefix}.{k + 1}.{key}.{name}"] = array
+    tensors["adamw.lr"] = f32(ADAMW_LR)
+    tensors["adamw.betas"] = f32(ADAMW_BETAS)
+    tensors["adamw.eps"] = f32(ADAMW_EPS)
+    tensors["adamw.weight_decay"] = f32(ADAMW_WEIGHT_DECAY)
+    tensors["sgd.lr"] = f32(SGD_LR)
+    tensors["sgd.momentum"] = f32(SGD_MOMENTUM)
+    tensors["sgd.weight_decay"] = f32(SGD_WEIGHT_DECAY)
+
+    # Self-checks: the step really moved every parameter, the zero gradient left its
+    # element to the decay alone, and the non-decayed group was not decayed.
+    for name in OPTIMIZER_PARAMS:
+        assert not np.array_equal(adamw[0][name]["param"], initial[name].numpy()), name
+    w0 = initial["h.0.mlp.c_fc.weight"][0, 0].item()
+    w1 = adamw[0]["h.0.mlp.c_fc.weight"]["param"][0, 0].item()
+    assert abs(w1 - w0 * (1 - ADAMW_LR[0] * ADAMW_WEIGHT_DECAY)) <= 1e-7 * abs(w0), "decay"
+    assert adamw[0]["h.0.mlp.c_fc.weight"]["m"][0, 0] == 0.0, "zero gradient"
+
+    metadata = {"generator": GENERATOR, "torch": torch.__version__,
+                "precision": "torch.optim in float32",
+                "decayed": ",".join(n for n, (_, _, d) in OPTIMIZER_PARAMS.items() if d),
+                "steps": str(OPTIMIZER_STEPS)}
+    report = f"{len(OPTIMIZER_PARAMS)} parameters, {OPTIMIZER_STEPS} steps of AdamW and SGD"
+    return tensors, metadata, report
 
 
 # ---------------------------------------------------------------------------------------
