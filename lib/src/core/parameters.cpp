@@ -13,7 +13,7 @@ Tensor ParameterSet::add(const std::string& name, const Shape& shape) {
   const auto count = static_cast<std::size_t>(shape.numel());
   index_.emplace(name, parameters_.size());
   parameters_.push_back(
-      Parameter{name, shape, std::vector<float>(count, 0.0f), std::vector<float>(count, 0.0f)});
+      Parameter{name, shape, AlignedFloats(count, 0.0f), AlignedFloats(count, 0.0f)});
   return parameters_.back().tensor();
 }
 

@@ -59,7 +59,7 @@ void check_matches(const char* optimizer, const ParameterSet& parameters,
   }
 }
 
-Eigen::Map<Eigen::VectorXf> view(std::vector<float>& values) {
+Eigen::Map<Eigen::VectorXf> view(AlignedFloats& values) {
   return {values.data(), static_cast<Eigen::Index>(values.size())};
 }
 

@@ -64,10 +64,10 @@ TEST_CASE("gradients accumulate until zeroed", "[step01][tape]") {
   const Tensor b = testing::random_parameter(parameters, "b", Shape{4}, 94);
   Tape tape;
   tape.backward(little_step(tape, w, b));
-  const std::vector<float> once = parameters.at("w").grad;
+  const AlignedFloats once = parameters.at("w").grad;
   tape.reset();
   tape.backward(little_step(tape, w, b));
-  const std::vector<float>& twice = parameters.at("w").grad;
+  const AlignedFloats& twice = parameters.at("w").grad;
   for (std::size_t i = 0; i < once.size(); ++i) CHECK(twice[i] == 2.0f * once[i]);
 }
 

@@ -26,8 +26,8 @@ TEST_CASE("Sgd updates every parameter of a set from its gradient", "[step01][sg
   b.value = {0, 0};
   b.grad = {2, -2};
   train::Sgd(0.5f).step(parameters);
-  CHECK(w.value == std::vector<float>{0.5f, 1.5f, 3.5f, 4.5f});
-  CHECK(b.value == std::vector<float>{-1.0f, 1.0f});
+  CHECK(w.value == AlignedFloats{0.5f, 1.5f, 3.5f, 4.5f});
+  CHECK(b.value == AlignedFloats{-1.0f, 1.0f});
 }
 
 TEST_CASE("Sgd rejects a learning rate that is not positive", "[step01][sgd]") {

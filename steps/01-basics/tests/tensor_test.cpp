@@ -47,7 +47,7 @@ TEST_CASE("parameters are found by name and zeroed together", "[step01][tensor]"
   CHECK(parameters.begin()->name == "w");  // insertion order
   parameters.at("b").grad = {1.0f, 2.0f};
   parameters.zero_grad();
-  CHECK(parameters.at("b").grad == std::vector<float>{0.0f, 0.0f});
+  CHECK(parameters.at("b").grad == AlignedFloats{0.0f, 0.0f});
   REQUIRE_THROWS_WITH(parameters.add("w", Shape{1}),
                       contains("a parameter named 'w' already exists"));
   REQUIRE_THROWS_WITH(parameters.at("missing"), contains("no parameter named 'missing'"));

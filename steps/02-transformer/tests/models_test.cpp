@@ -192,7 +192,8 @@ TEST_CASE("Hugging Face GPT-2 names, buffers and a tied lm_head load, and bad fi
     }
     tensors.push_back({prefix + "h.0.attn.bias", {1, 1, 8, 8}, buffer});
     tensors.push_back({prefix + "h.1.attn.masked_bias", {}, std::span(buffer).first(1)});
-    std::vector<float> head = model.parameters().at("wte.weight").value;
+    const AlignedFloats& wte = model.parameters().at("wte.weight").value;
+    std::vector<float> head(wte.begin(), wte.end());
     if (lm_head) {
       if (extra) head[5] += 1.0f;
       tensors.push_back({"lm_head.weight", {11, 8}, head});

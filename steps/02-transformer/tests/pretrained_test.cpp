@@ -128,8 +128,8 @@ TEST_CASE("a Hugging Face GPT-2 folder loads: config, F16 weights, GPT-2 tokeniz
   CHECK(file.info("transformer.h.1.attn.bias").shape == std::vector<std::int64_t>{1, 1, 32, 32});
   CHECK(file.contains("transformer.h.0.attn.masked_bias"));
   CHECK(file.contains("lm_head.weight"));
-  CHECK(pretrained.model.parameters().at("wte.weight").value ==
-        file.floats("transformer.wte.weight"));
+  const AlignedFloats& wte = pretrained.model.parameters().at("wte.weight").value;
+  CHECK(std::vector<float>(wte.begin(), wte.end()) == file.floats("transformer.wte.weight"));
 
   CHECK(pretrained.tokenizer.vocab_size() == 657);
   REQUIRE(pretrained.end_of_text.has_value());

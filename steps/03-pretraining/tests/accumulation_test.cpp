@@ -43,8 +43,8 @@ double worst_relative_error(const ParameterSet& a, const ParameterSet& b, bool g
   double worst = 0.0;
   auto ia = a.begin();
   for (auto ib = b.begin(); ib != b.end(); ++ib, ++ia) {
-    const std::vector<float>& x = gradients ? ia->grad : ia->value;
-    const std::vector<float>& y = gradients ? ib->grad : ib->value;
+    const AlignedFloats& x = gradients ? ia->grad : ia->value;
+    const AlignedFloats& y = gradients ? ib->grad : ib->value;
     double difference = 0.0, scale = 0.0;
     for (std::size_t i = 0; i < y.size(); ++i) {
       difference = std::max(difference, std::abs(static_cast<double>(x[i]) - y[i]));

@@ -37,13 +37,13 @@ TEST_CASE("clipping scales every gradient to the global max norm", "[step03][cli
 TEST_CASE("gradients below the max norm are left unchanged", "[step03][clipping][ex03.3]") {
   ParameterSet parameters = three_four_twelve();
   CHECK_THAT(clip_grad_norm(parameters, 100.0f), WithinRel(13.0f, 1e-6f));
-  CHECK(parameters.at("a").grad == std::vector<float>{3.0f, -4.0f});
-  CHECK(parameters.at("b").grad == std::vector<float>{12.0f});
+  CHECK(parameters.at("a").grad == AlignedFloats{3.0f, -4.0f});
+  CHECK(parameters.at("b").grad == AlignedFloats{12.0f});
   // All-zero gradients: norm 0, nothing to scale, no division by zero.
   ParameterSet zeros;
   zeros.add("z", Shape{3});
   CHECK(clip_grad_norm(zeros, 1.0f) == 0.0f);
-  CHECK(zeros.at("z").grad == std::vector<float>{0.0f, 0.0f, 0.0f});
+  CHECK(zeros.at("z").grad == AlignedFloats{0.0f, 0.0f, 0.0f});
 }
 
 TEST_CASE("the norm sums many small squares accurately", "[step03][clipping][ex03.3]") {
@@ -60,9 +60,9 @@ TEST_CASE("a non-finite norm is returned and nothing is scaled", "[step03][clipp
   ParameterSet parameters = three_four_twelve();
   parameters.at("b").grad[0] = std::numeric_limits<float>::infinity();
   CHECK(std::isinf(clip_grad_norm(parameters, 1.0f)));
-  CHECK(parameters.at("a").grad == std::vector<float>{3.0f, -4.0f});
+  CHECK(parameters.at("a").grad == AlignedFloats{3.0f, -4.0f});
   parameters.at("b").grad[0] = std::numeric_limits<float>::quiet_NaN();
   CHECK(std::isnan(clip_grad_norm(parameters, 1.0f)));
-  CHECK(parameters.at("a").grad == std::vector<float>{3.0f, -4.0f});
+  CHECK(parameters.at("a").grad == AlignedFloats{3.0f, -4.0f});
   CHECK_THROWS_AS(clip_grad_norm(parameters, 0.0f), Error);
 }

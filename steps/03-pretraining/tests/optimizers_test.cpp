@@ -52,14 +52,17 @@ ParameterSet fixture_parameters(const SafetensorsFile& file) {
     const Shape shape =
         info.shape.size() == 1 ? Shape{info.shape[0]} : Shape{info.shape[0], info.shape[1]};
     parameters.add(name, shape);
-    parameters.at(name).value = file.floats(std::string("param.") + name);
+    const std::vector<float> values = file.floats(std::string("param.") + name);
+    parameters.at(name).value.assign(values.begin(), values.end());
   }
   return parameters;
 }
 
 void set_gradients(const SafetensorsFile& file, ParameterSet& parameters, int step) {
   for (Parameter& parameter : parameters) {
-    parameter.grad = file.floats("grad." + std::to_string(step) + "." + parameter.name);
+    const std::vector<float> grad =
+        file.floats("grad." + std::to_string(step) + "." + parameter.name);
+    parameter.grad.assign(grad.begin(), grad.end());
   }
 }
 

@@ -12,12 +12,20 @@
 
 namespace tinygpt {
 
+/// @brief Float storage aligned like the arena's (EIGEN_MAX_ALIGN_BYTES, 64 here).
+///
+/// Eigen's vectorised loops treat the unaligned head of an array separately, so the same sum
+/// over the same numbers can round differently when the array starts at another address.
+/// With every parameter and gradient aligned alike, two models built from the same seed
+/// compute bit-identical results, which exact resume relies on.
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
+
 /// @brief One trainable tensor: its name, values and gradient, owned here.
 struct Parameter {
-  std::string name;          ///< unique within its ParameterSet, e.g. "h.0.attn.c_attn.weight"
-  Shape shape;               ///< dimensions
-  std::vector<float> value;  ///< shape.numel() values, row-major
-  std::vector<float> grad;   ///< shape.numel() gradient values, accumulated by backward
+  std::string name;     ///< unique within its ParameterSet, e.g. "h.0.attn.c_attn.weight"
+  Shape shape;          ///< dimensions
+  AlignedFloats value;  ///< shape.numel() values, row-major
+  AlignedFloats grad;   ///< shape.numel() gradient values, accumulated by backward
 
   /// @return a tensor viewing value and grad (valid while the Parameter lives).
   Tensor tensor() { return Tensor{shape, value.data(), grad.data()}; }

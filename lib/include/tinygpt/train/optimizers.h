@@ -100,10 +100,10 @@ void adamw_update(VectorRef value, VectorRef m, VectorRef v, ConstVectorRef grad
 
 /// @brief An optimizer's state for one parameter.
 struct OptimizerSlot {
-  std::string name;           ///< the parameter's name
-  bool decayed = false;       ///< whether weight decay applies to it
-  std::vector<float> first;   ///< (P) SGD: the momentum buffer; AdamW: m
-  std::vector<float> second;  ///< (P) AdamW: v; empty for SGD
+  std::string name;      ///< the parameter's name
+  bool decayed = false;  ///< whether weight decay applies to it
+  AlignedFloats first;   ///< (P) SGD: the momentum buffer; AdamW: m
+  AlignedFloats second;  ///< (P) AdamW: v; empty for SGD
 };
 
 /// @brief SGD with momentum over a ParameterSet.
