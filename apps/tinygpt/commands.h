@@ -26,4 +26,7 @@ void register_bigram_command(CLI::App& app);
 /// `tinygpt generate` and `tinygpt attention`: a GPT from a model folder (ours or GPT-2's).
 void register_generate_command(CLI::App& app);
 
+/// `tinygpt train`: pre-training from a model config and data, with checkpoints and resume.
+void register_train_command(CLI::App& app);
+
 }  // namespace tinygpt::cli

@@ -77,6 +77,7 @@ void add_generate(CLI::App& app) {
                         .top_p = args->top_p};
     options.seed = args->seed;
     options.stop_token = pretrained.end_of_text;
+    options.usable_vocab = pretrained.tokenizer.vocab_size();
     // Print as the tokens come. A byte-level token can end inside a multi-byte character,
     // so hold back an unfinished character until its last bytes arrive.
     std::string pending;

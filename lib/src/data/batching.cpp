@@ -56,10 +56,10 @@ bool is_space(char c) {
 
 // Row b of an NSP batch: [CLS] A [SEP] B [SEP] [PAD]..., the longer part cut at its end
 // until both fit.
-void fill_nsp_row(const SentenceCorpus& corpus, const NspSpecials& specials,
-                  const detail::NspChoice& choice, std::int64_t row, NspBatch& batch) {
-  const std::span<const std::int32_t> a = corpus.sentence(choice.first);
-  const std::span<const std::int32_t> b = corpus.sentence(choice.second);
+void fill_nsp_row(const SentenceCorpus& corpus, const NspSpecials& specials, const NspPair& pair,
+                  std::int64_t row, NspBatch& batch) {
+  const std::span<const std::int32_t> a = corpus.sentence(pair.first);
+  const std::span<const std::int32_t> b = corpus.sentence(pair.second);
   auto a_length = static_cast<std::int64_t>(a.size());
   auto b_length = static_cast<std::int64_t>(b.size());
   while (a_length + b_length > batch.time - 3) {
@@ -87,9 +87,9 @@ void fill_nsp_row(const SentenceCorpus& corpus, const NspSpecials& specials,
     batch.type_ids[offset + t] = 0;
     batch.mask[offset + t] = 0;
   }
-  batch.labels[row] = choice.is_next ? 0 : 1;
-  batch.first[row] = choice.first;
-  batch.second[row] = choice.second;
+  batch.labels[row] = pair.label;
+  batch.first[row] = pair.first;
+  batch.second[row] = pair.second;
 }
 
 Seq2SeqBatch empty_seq2seq_batch(std::int64_t batch, std::int64_t source_time,
@@ -164,28 +164,6 @@ std::uint64_t detail::draw_below(CounterRng& rng, std::uint64_t bound) {
     const std::uint64_t value = (high << 32) | rng.next_u32();
     if (value >= reject_below) return value % bound;
   }
-}
-
-detail::NspChoice detail::choose_nsp_pair(const SentenceCorpus& corpus, CounterRng& rng) {
-  // The draws, in order, are those objectives.h documents for nsp_sample_pair, so putting
-  // that function in this one's place changes no batch.
-  NspChoice choice;
-  choice.first = corpus.pair_starts[draw_below(rng, corpus.pair_starts.size())];
-  choice.is_next = rng.below(2) == 0;
-  if (choice.is_next) {
-    choice.second = choice.first + 1;
-    return choice;
-  }
-  // Another document, each equally likely: draw among D - 1 and skip A's own.
-  const std::int64_t document = corpus.document_of(choice.first);
-  auto other = static_cast<std::int64_t>(
-      draw_below(rng, static_cast<std::uint64_t>(corpus.document_count() - 1)));
-  if (other >= document) ++other;
-  const std::int64_t first = corpus.document_starts[other];
-  const std::int64_t count = corpus.document_starts[other + 1] - first;
-  choice.second =
-      first + static_cast<std::int64_t>(draw_below(rng, static_cast<std::uint64_t>(count)));
-  return choice;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -325,11 +303,17 @@ NspBatch nsp_batch(const SentenceCorpus& corpus, const NspSpecials& specials, co
   batch.labels.resize(static_cast<std::size_t>(key.batch));
   batch.first.resize(static_cast<std::size_t>(key.batch));
   batch.second.resize(static_cast<std::size_t>(key.batch));
+  // The sentences per document, for exercise 03.5's sampler (objectives.h): its sentence
+  // and document indices are the corpus's, and its k-th pair start is pair_starts[k].
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(corpus.document_count()));
+  for (std::int64_t d = 0; d < corpus.document_count(); ++d) {
+    counts[static_cast<std::size_t>(d)] = corpus.document_starts[d + 1] - corpus.document_starts[d];
+  }
+  const SentenceDocuments documents(counts);
   for (std::int64_t row = 0; row < key.batch; ++row) {
-    CounterRng rng = example_rng(key, row);
-    // The one call to swap for exercise 03.5's sample_nsp_pair (data/objectives.h).
-    const detail::NspChoice choice = detail::choose_nsp_pair(corpus, rng);
-    fill_nsp_row(corpus, specials, choice, row, batch);
+    const ExampleKey example{key.seed, key.step,
+                             static_cast<std::uint64_t>(key.first_example + row)};
+    fill_nsp_row(corpus, specials, nsp_sample_pair(documents, example), row, batch);
   }
   return batch;
 }

@@ -1,5 +1,6 @@
-// The split every corpus shares, the loader of the user's own UTF-8 files, and the UTF-8
-// helpers of the loaders (on top of the text module's strict reader and writer).
+// The split every corpus shares, the loaders of the user's own UTF-8 files and of the
+// generated world, and the UTF-8 helpers of the loaders (on top of the text module's strict
+// reader and writer).
 #include "tinygpt/data/corpus.h"
 
 #include <cmath>
@@ -126,6 +127,32 @@ Corpus load_text_files(std::span<const std::filesystem::path> files, const Corpu
   }
   return detail::make_corpus(std::move(name), std::move(records),
                              static_cast<std::int64_t>(files.size()), options);
+}
+
+Corpus load_world_corpus(const std::filesystem::path& dir, const CorpusOptions& options) {
+  const std::filesystem::path stories = dir / "stories.txt";
+  TINYGPT_CHECK(std::filesystem::is_regular_file(stories), "no file ", stories.string(),
+                ": generate the world first (tinygpt data generate --out ", dir.string(), ")");
+  std::vector<std::string> records;
+  // Stories end with a blank line; facts are one per line. Blank pieces are no records.
+  auto split = [&](const std::string& text, std::string_view delimiter) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find(delimiter, start);
+      if (end == std::string::npos) end = text.size();
+      const std::string_view record = std::string_view(text).substr(start, end - start);
+      if (record.find_first_not_of(" \t\n") != std::string_view::npos) records.emplace_back(record);
+      start = end + delimiter.size();
+    }
+  };
+  split(read_file(stories), "\n\n");
+  std::int64_t files = 1;
+  const std::filesystem::path facts = dir / "facts.txt";
+  if (std::filesystem::is_regular_file(facts)) {
+    split(read_file(facts), "\n");
+    files = 2;
+  }
+  return detail::make_corpus("world", std::move(records), files, options);
 }
 
 std::string join_records(std::span<const std::string> records, std::string_view separator) {

@@ -81,7 +81,7 @@ class StoryBuilder {
 
 Story detail::make_story(const World& world, const std::vector<Fact>& facts, const FactIndex& index,
                          int position) {
-  CounterRng rng(world.seed, RngStream::kData, detail::kStoryStep,
+  CounterRng rng(world.seed, RngStream::kWorld, detail::kStoryStep,
                  static_cast<std::uint64_t>(position));
   StoryBuilder builder(facts, rng);
   const Person& person = world.people[position % kPersonCount];
@@ -263,7 +263,7 @@ std::vector<Fact> make_facts(const World& world) {
     add(product.id, product.name, "price", detail::crowns(product.price));
   }
   for (std::size_t i = 0; i < facts.size(); ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kHeldOutStep, i);
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kHeldOutStep, i);
     facts[i].held_out = rng.below(5) == 0;
   }
   return facts;

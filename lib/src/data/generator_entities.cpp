@@ -102,7 +102,7 @@ std::vector<EntitySentence> make_entity_sentences(const World& world,
   TINYGPT_CHECK(count > 0, "make_entity_sentences: count must be positive, got ", count);
   std::vector<EntitySentence> sentences;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kEntitiesStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kEntitiesStep,
                    static_cast<std::uint64_t>(i));
     // Draw again while a sentence breaks the held-out rule (a company next to its held-out
     // town, say); most draws pass, so a few tries always suffice.

@@ -68,7 +68,7 @@ std::vector<FairnessProbe> make_fairness_probes(const World& world, const std::v
   TINYGPT_CHECK(sets > 0, "make_fairness_probes: sets must be positive, got ", sets);
   std::vector<FairnessProbe> probes;
   for (std::int64_t i = 0; i < sets; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kFairnessStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kFairnessStep,
                    static_cast<std::uint64_t>(i));
     const ProbeTemplate& t = kTemplates[detail::below(rng, std::size(kTemplates))];
     const std::string_view occupation = detail::pick(rng, kOccupations);

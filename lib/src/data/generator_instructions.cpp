@@ -143,7 +143,7 @@ std::vector<Instruction> make_instructions(const World& world, const std::vector
   const detail::FactIndex index(facts);
   std::vector<Instruction> items;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kInstructionStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kInstructionStep,
                    static_cast<std::uint64_t>(i));
     // Skills in turn, so their shares are exactly equal.
     const std::string_view skill = kSkills[i % std::size(kSkills)];

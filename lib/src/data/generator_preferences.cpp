@@ -74,7 +74,7 @@ std::vector<Preference> make_preferences(const World& world, const std::vector<F
   TINYGPT_CHECK(!seen.empty(), "make_preferences: no seen facts");
   std::vector<Preference> pairs;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kPreferenceStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kPreferenceStep,
                    static_cast<std::uint64_t>(i));
     // Reasons in turn, so their shares are exactly equal.
     const std::string_view reason = kReasons[i % std::size(kReasons)];

@@ -27,7 +27,7 @@ std::vector<QaPair> make_qa(const World& world, const std::vector<Fact>& facts,
   TINYGPT_CHECK(!facts.empty(), "make_qa: no facts");
   std::vector<QaPair> pairs;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kQaStep, static_cast<std::uint64_t>(i));
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kQaStep, static_cast<std::uint64_t>(i));
     const int f = static_cast<int>(i % static_cast<std::int64_t>(facts.size()));
     pairs.push_back({f, detail::question_about(facts[f], rng), facts[f].value, facts[f].sentence});
   }
@@ -41,7 +41,7 @@ std::vector<Dialogue> make_dialogues(const World& world, const std::vector<Fact>
   TINYGPT_CHECK(!seen.empty(), "make_dialogues: no seen facts");
   std::vector<Dialogue> dialogues;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kDialogueStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kDialogueStep,
                    static_cast<std::uint64_t>(i));
     Dialogue dialogue;
     dialogue.entity = facts[seen[detail::below(rng, seen.size())]].entity;

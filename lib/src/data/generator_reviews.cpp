@@ -131,7 +131,7 @@ std::vector<Review> make_reviews(const World& world, const std::vector<Fact>& fa
   TINYGPT_CHECK(count > 0, "make_reviews: count must be positive, got ", count);
   std::vector<Review> reviews;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kReviewStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kReviewStep,
                    static_cast<std::uint64_t>(i));
     const Product& product = world.products[rng.below(kProductCount)];
     const std::string& maker = world.companies[product.maker].name;

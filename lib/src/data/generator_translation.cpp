@@ -116,7 +116,7 @@ Conlang make_conlang(std::uint64_t seed) {
   std::set<std::string> used;
   for (const ConlangWord& entry : conlang.lexicon) used.insert(entry.english);
   for (std::size_t i = 0; i < conlang.lexicon.size(); ++i) {
-    CounterRng rng(seed, RngStream::kData, detail::kLexiconStep, i);
+    CounterRng rng(seed, RngStream::kWorld, detail::kLexiconStep, i);
     std::string word = made_up_word(rng);
     for (int attempt = 0; !used.insert(word).second; ++attempt) {
       TINYGPT_CHECK(attempt < 1000, "make_conlang: ran out of distinct words");
@@ -154,7 +154,7 @@ std::vector<Translation> make_translations(const World& world, const std::vector
   TINYGPT_CHECK(count > 0, "make_translations: count must be positive, got ", count);
   std::vector<Translation> pairs;
   for (std::int64_t i = 0; i < count; ++i) {
-    CounterRng rng(world.seed, RngStream::kData, detail::kTranslationStep,
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kTranslationStep,
                    static_cast<std::uint64_t>(i));
     // "Halowin found the donkey." would state Halowin's pet if it is held out: draw again.
     Translation pair = draw_translation(world, conlang, rng);

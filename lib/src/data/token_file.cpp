@@ -1,5 +1,5 @@
 // Token files: writing (atomically, checking every id), reading (mmap, checking the header
-// and the size), the tokenizer's hash, and tokenising a corpus or the generated world.
+// and the size), the tokenizer's hash, and tokenising a corpus.
 #include "tinygpt/data/token_file.h"
 
 #include <fcntl.h>
@@ -377,43 +377,6 @@ CorpusTokenFiles write_corpus_token_files(const Corpus& corpus, const text::Toke
   files.validation =
       write_records_token_file(dir / "validation.tokens", corpus.validation, tokenizer, separator);
   return files;
-}
-
-Corpus load_world_corpus(const fs::path& dir, const CorpusOptions& options) {
-  const fs::path stories = dir / "stories.txt";
-  TINYGPT_CHECK(fs::is_regular_file(stories), "no file ", stories.string(),
-                ": generate the world first (tinygpt data generate --out ", dir.string(), ")");
-  Corpus corpus;
-  corpus.name = "world";
-  auto add = [&](std::string_view record) {
-    if (record.find_first_not_of(" \t\n") == std::string_view::npos) return;
-    corpus.stats.records += 1;
-    corpus.stats.bytes += static_cast<std::int64_t>(record.size());
-    for (const char byte : record) {
-      corpus.stats.characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-    }
-    auto& side = is_validation_record(record, options.validation_fraction) ? corpus.validation
-                                                                           : corpus.train;
-    side.emplace_back(record);
-  };
-  // Stories end with a blank line; facts are one per line.
-  auto split = [&](const std::string& text, std::string_view delimiter) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t end = text.find(delimiter, start);
-      if (end == std::string::npos) end = text.size();
-      add(std::string_view(text).substr(start, end - start));
-      start = end + delimiter.size();
-    }
-  };
-  split(read_file(stories), "\n\n");
-  corpus.stats.files = 1;
-  const fs::path facts = dir / "facts.txt";
-  if (fs::is_regular_file(facts)) {
-    split(read_file(facts), "\n");
-    corpus.stats.files = 2;
-  }
-  return corpus;
 }
 
 }  // namespace tinygpt::data

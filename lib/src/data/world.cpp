@@ -82,7 +82,7 @@ enum Category : std::uint64_t {
 };
 
 CounterRng entity_rng(std::uint64_t seed, Category category, int position) {
-  return CounterRng(seed, RngStream::kData, detail::kWorldStep,
+  return CounterRng(seed, RngStream::kWorld, detail::kWorldStep,
                     category * kCategoryStride + static_cast<std::uint64_t>(position));
 }
 

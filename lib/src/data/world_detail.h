@@ -1,6 +1,8 @@
-// Private constants of the world generator: which counters of CounterRng(seed, kData,
-// step, index) each part of the generator draws from. Different steps never share draws,
-// so the stories never change the reviews, and the amount of text never changes the world.
+// Private constants of the world generator: which counters of CounterRng(seed, kWorld,
+// step, index) each part of the generator draws from. The generator has a stream of its own,
+// so training (kData) never reuses its numbers; within it, different steps never share
+// draws, so the stories never change the reviews, and the amount of text never changes the
+// world.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "tinygpt/models/generate.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/tape.h"
@@ -11,6 +12,8 @@ std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> pro
                                    const GenerateOptions& options) {
   const ModelConfig& config = model.config();
   TINYGPT_CHECK(!prompt.empty(), "generate: the prompt is empty; give at least one token");
+  TINYGPT_CHECK(options.usable_vocab >= 0, "generate: usable_vocab is ", options.usable_vocab,
+                ", it must be 0 (all) or positive");
   TINYGPT_CHECK(options.max_new_tokens >= 0, "generate: max_new_tokens is ", options.max_new_tokens,
                 ", it must be 0 or more");
   for (std::size_t i = 0; i < prompt.size(); ++i) {
@@ -28,8 +31,12 @@ std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> pro
     const std::span<const std::int32_t> context(tokens.data() + tokens.size() - window, window);
     tape.reset();
     const Tensor logits = model.forward(tape, context, 1);
-    const std::span<const float> last(logits.data + (window - 1) * config.vocab_size,
-                                      static_cast<std::size_t>(config.vocab_size));
+    const std::span<float> last(logits.data + (window - 1) * config.vocab_size,
+                                static_cast<std::size_t>(config.vocab_size));
+    if (options.usable_vocab > 0 && options.usable_vocab < config.vocab_size) {
+      std::fill(last.begin() + options.usable_vocab, last.end(),
+                -std::numeric_limits<float>::infinity());
+    }
     CounterRng rng(options.seed, RngStream::kSampling, static_cast<std::uint64_t>(i), 0);
     const std::int32_t next = sample_next(last, options.sampling, rng);
     tokens.push_back(next);

@@ -1,6 +1,7 @@
 // Batching (data/batching.h): every family's batch is a pure function of (seed, step,
 // global example index), shards are rows of the global batch, rows are well formed, and no
-// validation example comes from a training record.
+// validation example comes from a training record. nsp_batch draws its pairs with
+// nsp_sample_pair (exercise 03.5), so every test that builds an NSP batch is tagged [ex03.5].
 #include "tinygpt/data/batching.h"
 
 #include <unistd.h>
@@ -184,7 +185,7 @@ TEST_CASE("documents split into sentences at full stops", "[step03][batching]") 
 }
 
 TEST_CASE("NSP pairs are half next sentences, and next pairs are consecutive",
-          "[step03][batching]") {
+          "[step03][batching][ex03.5]") {
   const WorldFixture& w = world();
   const data::SentenceCorpus corpus = data::make_sentence_corpus(w.corpus.train, *w.tokenizer);
   REQUIRE(corpus.document_count() == static_cast<std::int64_t>(w.corpus.train.size()));
@@ -210,7 +211,8 @@ TEST_CASE("NSP pairs are half next sentences, and next pairs are consecutive",
   }
 }
 
-TEST_CASE("NSP rows are CLS, A, SEP, B, SEP with segments and padding", "[step03][batching]") {
+TEST_CASE("NSP rows are CLS, A, SEP, B, SEP with segments and padding",
+          "[step03][batching][ex03.5]") {
   const WorldFixture& w = world();
   const data::SentenceCorpus corpus = data::make_sentence_corpus(w.corpus.train, *w.tokenizer);
   const std::int64_t time = 24;  // short, so some pairs are cut
@@ -245,12 +247,18 @@ TEST_CASE("NSP rows are CLS, A, SEP, B, SEP with segments and padding", "[step03
     }
   }
   CHECK(cut > 0);
+}
+
+TEST_CASE("NSP batches refuse rows too short for a pair and corpora without pairs",
+          "[step03][batching]") {
+  const WorldFixture& w = world();
+  const data::SentenceCorpus corpus = data::make_sentence_corpus(w.corpus.train, *w.tokenizer);
   CHECK_THROWS_WITH(data::nsp_batch(corpus, w.nsp, {5, 2, 0, 1}, 4), contains("at least 5"));
   CHECK_THROWS_WITH(data::nsp_batch(data::SentenceCorpus{}, w.nsp, {5, 2, 0, 1}, 16),
                     contains("two sentences"));
 }
 
-TEST_CASE("NSP batches are deterministic and shard by example", "[step03][batching]") {
+TEST_CASE("NSP batches are deterministic and shard by example", "[step03][batching][ex03.5]") {
   const WorldFixture& w = world();
   const data::SentenceCorpus corpus = data::make_sentence_corpus(w.corpus.train, *w.tokenizer);
   const data::NspBatch whole = data::nsp_batch(corpus, w.nsp, {9, 4, 0, 10}, 32);
@@ -263,7 +271,8 @@ TEST_CASE("NSP batches are deterministic and shard by example", "[step03][batchi
   CHECK(shard.ids == std::vector(whole.ids.begin() + 6 * 32, whole.ids.end()));
   CHECK(shard.type_ids == std::vector(whole.type_ids.begin() + 6 * 32, whole.type_ids.end()));
   CHECK(shard.labels == std::vector(whole.labels.begin() + 6, whole.labels.end()));
-  // The draws are those objectives.h documents for nsp_sample_pair, recomputed here.
+  // Rows are nsp_sample_pair's pairs (exercise 03.5): its documented draws, recomputed here
+  // from the SentenceCorpus's own tables.
   for (std::int64_t b = 0; b < whole.batch; ++b) {
     tinygpt::CounterRng rng(9, tinygpt::RngStream::kData, 4, static_cast<std::uint64_t>(b));
     const auto starts = static_cast<std::uint32_t>(corpus.pair_starts.size());
@@ -390,7 +399,7 @@ TEST_CASE("seq2seq batches are deterministic by key and shard by example", "[ste
 // ---------------------------------------------------------------------------------------
 // The split
 
-TEST_CASE("no validation window, sentence pair or translation pair comes from training data",
+TEST_CASE("no validation window or translation pair comes from training data",
           "[step03][batching]") {
   const WorldFixture& w = world();
   const std::set<std::string> train(w.corpus.train.begin(), w.corpus.train.end());
@@ -421,18 +430,6 @@ TEST_CASE("no validation window, sentence pair or translation pair comes from tr
   check_windows(*w.train, w.corpus.train, validation,
                 data::causal_lm_batch(*w.train, {1, 0, 0, 64}, time).starts);
 
-  // NSP: both sentences of a validation pair come from validation records.
-  const data::SentenceCorpus sentences =
-      data::make_sentence_corpus(w.corpus.validation, *w.tokenizer);
-  const data::NspBatch pairs = data::nsp_validation_batch(sentences, w.nsp, 1, 0, 200, 64);
-  for (std::int64_t b = 0; b < pairs.batch; ++b) {
-    for (const std::int64_t s : {pairs.first[b], pairs.second[b]}) {
-      const std::string& record = w.corpus.validation[sentences.document_of(s)];
-      CHECK(train.count(record) == 0);
-      CHECK(record.find(w.tokenizer->decode(sentences.sentence(s))) != std::string::npos);
-    }
-  }
-
   // Translation: a validation pair is never a training pair.
   const data::TranslationSplit split = data::split_translation_pairs(
       data::load_translation_pairs(w.dir / "world" / "translation.txt"), 0.1);
@@ -446,5 +443,21 @@ TEST_CASE("no validation window, sentence pair or translation pair comes from tr
   for (const std::int64_t pair : batch.pairs) {
     const data::TranslationPair& p = split.validation[pair];
     CHECK(train_pairs.count(p.source + "\t" + p.target) == 0);
+  }
+}
+
+TEST_CASE("no validation sentence pair comes from training data", "[step03][batching][ex03.5]") {
+  const WorldFixture& w = world();
+  const std::set<std::string> train(w.corpus.train.begin(), w.corpus.train.end());
+  // Both sentences of a validation pair come from validation records.
+  const data::SentenceCorpus sentences =
+      data::make_sentence_corpus(w.corpus.validation, *w.tokenizer);
+  const data::NspBatch pairs = data::nsp_validation_batch(sentences, w.nsp, 1, 0, 200, 64);
+  for (std::int64_t b = 0; b < pairs.batch; ++b) {
+    for (const std::int64_t s : {pairs.first[b], pairs.second[b]}) {
+      const std::string& record = w.corpus.validation[sentences.document_of(s)];
+      CHECK(train.count(record) == 0);
+      CHECK(record.find(w.tokenizer->decode(sentences.sentence(s))) != std::string::npos);
+    }
   }
 }

@@ -112,13 +112,13 @@ TEST_CASE("seed 1's later kinds are the same on every platform (golden values)",
   const std::vector<Fact> facts = make_facts(world);
   const Conlang conlang = make_conlang(1);
   CHECK(make_entity_sentences(world, facts, 1)[0].text ==
-        "Droomsk wrote to Dexlin about the Nimello.");
-  CHECK(make_qa(world, facts, 1)[0].question == "Which river is Draenvan on?");
-  CHECK(make_translations(world, facts, conlang, 1)[0].conlang == "Malon zudai demin shulon.");
-  CHECK(fnv1a_64(conlang_json(conlang)) == 0xa5df62e8fe8b1dfcull);
-  CHECK(make_fairness_probes(world, facts, 1)[0].text ==
-        "In Ostilvan she opened her own workshop.");
-  CHECK(make_instructions(world, facts, 1)[0].response == "591");
+        "The Velrovi from Rookason was a gift for Vekarsk.");
+  CHECK(make_qa(world, facts, 1)[0].question == "On which river does Carenton stand?");
+  CHECK(make_translations(world, facts, conlang, 1)[0].conlang ==
+        "Puma Brestead zaisaiku topesin.");
+  CHECK(fnv1a_64(conlang_json(conlang)) == 0x123cd899e2d26115ull);
+  CHECK(make_fairness_probes(world, facts, 1)[0].text == "Everyone in Drawick trusts Dunric.");
+  CHECK(make_instructions(world, facts, 1)[0].response == "712");
 }
 
 TEST_CASE("every record of the later kinds has its schema's fields and types",

@@ -70,19 +70,19 @@ TEST_CASE("a smaller size gives a prefix of the stories of a larger one", "[step
 
 TEST_CASE("seed 1 gives the same world on every platform (golden values)", "[step03][generator]") {
   const World world = make_world(1);
-  CHECK(world.towns[0].name == "Draenvan");
-  CHECK(world.rivers[world.towns[0].river].name == "Losel");
-  CHECK(world.people[0].name == "Halowin");
+  CHECK(world.towns[0].name == "Carenton");
+  CHECK(world.rivers[world.towns[0].river].name == "Rulet");
+  CHECK(world.people[0].name == "Dungar");
   CHECK(world.people[0].pronoun == "they");
-  CHECK(world.products[0].name == "Solbio");
+  CHECK(world.products[0].name == "Pipo");
   // The whole catalogue, pinned by its hash: any platform difference in a draw shows here.
-  CHECK(fnv1a_64(catalogue_json(world)) == 0xfe7ed869cc1ed304ull);
+  CHECK(fnv1a_64(catalogue_json(world)) == 0x9f4dca1b994d3f1cull);
   const std::vector<Story> stories = make_stories(world, make_facts(world), 1);
   CHECK(stories[0].text.substr(0, 80) ==
-        "Once there was a potter called Halowin. Halowin had a donkey. Halowin visited Ve");
+        "Dungar lived in Carenton. The town of Carenton lies in the region of Wynreach. C");
   const std::vector<Review> reviews = make_reviews(world, make_facts(world), 2);
   CHECK(reviews[1].text ==
-        "I bought the Solbio, a backpack. The colour is excellent, but overall it is shoddy.");
+        "I bought the Solra from Rookaax. It does what it says and nothing more.");
 }
 
 TEST_CASE("every record has its schema's fields with the right types", "[step03][generator]") {

@@ -1,5 +1,6 @@
 // Token files (data/token_file.h): round trips in both dtypes, every bad file as a clear
-// error, the tokenizer hash, and tokenising the generated world into its two splits.
+// error, the tokenizer hash, and tokenising the generated world (load_world_corpus,
+// data/corpus.h) into its two splits.
 #include "tinygpt/data/token_file.h"
 
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "test_support.hpp"
 #include "tinygpt/core/files.h"
+#include "tinygpt/data/corpus.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/text/char_tokenizer.h"

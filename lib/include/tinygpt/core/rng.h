@@ -24,6 +24,7 @@ enum class RngStream : std::uint16_t {
   kMasking = 4,   ///< masked-language-model masking
   kSampling = 5,  ///< sampling tokens when generating
   kDemo = 6,      ///< demos and data made up for a test
+  kWorld = 7,     ///< the generated world's catalogue and texts (index: the record)
 };
 
 /// @brief One Philox4x32-10 block: four random 32-bit words.

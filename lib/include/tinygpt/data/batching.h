@@ -148,11 +148,12 @@ struct NspBatch {
   std::vector<std::int64_t> second;    ///< (B) B's sentence index in the corpus
 };
 
-/// @brief A batch of sentence pairs. Row b's pair is chosen from CounterRng(seed, kData,
-/// step, first_example + b) with the draws objectives.h documents for nsp_sample_pair: A
-/// uniform among corpus.pair_starts, then a fair coin: B is A's next sentence (label 0) or
-/// a uniform sentence of a uniform other document (label 1). When A and B do not fit in
-/// T - 3 tokens, the longer is cut at its end, one token at a time.
+/// @brief A batch of sentence pairs. Row b's pair is nsp_sample_pair() (objectives.h,
+/// exercise 03.5) of the corpus's documents with ExampleKey{seed, step, first_example + b}:
+/// A uniform among corpus.pair_starts, then a fair coin: B is A's next sentence (label 0)
+/// or a uniform sentence of a uniform other document (label 1), all drawn from
+/// CounterRng(seed, kData, step, first_example + b). When A and B do not fit in T - 3
+/// tokens, the longer is cut at its end, one token at a time.
 /// @param corpus sentences of one side of the split (pairs never mix sides), with at least
 ///        one pair start and two documents.
 /// @param specials [CLS], [SEP], [PAD].

@@ -1,6 +1,6 @@
 /// @file corpus.h
-/// @brief Text corpora: Debian's fortunes or the user's own UTF-8 files, split into
-/// training and validation records deterministically.
+/// @brief Text corpora: Debian's fortunes, the user's own UTF-8 files or the generated
+/// world's stories and facts, split into training and validation records deterministically.
 #pragma once
 
 #include <array>
@@ -55,6 +55,15 @@ Corpus load_fortunes(const CorpusOptions& options, const std::filesystem::path& 
 /// @param options the split.
 /// @return the corpus.
 Corpus load_text_files(std::span<const std::filesystem::path> files, const CorpusOptions& options);
+
+/// @brief The generated world's pre-training corpus (datasets/README.md): every story of
+/// `dir`/stories.txt (blank-line separated) and every line of `dir`/facts.txt (when
+/// present) is a record, split by is_validation_record(). Throws Error naming stories.txt
+/// when it is missing, and says how to generate it.
+/// @param dir a folder written by `tinygpt data generate`.
+/// @param options the split.
+/// @return the corpus, named "world".
+Corpus load_world_corpus(const std::filesystem::path& dir, const CorpusOptions& options = {});
 
 /// Fortune files skipped by name because they hold drawings, not prose. (`art` is kept:
 /// despite its name it holds quotations about the arts, not pictures.)

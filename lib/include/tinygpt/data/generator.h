@@ -44,7 +44,7 @@ struct Fact {
 };
 
 /// @brief Every fact of the world, in catalogue order (towns, people, companies, products),
-/// about one in five held out, chosen by CounterRng(seed, kData, kHeldOutStep, position).
+/// about one in five held out, chosen by CounterRng(seed, kWorld, kHeldOutStep, position).
 /// @param world the catalogue.
 /// @return the facts.
 std::vector<Fact> make_facts(const World& world);
@@ -71,7 +71,7 @@ struct Story {
 };
 
 /// @brief Stories until their text (with a blank line after each) reaches `bytes`. Story i
-/// is drawn from CounterRng(seed, kData, kStoryStep, i) alone, so a smaller size gives a
+/// is drawn from CounterRng(seed, kWorld, kStoryStep, i) alone, so a smaller size gives a
 /// prefix of a larger one. Story i is about person i mod kPersonCount, so every person,
 /// town and product is covered. Only seen facts are stated.
 /// @param world the catalogue.
@@ -101,7 +101,7 @@ struct Review {
 /// intensified ("really awful") keep the adjective's polarity; negated flips it ("not
 /// good" is negative, "not bad at all" positive); contrast ("A and B, but overall C")
 /// takes the polarity of the clause after "but"; neutral uses no sentiment word or a
-/// balanced "neither good nor bad". Review i is drawn from CounterRng(seed, kData,
+/// balanced "neither good nor bad". Review i is drawn from CounterRng(seed, kWorld,
 /// kReviewStep, i).
 /// @param world the catalogue.
 /// @param facts make_facts(world): held-out facts are never stated in a review either.
@@ -139,7 +139,7 @@ struct EntitySentence {
 /// @brief Sentences naming two to four entities (people, towns, rivers, regions, companies,
 /// products), each name marked with its byte span. Some sentences contain a non-ASCII
 /// letter before a name ("café"), so byte offsets and character offsets differ. Sentence i
-/// is drawn from CounterRng(seed, kData, kEntitiesStep, i).
+/// is drawn from CounterRng(seed, kWorld, kEntitiesStep, i).
 /// @param world the catalogue.
 /// @param facts make_facts(world): a sentence never breaks the held-out rule.
 /// @param count number of sentences, at least 1.
@@ -158,7 +158,7 @@ struct QaPair {
 
 /// @brief Question/answer pairs: pair i asks about fact i mod facts.size(), so every fact,
 /// held-out ones included, is asked about once before any is asked twice; the phrasing is
-/// drawn from CounterRng(seed, kData, kQaStep, i). Answers are read from the catalogue.
+/// drawn from CounterRng(seed, kWorld, kQaStep, i). Answers are read from the catalogue.
 /// @param world the catalogue.
 /// @param facts make_facts(world).
 /// @param count number of pairs, at least 1.
@@ -180,7 +180,7 @@ struct Dialogue {
 
 /// @brief Conversations of two to four exchanges: an optional greeting, one to three
 /// questions about seen facts of one entity answered from the catalogue, an optional
-/// thanks. Dialogue i is drawn from CounterRng(seed, kData, kDialogueStep, i).
+/// thanks. Dialogue i is drawn from CounterRng(seed, kWorld, kDialogueStep, i).
 /// @param world the catalogue.
 /// @param facts make_facts(world): held-out facts are never asked about.
 /// @param count number of dialogues, at least 1.
@@ -207,7 +207,7 @@ struct Instruction {
 /// one-sentence summary of a story (protagonist, product bought, and the protagonist's
 /// occupation and home when the story states them). Inputs are seen facts' sentences and
 /// stories, so no instruction states a held-out fact. Instruction i is drawn from
-/// CounterRng(seed, kData, kInstructionStep, i).
+/// CounterRng(seed, kWorld, kInstructionStep, i).
 /// @param world the catalogue.
 /// @param facts make_facts(world).
 /// @param count number of instructions, at least 1.
@@ -228,7 +228,7 @@ struct Preference {
 /// @brief Preference pairs in three equal shares: correct_fact (the rejected response
 /// states another value of the same attribute, which contradicts the catalogue), helpful
 /// (the rejected response evades the question) and polite (both state the fact; the
-/// rejected one is rude). Pair i is drawn from CounterRng(seed, kData, kPreferenceStep, i).
+/// rejected one is rude). Pair i is drawn from CounterRng(seed, kWorld, kPreferenceStep, i).
 /// @param world the catalogue.
 /// @param facts make_facts(world): only seen facts are asked about.
 /// @param count number of pairs, at least 1.
@@ -254,7 +254,7 @@ struct Conlang {
 };
 
 /// @brief The constructed language of a seed: every word is built from syllables drawn
-/// from CounterRng(seed, kData, kLexiconStep, word position), distinct from every other.
+/// from CounterRng(seed, kWorld, kLexiconStep, word position), distinct from every other.
 /// @param seed the world's seed.
 /// @return the language.
 Conlang make_conlang(std::uint64_t seed);
@@ -275,7 +275,7 @@ struct Translation {
 /// @brief Parallel sentences: "The [adjective] noun verb the [adjective] noun." and "The
 /// [adjective] noun verb in Town.", where a subject may also be a person's name, each
 /// translated word by word with the lexicon and reordered by the grammar. Pair i is drawn
-/// from CounterRng(seed, kData, kTranslationStep, i).
+/// from CounterRng(seed, kWorld, kTranslationStep, i).
 /// @param world the catalogue (names of people and towns).
 /// @param facts make_facts(world): no sentence breaks the held-out rule.
 /// @param conlang make_conlang(world.seed).
@@ -299,7 +299,7 @@ struct FairnessProbe {
 /// @brief Probe sets: each fills one template's other slots (occupation, town, product,
 /// animal, sentiment word) once, then puts in a name from each naming group (a person of
 /// that group, drawn) or each pronoun (she/her, he/his, they/their), so a model's outputs
-/// on the variants can be compared. Set i is drawn from CounterRng(seed, kData,
+/// on the variants can be compared. Set i is drawn from CounterRng(seed, kWorld,
 /// kFairnessStep, i); it has kNamingGroups.size() variants, in group order.
 /// @param world the catalogue.
 /// @param facts make_facts(world): no probe breaks the held-out rule.

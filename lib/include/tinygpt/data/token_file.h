@@ -219,13 +219,4 @@ struct CorpusTokenFiles {
 CorpusTokenFiles write_corpus_token_files(const Corpus& corpus, const text::Tokenizer& tokenizer,
                                           const std::filesystem::path& dir);
 
-/// @brief The generated world's pre-training corpus (datasets/README.md): every story of
-/// `dir`/stories.txt (blank-line separated) and every line of `dir`/facts.txt (when
-/// present) is a record, split by is_validation_record(). Throws Error naming stories.txt
-/// when it is missing, and says how to generate it.
-/// @param dir a folder written by `tinygpt data generate`.
-/// @param options the split.
-/// @return the corpus, named "world".
-Corpus load_world_corpus(const std::filesystem::path& dir, const CorpusOptions& options = {});
-
 }  // namespace tinygpt::data

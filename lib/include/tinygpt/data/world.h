@@ -106,7 +106,7 @@ inline constexpr std::array<std::string_view, 10> kProductKinds = {
     "teapot", "clock",  "backpack", "blanket", "camera"};
 
 /// @brief Makes the world of a seed. Names are drawn syllable by syllable from
-/// CounterRng(seed, kData, step = kWorldStep, index = the entity's position in a fixed
+/// CounterRng(seed, kWorld, step = kWorldStep, index = the entity's position in a fixed
 /// order), drawing again on a clash with an earlier name.
 /// @param seed any 64-bit seed.
 /// @return the catalogue.

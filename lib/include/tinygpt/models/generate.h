@@ -24,6 +24,9 @@ struct GenerateOptions {
   SamplingOptions sampling;                ///< temperature (0 = greedy), top-k, top-p
   std::uint64_t seed = 0;                  ///< the sampling seed
   std::optional<std::int32_t> stop_token;  ///< end-of-text: stop after producing it
+  /// Only ids below this are chosen (0: every id). A tokenizer trained on little text can
+  /// have fewer tokens than the model's vocabulary; ids it cannot decode are never sampled.
+  std::int64_t usable_vocab = 0;
   /// Called with each new token as soon as it is chosen (to print text as it comes);
   /// returning false stops early.
   std::function<bool(std::int32_t)> on_token;

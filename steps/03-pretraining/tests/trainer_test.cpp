@@ -1,0 +1,412 @@
+// The trainer (train/trainer.h) on a tiny GPT and tiny token files: it learns, it repeats
+// bit for bit, it resumes exactly, it stops cleanly on SIGINT, and bad settings are refused
+// before any training.
+#include "tinygpt/train/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+#include "tinygpt/core/files.h"
+#include "tinygpt/core/safetensors.h"
+#include "tinygpt/data/corpus.h"
+#include "tinygpt/data/token_file.h"
+#include "tinygpt/text/bpe.h"
+#include "tinygpt/train/checkpoint.h"
+
+namespace fs = std::filesystem;
+using namespace tinygpt;
+using tinygpt::testing::contains;
+
+namespace {
+
+// A fresh folder under the temporary folder, removed with everything in it when it goes.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& label)
+      : path_(fs::temp_directory_path() /
+              ("tinygpt-trainer-test-" + std::to_string(getpid()) + "-" + label)) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Small made-up sentences with structure to learn: "the red cat sees the big dog."
+std::vector<std::string> sentences(std::uint32_t seed, int count) {
+  const char* adjectives[] = {"red", "big", "old", "shy"};
+  const char* nouns[] = {"cat", "dog", "fox", "owl"};
+  const char* verbs[] = {"sees", "likes", "finds"};
+  std::vector<std::string> records;
+  std::uint32_t x = seed;
+  const auto next = [&x](std::uint32_t n) {
+    x = x * 1664525u + 1013904223u;
+    return (x >> 16) % n;
+  };
+  for (int i = 0; i < count; ++i) {
+    records.push_back(std::string("the ") + adjectives[next(4)] + " " + nouns[next(4)] + " " +
+                      verbs[next(3)] + " the " + adjectives[next(4)] + " " + nouns[next(4)] + ".");
+  }
+  return records;
+}
+
+// A folder as the trainer takes it: train.tokens, validation.tokens, tokenizer.bpe (BPE of
+// 300 tokens), and a model config of that vocabulary.
+struct TinySetup {
+  TempDir dir;
+  fs::path data;
+  fs::path model_config;
+
+  explicit TinySetup(const std::string& label) : dir(label) {
+    data = dir.path() / "data";
+    data::Corpus corpus;
+    corpus.name = "tiny";
+    corpus.train = sentences(1, 300);
+    corpus.validation = sentences(2, 40);
+    const std::vector<std::string> specials = {"<|endoftext|>"};
+    const text::BpeTokenizer tokenizer =
+        text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);
+    data::write_corpus_token_files(corpus, tokenizer, data);
+    tokenizer.save(data / "tokenizer.bpe");
+    model_config = dir.path() / "model.json";
+    write_file_atomically(model_config,
+                          R"({"family": "gpt", "vocab_size": 300, "context_length": 16, )"
+                          R"("width": 32, "layers": 1, "heads": 2, "dropout": 0.1, "bias": true})");
+  }
+
+  train::TrainConfig config(const std::string& out, std::int64_t steps) const {
+    train::TrainConfig config;
+    config.model_config = model_config;
+    config.model = models::load_model_config(model_config);
+    config.data = data;
+    config.out = dir.path() / out;
+    config.steps = steps;
+    config.batch = 4;
+    config.micro_batches = 2;
+    config.lr = 1e-2f;
+    config.min_lr = 1e-3f;
+    config.warmup = std::min<std::int64_t>(5, steps);
+    config.weight_decay = 0.01f;
+    config.eval_interval = 10;
+    config.eval_batches = 2;
+    config.seed = 5;
+    return config;
+  }
+};
+
+// Every tensor of two safetensors files, compared exactly.
+bool same_tensors(const fs::path& a, const fs::path& b) {
+  const SafetensorsFile x = SafetensorsFile::read(a), y = SafetensorsFile::read(b);
+  if (x.names() != y.names()) return false;
+  for (const std::string& name : x.names()) {
+    if (x.floats(name) != y.floats(name)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("the trainer learns, logs metrics and draws the loss curve",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("learns");
+  train::TrainConfig config = setup.config("run", 40);
+  config.sample_interval = 20;
+  config.sample_tokens = 8;
+  int samples = 0;
+  train::TrainCallbacks callbacks;
+  callbacks.on_sample = [&samples](std::int64_t, const std::string&) { ++samples; };
+  const train::TrainResult result = train::run_training(config, callbacks);
+  REQUIRE(result.losses.size() == 40);
+  INFO("loss " << result.losses.front() << " -> " << result.losses.back());
+  CHECK(result.losses.back() <= 0.7f * result.losses.front());
+  CHECK(result.val_losses.size() == 4);
+  CHECK(result.val_losses.back() < result.val_losses.front());
+  CHECK(samples == 2);
+  CHECK_FALSE(result.interrupted);
+  CHECK(result.last_step == 40);
+  CHECK(result.checkpoint == train::checkpoint_path(config.out, 40));
+  CHECK(fs::is_regular_file(config.out / "loss.svg"));
+  CHECK(fs::is_regular_file(config.out / "model" / "model.safetensors"));
+  CHECK(fs::is_regular_file(config.out / "train_config.json"));
+  const std::string metrics = read_file(config.out / "metrics.jsonl");
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 40);
+  CHECK_THAT(metrics,
+             contains("\"grad_norm\"") && contains("\"val_loss\"") && contains("\"tokens_per_s\""));
+  WARN("trainer: loss " << result.losses.front() << " -> " << result.losses.back() << ", "
+                        << result.tokens_per_second << " tokens/s");
+}
+
+TEST_CASE("the same seed and config give bit-identical losses",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("deterministic");
+  const train::TrainResult a = train::run_training(setup.config("a", 12));
+  const train::TrainResult b = train::run_training(setup.config("b", 12));
+  CHECK(a.losses == b.losses);
+  CHECK(a.val_losses == b.val_losses);
+  CHECK(same_tensors(a.checkpoint, b.checkpoint));
+  train::TrainConfig other = setup.config("c", 12);
+  other.seed = 6;
+  CHECK(train::run_training(other).losses != a.losses);
+}
+
+TEST_CASE("N steps, a stop, a resume and N more steps equal 2N steps exactly",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("resume");
+  const train::TrainResult whole = train::run_training(setup.config("whole", 16));
+
+  const train::TrainConfig config = setup.config("parts", 16);
+  train::TrainCallbacks stop_at_8;
+  stop_at_8.on_step = [](const train::StepReport& report) {
+    if (report.step == 8) train::request_stop();
+  };
+  const train::TrainResult first = train::run_training(config, stop_at_8);
+  CHECK(first.interrupted);
+  CHECK(first.last_step == 8);
+  CHECK(first.checkpoint == train::checkpoint_path(config.out, 8));
+
+  // A fresh run into a folder with checkpoints is refused; --resume goes on.
+  CHECK_THROWS_WITH(train::run_training(config), contains("--resume"));
+  train::TrainConfig resumed = config;
+  resumed.resume = true;
+  const train::TrainResult second = train::run_training(resumed);
+  CHECK(second.first_step == 8);
+  CHECK(second.last_step == 16);
+
+  std::vector<float> joined = first.losses;
+  joined.insert(joined.end(), second.losses.begin(), second.losses.end());
+  CHECK(joined == whole.losses);
+  CHECK(second.val_losses.back() == whole.val_losses.back());
+  CHECK(same_tensors(second.checkpoint, whole.checkpoint));
+  const std::string metrics = read_file(config.out / "metrics.jsonl");
+  CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 16);
+}
+
+TEST_CASE("SIGINT during training saves a checkpoint and returns cleanly",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("signal");
+  const train::TrainConfig config = setup.config("run", 50);
+  train::TrainCallbacks callbacks;
+  callbacks.on_step = [](const train::StepReport& report) {
+    if (report.step == 3) std::raise(SIGINT);
+  };
+  train::TrainResult result;
+  {
+    const train::StopOnSignals stop_on_signals;
+    result = train::run_training(config, callbacks);
+  }
+  CHECK(result.interrupted);
+  CHECK(result.last_step == 3);
+  CHECK(train::latest_checkpoint(config.out) == train::checkpoint_path(config.out, 3));
+  CHECK(train::read_checkpoint_state(result.checkpoint).step == 3);
+}
+
+TEST_CASE("bad settings are refused before training starts",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("errors");
+  SECTION("missing data") {
+    train::TrainConfig config = setup.config("run", 4);
+    config.data = setup.dir.path() / "nowhere";
+    CHECK_THROWS_WITH(train::run_training(config), contains("--data") && contains("nowhere"));
+    config.data = setup.dir.path();  // a folder without token files or stories.txt
+    CHECK_THROWS_WITH(train::run_training(config), contains("train.tokens"));
+  }
+  SECTION("an output folder that cannot be written") {
+    train::TrainConfig config = setup.config("run", 4);
+    config.out = "/proc/tinygpt-cannot-write-here";
+    CHECK_THROWS_WITH(train::run_training(config), contains("--out"));
+  }
+  SECTION("impossible values") {
+    train::TrainConfig config = setup.config("run", 4);
+    config.micro_batches = 3;
+    CHECK_THROWS_WITH(train::run_training(config), contains("--micro-batches"));
+    config = setup.config("run", 4);
+    config.context = 17;
+    CHECK_THROWS_WITH(train::run_training(config), contains("--context"));
+    config = setup.config("run", 4);
+    config.model.vocab_size = 100;  // smaller than the tokenizer's 300
+    CHECK_THROWS_WITH(train::run_training(config), contains("vocab_size"));
+  }
+  SECTION("a resume with another essential setting") {
+    train::run_training(setup.config("run", 4));
+    train::TrainConfig config = setup.config("run", 4);
+    config.batch = 8;
+    config.resume = true;
+    CHECK_THROWS_WITH(train::run_training(config), contains("batch 4") && contains("batch 8"));
+  }
+  SECTION("a bad training config file") {
+    const fs::path file = setup.dir.path() / "train.json";
+    CHECK_THROWS_WITH(
+        train::parse_train_config(R"({"model_config": "model.json", "stpes": 3})", file),
+        contains("stpes"));
+    CHECK_THROWS_WITH(
+        train::parse_train_config(R"({"model_config": "model.json", "steps": "many"})", file),
+        contains("steps"));
+    const train::TrainConfig parsed = train::parse_train_config(
+        R"({"model_config": "model.json", "data": "data", "steps": 7, "lr": 0.002})", file);
+    CHECK(parsed.steps == 7);
+    CHECK(parsed.lr == 0.002f);
+    CHECK(parsed.data == setup.data);
+    CHECK(parsed.model.width == 32);
+  }
+}
+
+TEST_CASE("the trainer tokenises a text file with a BPE it trains",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+  const TinySetup setup("text");
+  const fs::path text = setup.dir.path() / "story.txt";
+  std::string content;
+  for (const std::string& sentence : sentences(3, 400)) content += sentence + "\n\n";
+  write_file_atomically(text, content);
+  train::TrainConfig config = setup.config("run", 3);
+  config.data = text;
+  std::vector<std::string> messages;
+  train::TrainCallbacks callbacks;
+  callbacks.on_message = [&messages](const std::string& message) { messages.push_back(message); };
+  const train::TrainResult result = train::run_training(config, callbacks);
+  CHECK(result.last_step == 3);
+  CHECK(fs::is_regular_file(config.out / "data" / "train.tokens"));
+  CHECK(fs::is_regular_file(config.out / "data" / "tokenizer.bpe"));
+  const std::int32_t vocab =
+      text::BpeTokenizer::load(config.out / "data" / "tokenizer.bpe").vocab_size();
+  CHECK(vocab > 256);
+  CHECK(vocab <= 300);
+  CHECK_FALSE(messages.empty());
+}
+
+namespace {
+
+// The other two families on tiny data: documents of three sentences (the encoder draws
+// sentence pairs from them) and made-up translation pairs (each word of the source mapped to
+// a word of a toy language, in reverse order).
+struct FamilySetup {
+  TempDir dir;
+  fs::path data;
+  fs::path model_config;
+
+  FamilySetup(const std::string& label, const std::string& family) : dir(label + "-" + family) {
+    data = dir.path() / "data";
+    fs::create_directories(data);
+    if (family == "encoder") {
+      data::Corpus corpus;
+      const std::vector<std::string> train = sentences(1, 600), validation = sentences(2, 90);
+      for (std::size_t i = 0; i + 2 < train.size(); i += 3) {
+        corpus.train.push_back(train[i] + " " + train[i + 1] + " " + train[i + 2]);
+      }
+      for (std::size_t i = 0; i + 2 < validation.size(); i += 3) {
+        corpus.validation.push_back(validation[i] + " " + validation[i + 1] + " " +
+                                    validation[i + 2]);
+      }
+      const std::vector<std::string> specials = {"<|endoftext|>", "[CLS]", "[SEP]", "[PAD]",
+                                                 "[MASK]"};
+      const text::BpeTokenizer tokenizer =
+          text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);
+      data::write_corpus_token_files(corpus, tokenizer, data);
+      tokenizer.save(data / "tokenizer.bpe");
+    } else {
+      std::string pairs;
+      for (const std::string& sentence : sentences(4, 400)) {
+        std::vector<std::string> words;
+        std::string word;
+        for (const char c : sentence + " ") {
+          if (c == ' ' || c == '.') {
+            if (!word.empty()) words.push_back("ka" + std::string(word.rbegin(), word.rend()));
+            word.clear();
+          } else {
+            word += c;
+          }
+        }
+        std::string target;
+        for (auto w = words.rbegin(); w != words.rend(); ++w) target += *w + " ";
+        pairs += sentence + "\t" + target + "\n";
+      }
+      write_file_atomically(data / "translation.txt", pairs);
+    }
+    model_config = dir.path() / "model.json";
+    write_file_atomically(model_config, R"({"family": ")" + family +
+                                            R"(", "vocab_size": 300, "context_length": 32, )"
+                                            R"("width": 32, "layers": 1, "heads": 2, )"
+                                            R"("dropout": 0.1, "bias": true})");
+  }
+
+  train::TrainConfig config(const std::string& out, std::int64_t steps) const {
+    train::TrainConfig config;
+    config.model_config = model_config;
+    config.model = models::load_model_config(model_config);
+    config.data = data;
+    config.out = dir.path() / out;
+    config.steps = steps;
+    config.batch = 8;
+    config.micro_batches = 2;
+    config.context = 24;
+    config.lr = 1e-2f;
+    config.min_lr = 1e-3f;
+    config.warmup = std::min<std::int64_t>(5, steps);
+    config.weight_decay = 0.01f;
+    config.eval_interval = 20;
+    config.eval_batches = 2;
+    config.seed = 9;
+    return config;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the encoder (MLM + NSP) and the encoder-decoder learn in a short seeded run",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3][ex03.4][ex03.5]") {
+  for (const std::string family : {"encoder", "seq2seq"}) {
+    INFO(family);
+    const FamilySetup setup("learns", family);
+    const train::TrainResult result = train::run_training(setup.config("run", 60));
+    REQUIRE(result.losses.size() == 60);
+    INFO("loss " << result.losses.front() << " -> " << result.losses.back());
+    CHECK(result.losses.back() <= 0.7f * result.losses.front());
+    CHECK(result.val_losses.back() < result.val_losses.front());
+    CHECK(fs::is_regular_file(setup.config("run", 60).out / "loss.svg"));
+    WARN(family << ": loss " << result.losses.front() << " -> " << result.losses.back() << ", "
+                << result.tokens_per_second << " tokens/s");
+  }
+}
+
+TEST_CASE("the encoder and the encoder-decoder resume exactly too",
+          "[step03][trainer][ex03.1][ex03.2][ex03.3][ex03.4][ex03.5]") {
+  for (const std::string family : {"encoder", "seq2seq"}) {
+    INFO(family);
+    const FamilySetup setup("resume", family);
+    const train::TrainResult whole = train::run_training(setup.config("whole", 12));
+    train::TrainCallbacks stop_at_6;
+    stop_at_6.on_step = [](const train::StepReport& report) {
+      if (report.step == 6) train::request_stop();
+    };
+    const train::TrainResult first = train::run_training(setup.config("parts", 12), stop_at_6);
+    REQUIRE(first.last_step == 6);
+    train::TrainConfig resumed = setup.config("parts", 12);
+    resumed.resume = true;
+    const train::TrainResult second = train::run_training(resumed);
+    std::vector<float> joined = first.losses;
+    joined.insert(joined.end(), second.losses.begin(), second.losses.end());
+    CHECK(joined == whole.losses);
+    CHECK(same_tensors(second.checkpoint, whole.checkpoint));
+  }
+}
+
+TEST_CASE("an encoder needs the specials CLS, SEP, PAD and MASK in its tokenizer",
+          "[step03][trainer]") {
+  const TinySetup setup("encoder-specials");  // a tokenizer with <|endoftext|> only
+  train::TrainConfig config = setup.config("run", 4);
+  config.model.family = models::Family::kEncoder;
+  CHECK_THROWS_WITH(train::run_training(config), contains("[CLS]"));
+  config.model.family = models::Family::kSeq2Seq;
+  CHECK_THROWS_WITH(train::run_training(config), contains("translation.txt"));
+}
