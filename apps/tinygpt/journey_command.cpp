@@ -2,35 +2,82 @@
 #include <iostream>
 
 #include "commands.h"
+#include "journey_demo.h"
 #include "spiral_demo.h"
 #include "text_demo.h"
+#include "tinygpt/models/config.h"
 
 namespace tinygpt::cli {
+
+namespace {
+
+struct JourneyArgs {
+  demo::SpiralOptions spiral;
+  demo::JourneyOptions pretraining;
+  std::filesystem::path model_config = demo::default_journey_config();
+  bool skip_pretraining = false;
+};
+
+void run_journey_command(const JourneyArgs& args) {
+  std::cout << "== Step 01: tensors, autograd and gradient descent ==\n"
+            << "A two-layer network learns to tell three interleaved spirals apart,\n"
+            << "with the library's ops, its autograd tape and plain SGD.\n\n";
+  const demo::SpiralResult spiral = demo::run_spiral_demo(args.spiral, std::cout);
+  demo::print_spiral_summary(spiral, std::cout);
+
+  std::cout << "\n== Step 01: tokens and the first language model ==\n"
+            << "A byte-level BPE tokenizer and a bigram model learn from Debian's fortunes:\n"
+            << "the next token from the current one alone, the baseline to beat.\n\n";
+  demo::TextDemoOptions text_options;
+  text_options.training.seed = args.spiral.seed;
+  const demo::TextDemoResult text = demo::run_text_demo(text_options, std::cout);
+  demo::print_text_summary(text, std::cout);
+  if (args.skip_pretraining) return;
+
+  demo::JourneyOptions options = args.pretraining;
+  options.seed = args.spiral.seed;
+  options.model = models::load_model_config(args.model_config);
+  std::cout << "\n== Step 03: pre-training a small GPT ==\n"
+            << (options.fortunes ? "Debian's fortunes" : "A generated world's stories and facts")
+            << ", a BPE tokenizer, and a GPT trained with AdamW, warmup and cosine decay;\n"
+            << "then the GPT and step 01's bigram on the same validation tokens.\n\n";
+  const demo::JourneyResult result = demo::run_journey(options, std::cout);
+  demo::print_journey_summary(result, std::cout);
+}
+
+}  // namespace
 
 void register_journey_command(CLI::App& app) {
   CLI::App* journey = app.add_subcommand(
       "journey", "Run the whole course end to end: what each step has built, in minutes");
-  auto options = std::make_shared<demo::SpiralOptions>();  // the seed serves every demo
-  journey->add_option("--seed", options->seed, "Seed of the data and the initial weights")
+  auto args = std::make_shared<JourneyArgs>();
+  journey->add_option("--seed", args->spiral.seed, "Seed of the data and the initial weights")
       ->capture_default_str();
-  journey->add_option("--steps", options->steps, "Training steps of the step 01 demo")
+  journey->add_option("--spiral-steps", args->spiral.steps, "Training steps of the spiral demo")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  journey->callback([options] {
-    std::cout << "== Step 01: tensors, autograd and gradient descent ==\n"
-              << "A two-layer network learns to tell three interleaved spirals apart,\n"
-              << "with the library's ops, its autograd tape and plain SGD.\n\n";
-    const demo::SpiralResult spiral = demo::run_spiral_demo(*options, std::cout);
-    demo::print_spiral_summary(spiral, std::cout);
-
-    std::cout << "\n== Step 01: tokens and the first language model ==\n"
-              << "A byte-level BPE tokenizer and a bigram model learn from Debian's fortunes:\n"
-              << "the next token from the current one alone, the baseline to beat.\n\n";
-    demo::TextDemoOptions text_options;
-    text_options.training.seed = options->seed;
-    const demo::TextDemoResult text = demo::run_text_demo(text_options, std::cout);
-    demo::print_text_summary(text, std::cout);
-  });
+  journey->add_option("--steps", args->pretraining.steps, "Pre-training steps of the GPT")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  journey
+      ->add_option("--time-limit", args->pretraining.time_limit_seconds,
+                   "Pre-training stops early, with a note, past this many seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  journey
+      ->add_option("--out", args->pretraining.out,
+                   "Run folder: its world/, data/, gpt/ and REPORT.md are replaced")
+      ->capture_default_str();
+  journey->add_option("--config", args->model_config, "The GPT's model config (JSON)")
+      ->capture_default_str();
+  journey->add_option("--size", args->pretraining.world_bytes, "Bytes of story text to generate")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{10000}, data::kMaxStoryBytes));
+  journey->add_flag("--fortunes", args->pretraining.fortunes,
+                    "Pre-train on Debian's fortunes instead of the generated world");
+  journey->add_flag("--skip-pretraining", args->skip_pretraining,
+                    "Run step 01's part only (the demos of the spiral and the bigram)");
+  journey->callback([args] { run_journey_command(*args); });
 }
 
 }  // namespace tinygpt::cli
