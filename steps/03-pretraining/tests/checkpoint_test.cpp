@@ -114,7 +114,7 @@ TEST_CASE("saving keeps the newest K checkpoints and ignores other files", "[ste
 }
 
 TEST_CASE("a checkpoint holds weights, AdamW state and metadata and loads back bit for bit",
-          "[step03][checkpoint][ex03.1]") {
+          "[step03][checkpoint]") {
   TempDir dir("round-trip");
   models::Gpt model(tiny_gpt());
   model.init(3);

@@ -118,8 +118,7 @@ bool same_tensors(const fs::path& a, const fs::path& b) {
 
 }  // namespace
 
-TEST_CASE("the trainer learns, logs metrics and draws the loss curve",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("the trainer learns, logs metrics and draws the loss curve", "[step03][trainer]") {
   const TinySetup setup("learns");
   train::TrainConfig config = setup.config("run", 40);
   config.sample_interval = 20;
@@ -148,8 +147,7 @@ TEST_CASE("the trainer learns, logs metrics and draws the loss curve",
                         << result.tokens_per_second << " tokens/s");
 }
 
-TEST_CASE("the same seed and config give bit-identical losses",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("the same seed and config give bit-identical losses", "[step03][trainer]") {
   const TinySetup setup("deterministic");
   const train::TrainResult a = train::run_training(setup.config("a", 12));
   const train::TrainResult b = train::run_training(setup.config("b", 12));
@@ -162,7 +160,7 @@ TEST_CASE("the same seed and config give bit-identical losses",
 }
 
 TEST_CASE("N steps, a stop, a resume and N more steps equal 2N steps exactly",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+          "[step03][trainer]") {
   const TinySetup setup("resume");
   const train::TrainResult whole = train::run_training(setup.config("whole", 16));
 
@@ -193,8 +191,7 @@ TEST_CASE("N steps, a stop, a resume and N more steps equal 2N steps exactly",
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 16);
 }
 
-TEST_CASE("SIGINT during training saves a checkpoint and returns cleanly",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("SIGINT during training saves a checkpoint and returns cleanly", "[step03][trainer]") {
   const TinySetup setup("signal");
   const train::TrainConfig config = setup.config("run", 50);
   train::TrainCallbacks callbacks;
@@ -212,8 +209,7 @@ TEST_CASE("SIGINT during training saves a checkpoint and returns cleanly",
   CHECK(train::read_checkpoint_state(result.checkpoint).step == 3);
 }
 
-TEST_CASE("bad settings are refused before training starts",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("bad settings are refused before training starts", "[step03][trainer]") {
   const TinySetup setup("errors");
   SECTION("missing data") {
     train::TrainConfig config = setup.config("run", 4);
@@ -262,8 +258,7 @@ TEST_CASE("bad settings are refused before training starts",
   }
 }
 
-TEST_CASE("the trainer tokenises a text file with a BPE it trains",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("the trainer tokenises a text file with a BPE it trains", "[step03][trainer]") {
   const TinySetup setup("text");
   const fs::path text = setup.dir.path() / "story.txt";
   std::string content;
@@ -364,7 +359,7 @@ struct FamilySetup {
 }  // namespace
 
 TEST_CASE("the encoder (MLM + NSP) and the encoder-decoder learn in a short seeded run",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3][ex03.4][ex03.5]") {
+          "[step03][trainer]") {
   for (const std::string family : {"encoder", "seq2seq"}) {
     INFO(family);
     const FamilySetup setup("learns", family);
@@ -379,8 +374,7 @@ TEST_CASE("the encoder (MLM + NSP) and the encoder-decoder learn in a short seed
   }
 }
 
-TEST_CASE("the encoder and the encoder-decoder resume exactly too",
-          "[step03][trainer][ex03.1][ex03.2][ex03.3][ex03.4][ex03.5]") {
+TEST_CASE("the encoder and the encoder-decoder resume exactly too", "[step03][trainer]") {
   for (const std::string family : {"encoder", "seq2seq"}) {
     INFO(family);
     const FamilySetup setup("resume", family);

@@ -80,8 +80,7 @@ std::vector<float> train_run(models::Gpt& model, std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("a seeded AdamW run learns and repeats bit for bit",
-          "[step03][training][ex03.1][ex03.2][ex03.3]") {
+TEST_CASE("a seeded AdamW run learns and repeats bit for bit", "[step03][training]") {
   models::Gpt model(tiny_gpt());
   const std::vector<float> losses = train_run(model, 42);
   INFO("initial loss " << losses.front() << ", final loss " << losses.back());
