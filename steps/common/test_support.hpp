@@ -1,8 +1,12 @@
 // Helpers shared by the tests of every step.
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -46,5 +50,30 @@ inline Matrix matrix_of(std::initializer_list<std::initializer_list<float>> rows
   }
   return result;
 }
+
+/// A fresh folder under the temporary folder, removed with everything in it when it goes.
+/// The name holds the process id and a per-process counter, so two folders never meet, even
+/// with the same label in two test files of one program.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& label)
+      : path_(std::filesystem::temp_directory_path() /
+              ("tinygpt-test-" + std::to_string(getpid()) + "-" + std::to_string(next_id()) + "-" +
+               label)) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static int next_id() {
+    static std::atomic<int> counter{0};
+    return counter++;
+  }
+  std::filesystem::path path_;
+};
 
 }  // namespace tinygpt::testing

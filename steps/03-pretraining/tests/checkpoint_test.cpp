@@ -20,26 +20,9 @@
 namespace fs = std::filesystem;
 using namespace tinygpt;
 using tinygpt::testing::contains;
+using tinygpt::testing::TempDir;
 
 namespace {
-
-// A fresh folder under the temporary folder, removed with everything in it when it goes.
-class TempDir {
- public:
-  explicit TempDir(const std::string& label)
-      : path_(fs::temp_directory_path() /
-              ("tinygpt-checkpoint-test-" + std::to_string(getpid()) + "-" + label)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 models::ModelConfig tiny_gpt(std::int64_t width = 16) {
   models::ModelConfig config;

@@ -22,28 +22,11 @@
 namespace fs = std::filesystem;
 using tinygpt::Error;
 using tinygpt::testing::contains;
+using tinygpt::testing::TempDir;
 namespace data = tinygpt::data;
 namespace text = tinygpt::text;
 
 namespace {
-
-// A fresh folder under the temporary folder, removed with everything in it when it goes.
-class TempDir {
- public:
-  explicit TempDir(const std::string& label)
-      : path_(fs::temp_directory_path() /
-              ("tinygpt-token-file-test-" + std::to_string(getpid()) + "-" + label)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
