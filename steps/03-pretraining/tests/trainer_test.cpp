@@ -45,6 +45,24 @@ std::vector<std::string> sentences(std::uint32_t seed, int count) {
   return records;
 }
 
+// The training settings every test here shares; each setup changes what it needs.
+train::TrainConfig tiny_train_config(const fs::path& model_config, const fs::path& data,
+                                     const fs::path& out, std::int64_t steps) {
+  train::TrainConfig config;
+  config.model_config = model_config;
+  config.model = models::load_model_config(model_config);
+  config.data = data;
+  config.out = out;
+  config.steps = steps;
+  config.micro_batches = 2;
+  config.lr = 1e-2f;
+  config.min_lr = 1e-3f;
+  config.warmup = std::min<std::int64_t>(5, steps);
+  config.weight_decay = 0.01f;
+  config.eval_batches = 2;
+  return config;
+}
+
 // A folder as the trainer takes it: train.tokens, validation.tokens, tokenizer.bpe (BPE of
 // 300 tokens), and a model config of that vocabulary.
 struct TinySetup {
@@ -70,20 +88,9 @@ struct TinySetup {
   }
 
   train::TrainConfig config(const std::string& out, std::int64_t steps) const {
-    train::TrainConfig config;
-    config.model_config = model_config;
-    config.model = models::load_model_config(model_config);
-    config.data = data;
-    config.out = dir.path() / out;
-    config.steps = steps;
+    train::TrainConfig config = tiny_train_config(model_config, data, dir.path() / out, steps);
     config.batch = 4;
-    config.micro_batches = 2;
-    config.lr = 1e-2f;
-    config.min_lr = 1e-3f;
-    config.warmup = std::min<std::int64_t>(5, steps);
-    config.weight_decay = 0.01f;
     config.eval_interval = 10;
-    config.eval_batches = 2;
     config.seed = 5;
     return config;
   }
@@ -319,21 +326,10 @@ struct FamilySetup {
   }
 
   train::TrainConfig config(const std::string& out, std::int64_t steps) const {
-    train::TrainConfig config;
-    config.model_config = model_config;
-    config.model = models::load_model_config(model_config);
-    config.data = data;
-    config.out = dir.path() / out;
-    config.steps = steps;
+    train::TrainConfig config = tiny_train_config(model_config, data, dir.path() / out, steps);
     config.batch = 8;
-    config.micro_batches = 2;
     config.context = 24;
-    config.lr = 1e-2f;
-    config.min_lr = 1e-3f;
-    config.warmup = std::min<std::int64_t>(5, steps);
-    config.weight_decay = 0.01f;
     config.eval_interval = 20;
-    config.eval_batches = 2;
     config.seed = 9;
     return config;
   }
