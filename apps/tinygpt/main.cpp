@@ -2,30 +2,74 @@
 //
 // Errors end the program with one line on stderr and a non-zero status: 2 for a bad
 // command line, 1 for anything the library reports (a bad file, a failed check).
+//
+// Under mpirun (`mpirun -np 2 tinygpt train ...`) every process runs this program; the
+// session starts MPI, rank 0 prints, the others print only their errors.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/train/distributed.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// What running the command ended with.
+struct Outcome {
+  int status = 0;
+  bool whole_job = true;  // every rank knows (or nothing failed): no need to end the job
+};
+
+// One line, written at once: lines of several ranks then do not interleave.
+void print_error(const std::string& line) {
+  std::cerr << line + "\n" << std::flush;
+}
+
+Outcome run(int argc, char** argv) {
+  tinygpt::train::Communicator& world = tinygpt::train::world_communicator();
+  const bool root = world.is_root();
   CLI::App app{"tinygpt: a small GPT built step by step, from tensors to a chat server"};
   app.require_subcommand(1);
   tinygpt::cli::register_commands(app);
+  // An error of a rank other than 0 names its rank. A usage error is the same on every
+  // rank, so rank 0 says it for all.
+  const std::string who = root ? "tinygpt" : "tinygpt (rank " + std::to_string(world.rank()) + ")";
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& success) {
-    return app.exit(success);  // --help, --version
+    return {root ? app.exit(success) : 0};  // --help, --version
   } catch (const CLI::ParseError& error) {
-    std::cerr << "tinygpt: " << error.what() << " (run with --help for usage)\n";
-    return 2;
+    if (root) print_error("tinygpt: " + std::string(error.what()) + " (run with --help for usage)");
+    return {2};
+  } catch (const tinygpt::train::AgreedError& error) {
+    if (error.should_print()) print_error(who + ": error: " + error.what());
+    return {1};
   } catch (const tinygpt::Error& error) {
-    std::cerr << "tinygpt: error: " << error.what() << "\n";
-    return 1;
+    print_error(who + ": error: " + error.what());
+    return {1, false};
   } catch (const std::exception& error) {
-    std::cerr << "tinygpt: unexpected error: " << error.what() << "\n";
+    print_error(who + ": unexpected error: " + error.what());
+    return {1, false};
+  }
+  return {0};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<tinygpt::train::DistributedSession> session;
+  try {
+    session.emplace(&argc, &argv);
+  } catch (const tinygpt::Error& error) {
+    print_error("tinygpt: error: " + std::string(error.what()));
     return 1;
   }
-  return 0;
+  const Outcome outcome = run(argc, argv);
+  // After an error on one rank only, the others may wait in a collective for it forever:
+  // end them all.
+  if (!outcome.whole_job) session->abort_job(outcome.status);
+  return outcome.status;
 }

@@ -1,5 +1,6 @@
 // `tinygpt train`: pre-trains a model from a config and data (train/trainer.h), with a
 // progress line, periodic validation and samples, checkpoints and a clean stop on Ctrl-C.
+// Under mpirun it trains data-parallel (train/distributed.h); only rank 0 prints.
 #include <unistd.h>
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/models/config.h"
+#include "tinygpt/train/distributed.h"
 #include "tinygpt/train/trainer.h"
 
 namespace tinygpt::cli {
@@ -42,10 +44,11 @@ std::string format_duration(double seconds) {
 
 class Progress {
  public:
-  Progress(std::int64_t print_every)
-      : terminal_(::isatty(STDOUT_FILENO) == 1), every_(print_every) {}
+  Progress(std::int64_t print_every, bool quiet)
+      : terminal_(::isatty(STDOUT_FILENO) == 1), quiet_(quiet), every_(print_every) {}
 
   void step(const train::StepReport& report, std::int64_t first_step) {
+    if (quiet_) return;
     const std::int64_t done_here = report.step - first_step;
     const double per_step = done_here > 0 ? report.elapsed_seconds / done_here : 0.0;
     const double eta = per_step * static_cast<double>(report.steps - report.step);
@@ -68,12 +71,14 @@ class Progress {
   }
 
   void message(const std::string& text) {
+    if (quiet_) return;
     if (terminal_) std::cout << "\r\033[K";
     std::cout << text << "\n" << std::flush;
   }
 
  private:
   bool terminal_;
+  bool quiet_;  // a rank other than 0 of a data-parallel run
   std::int64_t every_;
 };
 
@@ -100,7 +105,16 @@ void run(TrainArgs& args, const CLI::App& command) {
   if (given("--data")) config.data = cli.data;
   if (given("--out")) config.out = cli.out;
   if (given("--tokenizer")) config.tokenizer = cli.tokenizer;
-  if (given("--steps")) config.steps = cli.steps;
+  // Steps and epochs are two ways to say how long: one given here replaces the other from
+  // the file, both given here are refused by check_train_config().
+  if (given("--steps")) {
+    config.steps = cli.steps;
+    if (!given("--epochs")) config.epochs = 0.0;
+  }
+  if (given("--epochs")) {
+    config.epochs = cli.epochs;
+    if (!given("--steps")) config.steps = 0;
+  }
   if (given("--batch")) config.batch = cli.batch;
   if (given("--micro-batches")) config.micro_batches = cli.micro_batches;
   if (given("--context")) config.context = cli.context;
@@ -117,9 +131,11 @@ void run(TrainArgs& args, const CLI::App& command) {
   if (given("--keep")) config.keep = cli.keep;
   if (given("--seed")) config.seed = cli.seed;
   config.resume = cli.resume;
-  train::check_train_config(config);  // every bad setting is reported before any work
+  train::Communicator& communicator = train::world_communicator();
+  // Every bad setting is reported before any work, by every rank together.
+  train::agree_on_errors(communicator, [&config] { train::check_train_config(config); });
 
-  Progress progress(args.print_every);
+  Progress progress(args.print_every, !communicator.is_root());
   train::TrainCallbacks callbacks;
   std::int64_t first_step = -1;
   callbacks.on_message = [&progress](const std::string& text) { progress.message(text); };
@@ -130,10 +146,15 @@ void run(TrainArgs& args, const CLI::App& command) {
   callbacks.on_sample = [&progress](std::int64_t step, const std::string& text) {
     progress.message("sample at step " + std::to_string(step) + ":\n" + text);
   };
-  progress.message("training " + std::string(models::family_name(config.model.family)) + " into " +
-                   config.out.string());
+  std::string start = "training " + std::string(models::family_name(config.model.family)) +
+                      " into " + config.out.string();
+  if (communicator.size() > 1) {
+    start += " on " + std::to_string(communicator.size()) + " processes (" +
+             std::to_string(config.batch / communicator.size()) + " sequences each per step)";
+  }
+  progress.message(start);
   const train::StopOnSignals stop_on_signals;
-  const train::TrainResult result = train::run_training(config, callbacks);
+  const train::TrainResult result = train::run_training(config, callbacks, communicator);
   if (result.interrupted) {
     progress.message("stopped at step " + std::to_string(result.last_step) + "; saved " +
                      result.checkpoint.string() + " (go on with --resume)");
@@ -172,7 +193,11 @@ void register_train_command(CLI::App& app) {
                       "folder made by `tinygpt data generate`, or a text file");
   command->add_option("--out", c.out, "The run's folder: checkpoints, metrics, loss curve");
   command->add_option("--tokenizer", c.tokenizer, "A tokenizer.bpe to use instead of training one");
-  command->add_option("--steps", c.steps, "Optimizer steps")->capture_default_str();
+  command->add_option("--steps", c.steps, "Optimizer steps (default 1000; or give --epochs)");
+  command->add_option("--epochs", c.epochs,
+                      "Passes over the training data instead of --steps: steps = ceil(epochs x "
+                      "training tokens / (batch x context)) for a GPT, ceil(epochs x training "
+                      "pairs / batch) for the other families");
   command->add_option("--batch", c.batch, "Sequences per step")->capture_default_str();
   command
       ->add_option("--micro-batches", c.micro_batches,

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/train/checkpoint.h"
 #include "tinygpt/train/clipping.h"
+#include "tinygpt/train/distributed.h"
 #include "tinygpt/train/optimizers.h"
 #include "tinygpt/train/schedule.h"
 
@@ -94,6 +96,7 @@ constexpr const char* kConfigFields[] = {
     "out",
     "tokenizer",
     "steps",
+    "epochs",
     "batch",
     "micro_batches",
     "context",
@@ -115,10 +118,10 @@ template <typename Value>
 void read_field(const Json& json, const char* key, Value& value, const std::string& origin) {
   if (!json.contains(key)) return;
   const Json& field = json.at(key);
-  if constexpr (std::is_same_v<Value, float>) {
+  if constexpr (std::is_same_v<Value, float> || std::is_same_v<Value, double>) {
     TINYGPT_CHECK(field.is_number(), origin, ": field '", key, "' must be a number, got ",
                   field.dump());
-    value = field.get<float>();
+    value = field.get<Value>();
   } else if constexpr (std::is_same_v<Value, fs::path>) {
     TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string (a path), got ",
                   field.dump());
@@ -169,6 +172,7 @@ TrainConfig parse_train_config(std::string_view json_text, const fs::path& origi
   config.out = relative_to(base, config.out);
   config.tokenizer = relative_to(base, config.tokenizer);
   read_field(json, "steps", config.steps, where);
+  read_field(json, "epochs", config.epochs, where);
   read_field(json, "batch", config.batch, where);
   read_field(json, "micro_batches", config.micro_batches, where);
   read_field(json, "context", config.context, where);
@@ -196,6 +200,7 @@ std::string to_json(const TrainConfig& config) {
   json["out"] = config.out.string();
   json["tokenizer"] = config.tokenizer.string();
   json["steps"] = config.steps;
+  if (config.epochs > 0.0) json["epochs"] = config.epochs;
   json["batch"] = config.batch;
   json["micro_batches"] = config.micro_batches;
   json["context"] = config.time();
@@ -246,11 +251,33 @@ void check_writable(const fs::path& out) {
   fs::remove(probe, error);
 }
 
+// The settings that need S, once it is known (given, default, or from epochs).
+void check_step_settings(const TrainConfig& config) {
+  TINYGPT_CHECK(config.steps >= 1 && config.steps < 100000000, "--steps must be in [1, 10^8), got ",
+                config.steps);
+  const WarmupCosineSettings schedule{config.lr, config.min_lr, config.warmup_steps(),
+                                      config.steps};
+  TINYGPT_CHECK(config.warmup >= -1 && config.warmup_steps() <= config.steps,
+                "--warmup must be in [0, ", config.steps,
+                "] (the run's steps) or -1 (automatic), got ", config.warmup);
+  check_schedule(schedule);
+}
+
 }  // namespace
 
 void check_train_config(const TrainConfig& config) {
-  TINYGPT_CHECK(config.steps >= 1 && config.steps < 100000000, "--steps must be in [1, 10^8), got ",
+  TINYGPT_CHECK(config.steps == 0 || config.epochs == 0.0, "--steps ", config.steps,
+                " and --epochs ", config.epochs,
+                " were both given; give one of them (steps, or passes over the training data)");
+  TINYGPT_CHECK(std::isfinite(config.epochs) && config.epochs >= 0.0 && config.epochs <= 1e6,
+                "--epochs must be positive (at most 10^6), got ", config.epochs);
+  TINYGPT_CHECK(config.steps >= 0 && config.steps < 100000000, "--steps must be in [1, 10^8), got ",
                 config.steps);
+  if (config.epochs == 0.0) {
+    TrainConfig known = config;
+    if (known.steps == 0) known.steps = kDefaultSteps;
+    check_step_settings(known);
+  }
   TINYGPT_CHECK(config.batch >= 1, "--batch must be at least 1, got ", config.batch);
   TINYGPT_CHECK(config.micro_batches >= 1 && config.batch % config.micro_batches == 0,
                 "--micro-batches must be at least 1 and divide --batch ", config.batch, ", got ",
@@ -259,12 +286,6 @@ void check_train_config(const TrainConfig& config) {
       config.context >= 0 && config.time() >= 1 && config.time() <= config.model.context_length,
       "--context must be in [1, ", config.model.context_length,
       "] (the model's context_length), got ", config.time());
-  const WarmupCosineSettings schedule{config.lr, config.min_lr, config.warmup_steps(),
-                                      config.steps};
-  TINYGPT_CHECK(config.warmup >= -1 && config.warmup_steps() <= config.steps,
-                "--warmup must be in [0, ", config.steps, "] (--steps) or -1 (automatic), got ",
-                config.warmup);
-  check_schedule(schedule);
   TINYGPT_CHECK(config.weight_decay >= 0.0f, "--weight-decay must be 0 or more, got ",
                 config.weight_decay);
   TINYGPT_CHECK(config.clip > 0.0f, "--clip must be positive, got ", config.clip);
@@ -301,6 +322,19 @@ void check_train_config(const TrainConfig& config) {
   }
   TINYGPT_CHECK(!config.out.empty(), "--out is missing: the folder for checkpoints and logs");
   check_writable(config.out);
+}
+
+std::int64_t steps_for_epochs(double epochs, std::int64_t epoch_units,
+                              std::int64_t units_per_step) {
+  TINYGPT_CHECK(epochs > 0.0 && epoch_units >= 1 && units_per_step >= 1,
+                "steps_for_epochs: epochs ", epochs, ", units per epoch ", epoch_units,
+                " and per step ", units_per_step, " must be positive");
+  const double steps =
+      std::ceil(epochs * static_cast<double>(epoch_units) / static_cast<double>(units_per_step));
+  TINYGPT_CHECK(steps >= 1.0 && steps < 1e8, "--epochs ", epochs, " of ", epoch_units,
+                " training units at ", units_per_step, " per step would be ", steps,
+                " steps; choose epochs that give [1, 10^8) steps");
+  return static_cast<std::int64_t>(steps);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -342,9 +376,17 @@ text::BpeTokenizer train_tokenizer(const TrainConfig& config, const std::string&
                                    specials);
 }
 
+// A file rank 0 wrote, which another rank must see: the ranks share `out`.
+void require_shared(const fs::path& file) {
+  TINYGPT_CHECK(fs::is_regular_file(file), file.string(),
+                ": rank 0 wrote it but this rank cannot see it; the ranks of a data-parallel run "
+                "need a shared filesystem for --out");
+}
+
 // Seq2seq: the translation pairs, and a tokenizer (--tokenizer, the data's tokenizer.bpe,
-// or one trained on both sides of the pairs into out/data, reused on resume).
-void prepare_pairs(const TrainConfig& config, const TrainCallbacks& callbacks,
+// or one trained on both sides of the pairs into out/data, reused on resume). `reader`:
+// rank 0 has prepared out/data already; read what it wrote.
+void prepare_pairs(const TrainConfig& config, const TrainCallbacks& callbacks, bool reader,
                    PreparedData& prepared) {
   const fs::path file = translation_file(config.data);
   say(callbacks, "reading translation pairs from " + file.string());
@@ -357,7 +399,8 @@ void prepare_pairs(const TrainConfig& config, const TrainCallbacks& callbacks,
     prepared.tokenizer = text::BpeTokenizer::load(config.tokenizer);
   } else if (fs::is_regular_file(config.data / "tokenizer.bpe")) {
     prepared.tokenizer = text::BpeTokenizer::load(config.data / "tokenizer.bpe");
-  } else if (config.resume && fs::is_regular_file(saved)) {
+  } else if (reader || (config.resume && fs::is_regular_file(saved))) {
+    require_shared(saved);
     prepared.tokenizer = text::BpeTokenizer::load(saved);
   } else {
     std::string text;
@@ -371,8 +414,8 @@ void prepare_pairs(const TrainConfig& config, const TrainCallbacks& callbacks,
 }
 
 // Token files as given, or a text corpus tokenised into out/data (once: a resumed run
-// reuses them).
-void prepare_token_files(const TrainConfig& config, const TrainCallbacks& callbacks,
+// reuses them). `reader`: rank 0 has tokenised already; read what it wrote.
+void prepare_token_files(const TrainConfig& config, const TrainCallbacks& callbacks, bool reader,
                          PreparedData& prepared) {
   if (fs::is_directory(config.data) && has_token_files(config.data)) {
     prepared.dir = config.data;
@@ -386,7 +429,13 @@ void prepare_token_files(const TrainConfig& config, const TrainCallbacks& callba
   }
   prepared.dir = config.out / "data";
   const fs::path tokenizer_path = prepared.dir / "tokenizer.bpe";
-  if (config.resume && has_token_files(prepared.dir) && fs::is_regular_file(tokenizer_path)) {
+  if (reader) {
+    for (const char* name : {"tokenizer.bpe", "train.tokens", "validation.tokens"}) {
+      require_shared(prepared.dir / name);
+    }
+  }
+  if ((reader || config.resume) && has_token_files(prepared.dir) &&
+      fs::is_regular_file(tokenizer_path)) {
     prepared.tokenizer = text::BpeTokenizer::load(tokenizer_path);
     return;
   }
@@ -411,12 +460,12 @@ void prepare_token_files(const TrainConfig& config, const TrainCallbacks& callba
   data::write_corpus_token_files(corpus, *prepared.tokenizer, prepared.dir);
 }
 
-PreparedData prepare_data(const TrainConfig& config, const TrainCallbacks& callbacks) {
+PreparedData prepare_data(const TrainConfig& config, const TrainCallbacks& callbacks, bool reader) {
   PreparedData prepared;
   if (config.model.family == models::Family::kSeq2Seq) {
-    prepare_pairs(config, callbacks, prepared);
+    prepare_pairs(config, callbacks, reader, prepared);
   } else {
-    prepare_token_files(config, callbacks, prepared);
+    prepare_token_files(config, callbacks, reader, prepared);
   }
   TINYGPT_CHECK(prepared.tokenizer->vocab_size() <= config.model.vocab_size, "the tokenizer has ",
                 prepared.tokenizer->vocab_size(), " tokens but the model's vocab_size is ",
@@ -497,9 +546,21 @@ class FamilyRun {
   virtual ParameterSet& parameters() = 0;
   AdamW& optimizer() { return *optimizer_; }
 
-  // One optimizer step; returns the mean loss and the gradient norm before clipping.
-  std::pair<float, float> step(std::int64_t step, float lr) {
-    const std::int64_t rows = config_.batch / config_.micro_batches;
+  // What one optimizer step gives back.
+  struct StepOutcome {
+    float loss = 0.0f;               // the mean over the global batch
+    float grad_norm = 0.0f;          // of the averaged gradient, before clipping
+    double allreduce_seconds = 0.0;  // averaging the gradients over the ranks
+  };
+
+  // One optimizer step. This rank takes examples [rank B/P, (rank+1) B/P) of the global
+  // batch in N micro-batches; averaging over the ranks then gives every rank the gradient
+  // of the whole batch, so clipping and AdamW take the same step everywhere.
+  StepOutcome step(std::int64_t step, float lr, Communicator& communicator,
+                   GradientAverager& averager) {
+    const std::int64_t per_rank = config_.batch / communicator.size();
+    const std::int64_t rows = per_rank / config_.micro_batches;
+    const std::int64_t first = communicator.rank() * per_rank;
     const std::array<float, 1> scale = {1.0f / static_cast<float>(config_.micro_batches)};
     parameters().zero_grad();
     float loss_sum = 0.0f;
@@ -509,31 +570,41 @@ class FamilyRun {
       options.training = true;
       options.seed = config_.seed;
       options.step = static_cast<std::uint64_t>(step);
-      options.first_example = static_cast<std::uint64_t>(m * rows);
-      const data::BatchKey key{config_.seed, static_cast<std::uint64_t>(step), m * rows, rows};
+      options.first_example = static_cast<std::uint64_t>(first + m * rows);
+      const data::BatchKey key{config_.seed, static_cast<std::uint64_t>(step), first + m * rows,
+                               rows};
       const Tensor loss = training_loss(key, options);
       loss_sum += loss.item() * scale[0];
       tape_.backward(loss, scale);
     }
     tape_.reset();
-    const float norm = clip_grad_norm(parameters(), config_.clip);
+    StepOutcome outcome;
+    outcome.allreduce_seconds = averager.average(communicator, parameters());
+    outcome.grad_norm = clip_grad_norm(parameters(), config_.clip);
     optimizer_->set_learning_rate(lr);
     optimizer_->step(parameters());
-    return {loss_sum, norm};
+    outcome.loss = static_cast<float>(communicator.allreduce_sum(static_cast<double>(loss_sum)) /
+                                      communicator.size());
+    return outcome;
   }
 
-  // Mean loss over the fixed validation batches (evaluation mode, no gradients).
-  float validation_loss() {
+  // Mean loss over the fixed validation batches (evaluation mode, no gradients). The
+  // batches are shared out round-robin over the ranks and their losses summed over all.
+  float validation_loss(Communicator& communicator) {
     const std::int64_t rows = config_.batch / config_.micro_batches;
     double sum = 0.0;
     NoGradGuard no_grad(tape_);
-    for (std::int64_t b = 0; b < config_.eval_batches; ++b) {
+    for (std::int64_t b = communicator.rank(); b < config_.eval_batches; b += communicator.size()) {
       tape_.reset();
       sum += validation_batch_loss(b * rows, rows).item();
     }
     tape_.reset();
+    sum = communicator.allreduce_sum(sum);
     return static_cast<float>(sum / static_cast<double>(config_.eval_batches));
   }
+
+  // One pass over the training data: {units, units per step} for steps_for_epochs().
+  virtual std::pair<std::int64_t, std::int64_t> epoch_size() const = 0;
 
   // Whether sample() gives text (GPT: generated text; the other families: nothing yet).
   virtual bool has_samples() const { return false; }
@@ -588,6 +659,9 @@ class GptRun final : public FamilyRun {
   }
 
   ParameterSet& parameters() override { return model_.parameters(); }
+  std::pair<std::int64_t, std::int64_t> epoch_size() const override {
+    return {train_.size(), config_.batch * config_.time()};
+  }
 
   bool has_samples() const override { return true; }
   std::string sample(std::int64_t step) override {
@@ -682,6 +756,9 @@ class EncoderRun final : public FamilyRun {
   }
 
   ParameterSet& parameters() override { return model_.parameters(); }
+  std::pair<std::int64_t, std::int64_t> epoch_size() const override {
+    return {static_cast<std::int64_t>(train_.pair_starts.size()), config_.batch};
+  }
 
  protected:
   Tensor training_loss(const data::BatchKey& key, const models::RunOptions& options) override {
@@ -743,6 +820,9 @@ class Seq2SeqRun final : public FamilyRun {
   }
 
   ParameterSet& parameters() override { return model_.parameters(); }
+  std::pair<std::int64_t, std::int64_t> epoch_size() const override {
+    return {static_cast<std::int64_t>(train_.size()), config_.batch};
+  }
 
  protected:
   Tensor training_loss(const data::BatchKey& key, const models::RunOptions& options) override {
@@ -783,90 +863,147 @@ std::unique_ptr<FamilyRun> make_run(const TrainConfig& config, const PreparedDat
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& config, const TrainCallbacks& callbacks) {
-  check_train_config(config);
-  clear_stop_request();
-  const std::optional<fs::path> latest = latest_checkpoint(config.out);
-  TINYGPT_CHECK(config.resume || !latest, "--out ", config.out.string(),
-                " already holds checkpoints (", latest ? latest->filename().string() : "",
-                "); add --resume to go on from the latest, or choose another --out folder");
-  const PreparedData prepared = prepare_data(config, callbacks);
-  const std::unique_ptr<FamilyRun> family_run = make_run(config, prepared);
-  FamilyRun& run = *family_run;
+TrainResult run_training(const TrainConfig& user_config, const TrainCallbacks& callbacks,
+                         Communicator& communicator) {
+  const int ranks = communicator.size();
+  const bool root = communicator.is_root();
+  // Only rank 0 reports; on_step alone is every rank's.
+  TrainCallbacks rank_callbacks = callbacks;
+  if (!root) {
+    rank_callbacks.on_message = nullptr;
+    rank_callbacks.on_sample = nullptr;
+  }
+  // The setup happens in two stages, each ended by agree_on_errors(): an error on one rank
+  // (a bad setting, a missing file) then stops every rank instead of leaving the others
+  // waiting in a collective.
+  std::optional<fs::path> latest;
+  PreparedData prepared;
+  agree_on_errors(communicator, [&] {
+    check_train_config(user_config);
+    TINYGPT_CHECK(user_config.batch % (ranks * user_config.micro_batches) == 0, "--batch ",
+                  user_config.batch, " must be divisible by the processes (", ranks,
+                  ") x --micro-batches (", user_config.micro_batches,
+                  ") = ", ranks * user_config.micro_batches,
+                  ": every process takes an equal share of each batch, in equal micro-batches");
+    clear_stop_request();
+    latest = latest_checkpoint(user_config.out);
+    TINYGPT_CHECK(user_config.resume || !latest, "--out ", user_config.out.string(),
+                  " already holds checkpoints (", latest ? latest->filename().string() : "",
+                  "); add --resume to go on from the latest, or choose another --out folder");
+    // Rank 0 prepares the data (tokenising writes out/data); the others read it next.
+    if (root) prepared = prepare_data(user_config, rank_callbacks, false);
+  });
 
+  // S is known once the data is: given, the default, or from the epochs. The families read
+  // their config through a reference, so `config` lives as long as the run.
+  TrainConfig config = user_config;
+  if (config.steps == 0 && config.epochs == 0.0) config.steps = kDefaultSteps;
+  std::unique_ptr<FamilyRun> family_run;
   CheckpointState state;
-  state.seed = config.seed;
-  state.tokenizer_hash = prepared.tokenizer_hash;
-  state.model_config = models::to_json(config.model);
-  state.train_config = to_json(config);
-
   TrainResult result;
-  if (latest) {
-    say(callbacks, "resuming from " + latest->string());
-    result.first_step = load_checkpoint(*latest, run.parameters(), run.optimizer(), state).step;
-    result.checkpoint = *latest;
-    state.step = result.first_step;
-  }
   const fs::path metrics_path = config.out / "metrics.jsonl";
-  if (result.first_step == 0) {
-    write_file_atomically(metrics_path, "");
-    write_file_atomically(config.out / "samples.txt", "");
-  } else {
-    truncate_metrics(metrics_path, result.first_step);
-  }
-  write_file_atomically(config.out / "train_config.json", to_json(config) + "\n");
-  std::ofstream metrics(metrics_path, std::ios::app);
-  TINYGPT_CHECK(metrics.good(), "cannot append to ", metrics_path.string());
+  std::ofstream metrics;
+  agree_on_errors(communicator, [&] {
+    if (!root) prepared = prepare_data(user_config, rank_callbacks, true);
+    family_run = make_run(config, prepared);
+    if (config.epochs > 0.0) {
+      const auto [units, per_step] = family_run->epoch_size();
+      config.steps = steps_for_epochs(config.epochs, units, per_step);
+      std::ostringstream message;
+      message << config.epochs << " epochs of " << units
+              << (config.model.family == models::Family::kGpt ? " training tokens"
+                                                              : " training pairs")
+              << " at " << per_step << " per step: " << config.steps << " steps";
+      say(rank_callbacks, message.str());
+      // Recorded with its steps only, train_config.json repeats the run as it was.
+      config.epochs = 0.0;
+      check_step_settings(config);
+    }
+    state.seed = config.seed;
+    state.tokenizer_hash = prepared.tokenizer_hash;
+    state.model_config = models::to_json(config.model);
+    state.train_config = to_json(config);
+    result.steps = config.steps;
+    if (latest) {
+      say(rank_callbacks, "resuming from " + latest->string());
+      result.first_step =
+          load_checkpoint(*latest, family_run->parameters(), family_run->optimizer(), state).step;
+      result.checkpoint = *latest;
+      state.step = result.first_step;
+    }
+    // Rank 0 alone writes the run's files.
+    if (root) {
+      if (result.first_step == 0) {
+        write_file_atomically(metrics_path, "");
+        write_file_atomically(config.out / "samples.txt", "");
+      } else {
+        truncate_metrics(metrics_path, result.first_step);
+      }
+      write_file_atomically(config.out / "train_config.json", to_json(config) + "\n");
+      metrics.open(metrics_path, std::ios::app);
+      TINYGPT_CHECK(metrics.good(), "cannot append to ", metrics_path.string());
+    }
+  });
+  FamilyRun& run = *family_run;
 
   const WarmupCosineSettings schedule{config.lr, config.min_lr, config.warmup_steps(),
                                       config.steps};
   const double tokens_per_step = static_cast<double>(config.batch * config.time());
+  GradientAverager averager;
   const auto start = std::chrono::steady_clock::now();
   std::int64_t step = result.first_step;
   const auto save = [&](std::int64_t done) {
     state.step = done;
-    result.checkpoint =
-        save_checkpoint(config.out, run.parameters(), run.optimizer(), state, config.keep);
+    result.checkpoint = checkpoint_path(config.out, done);
+    if (root) save_checkpoint(config.out, run.parameters(), run.optimizer(), state, config.keep);
   };
   while (step < config.steps) {
     const auto step_start = std::chrono::steady_clock::now();
     const float lr = warmup_cosine_lr(step, schedule);
-    const auto [loss, norm] = run.step(step, lr);
+    const FamilyRun::StepOutcome outcome = run.step(step, lr, communicator, averager);
     ++step;
     const auto now = std::chrono::steady_clock::now();
 
     StepReport report;
     report.step = step;
     report.steps = config.steps;
-    report.loss = loss;
+    report.loss = outcome.loss;
     report.lr = lr;
-    report.grad_norm = norm;
+    report.grad_norm = outcome.grad_norm;
     report.tokens_per_second =
         tokens_per_step / std::max(1e-9, std::chrono::duration<double>(now - step_start).count());
+    report.allreduce_seconds = outcome.allreduce_seconds;
     report.elapsed_seconds = std::chrono::duration<double>(now - start).count();
     if (step % config.eval_interval == 0 || step == config.steps) {
-      report.val_loss = run.validation_loss();
+      report.val_loss = run.validation_loss(communicator);
       result.val_losses.push_back(*report.val_loss);
     }
-    result.losses.push_back(loss);
+    result.losses.push_back(outcome.loss);
 
-    nlohmann::ordered_json line;
-    line["step"] = step;
-    line["loss"] = loss;
-    line["lr"] = lr;
-    line["grad_norm"] = norm;
-    line["tokens_per_s"] = report.tokens_per_second;
-    if (report.val_loss) line["val_loss"] = *report.val_loss;
-    metrics << line.dump() << "\n" << std::flush;
+    if (root) {
+      nlohmann::ordered_json line;
+      line["step"] = step;
+      line["loss"] = outcome.loss;
+      line["lr"] = lr;
+      line["grad_norm"] = outcome.grad_norm;
+      line["tokens_per_s"] = report.tokens_per_second;
+      if (ranks > 1) line["allreduce_s"] = outcome.allreduce_seconds;
+      if (report.val_loss) line["val_loss"] = *report.val_loss;
+      metrics << line.dump() << "\n" << std::flush;
+    }
 
     if (callbacks.on_step) callbacks.on_step(report);
-    if (run.has_samples() && config.sample_interval > 0 && step % config.sample_interval == 0) {
+    if (root && run.has_samples() && config.sample_interval > 0 &&
+        step % config.sample_interval == 0) {
       const std::string text = run.sample(step);
       std::ofstream samples(config.out / "samples.txt", std::ios::app);
       samples << "step " << step << ":\n" << text << "\n\n";
       if (callbacks.on_sample) callbacks.on_sample(step, text);
     }
-    const bool stopping = stop_requested();
+    // Every rank must leave the loop after the same step, or the others would wait in the
+    // next step's allreduce forever: a stop asked of any rank (a signal reaches the ranks at
+    // different moments) is agreed on here.
+    const bool stopping = communicator.allreduce_any(stop_requested());
     if ((config.checkpoint_interval > 0 && step % config.checkpoint_interval == 0) ||
         step == config.steps || stopping) {
       save(step);
@@ -876,7 +1013,7 @@ TrainResult run_training(const TrainConfig& config, const TrainCallbacks& callba
       break;
     }
   }
-  metrics.close();
+  if (root) metrics.close();
   if (result.checkpoint.empty() || state.step != step) save(step);
 
   const double seconds =
@@ -884,8 +1021,12 @@ TrainResult run_training(const TrainConfig& config, const TrainCallbacks& callba
   const std::int64_t taken = step - result.first_step;
   result.tokens_per_second = taken > 0 ? taken * tokens_per_step / std::max(1e-9, seconds) : 0.0;
   result.last_step = step;
-  draw_loss_curve(metrics_path, config.out / "loss.svg");
-  if (!result.interrupted) run.save_model(config.out / "model");
+  if (root) {
+    draw_loss_curve(metrics_path, config.out / "loss.svg");
+    if (!result.interrupted) run.save_model(config.out / "model");
+  }
+  // The files are in place before any rank returns (a caller may resume from them next).
+  communicator.barrier();
   return result;
 }
 

@@ -6,7 +6,10 @@ cmake_minimum_required(VERSION 3.25)
 #   families  the encoder and the encoder-decoder train from the command line too;
 #   signal  SIGINT to a running trainer saves a checkpoint and exits with status 0;
 #   errors  a bad model config, missing data and an unwritable output folder each fail with
-#           status 1 and one line on stderr naming the problem, before any training.
+#           status 1 and one line on stderr naming the problem, before any training;
+#   mpi     under `${MPIEXEC} ${MPIEXEC_NUMPROC_FLAG} 2 --oversubscribe` (-DMPIEXEC=...):
+#           rank 0 tokenises the world and prints the progress once, the checkpoint is
+#           written, and a batch the two ranks cannot share is one error line, status 1.
 set(work "${WORK_DIR}/train-cli-${MODE}")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
@@ -21,9 +24,15 @@ if(NOT status EQUAL 0)
 endif()
 set(common --config "${work}/model.json" --data "${work}/world" --batch 4 --context 16)
 
+# The trainer's command line: under mpirun with 2 ranks in mode mpi.
+set(launch "${TINYGPT}")
+if(MODE STREQUAL "mpi")
+  set(launch "${MPIEXEC}" ${MPIEXEC_NUMPROC_FLAG} 2 --oversubscribe "${TINYGPT}")
+endif()
+
 # Runs the trainer and expects `expected_status`; leaves its output in `output`, `errors`.
 function(run_train expected_status)
-  execute_process(COMMAND "${TINYGPT}" train ${ARGN}
+  execute_process(COMMAND ${launch} train ${ARGN}
                   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT status EQUAL expected_status)
     message(FATAL_ERROR "tinygpt train ${ARGN}: expected status ${expected_status}, got "
@@ -37,6 +46,13 @@ endfunction()
 function(expect_refused pattern)
   run_train(1 ${ARGN})
   string(STRIP "${errors}" message)
+  if(MODE STREQUAL "mpi")
+    string(REGEX MATCHALL "error:" printed "${message}")
+    list(LENGTH printed count)
+    if(count EQUAL 1 AND NOT message MATCHES "MPI_ABORT")
+      string(REGEX REPLACE "\n.*" "" message "${message}")  # our line, then mpirun's note
+    endif()
+  endif()
   if(message MATCHES "\n" OR NOT message MATCHES "^tinygpt: error: .*${pattern}")
     message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
   endif()
@@ -121,9 +137,28 @@ elseif(MODE STREQUAL "errors")
   expect_refused("--out .*choose a folder you can write to" --config "${work}/model.json"
                  --data "${work}/world" --out "/proc/tinygpt-train-cli")
   expect_refused("--micro-batches" ${common} --out "${work}/run" --micro-batches 3)
+  expect_refused("--steps 6 and --epochs 1 were both given" ${common} --out "${work}/run"
+                 --steps 6 --epochs 1)
   if(EXISTS "${work}/run/metrics.jsonl")
     message(FATAL_ERROR "a refused run must not start training")
   endif()
+elseif(MODE STREQUAL "mpi")
+  run_train(0 ${common} --out "${work}/run" --steps 6 --eval-interval 3 --print-every 2)
+  string(REGEX MATCHALL "done: 6 steps" done "${output}")
+  list(LENGTH done count)
+  if(NOT count EQUAL 1 OR NOT output MATCHES "on 2 processes \\(2 sequences each per step\\)"
+     OR NOT errors STREQUAL "")
+    message(FATAL_ERROR "expected rank 0's progress alone:\n${output}\nstderr:\n${errors}")
+  endif()
+  file(READ "${work}/run/metrics.jsonl" metrics)
+  if(NOT EXISTS "${work}/run/checkpoint-00000006.safetensors" OR NOT metrics MATCHES "allreduce_s")
+    message(FATAL_ERROR "the 2-rank run did not write its checkpoint and metrics:\n${output}")
+  endif()
+  # Every rank refuses the batch alike: the error is printed once, without MPI_Abort (mpirun
+  # adds its own note on the failed job below it).
+  expect_refused("--batch 6 must be divisible by the processes \\(2\\) x --micro-batches \\(2\\)"
+                 --config "${work}/model.json" --data "${work}/world" --context 16
+                 --out "${work}/uneven" --steps 6 --batch 6 --micro-batches 2)
 else()
   message(FATAL_ERROR "unknown MODE '${MODE}'")
 endif()

@@ -248,6 +248,44 @@ TEST_CASE("bad settings are refused before training starts", "[step03][trainer]"
   }
 }
 
+TEST_CASE("epochs set the step count from the training tokens", "[step03][trainer]") {
+  CHECK(train::steps_for_epochs(1.0, 128, 64) == 2);
+  CHECK(train::steps_for_epochs(1.0, 129, 64) == 3);  // a last, partial pass counts
+  CHECK(train::steps_for_epochs(0.5, 1, 64) == 1);
+  CHECK_THROWS_WITH(train::steps_for_epochs(1e9, 1000000, 1), contains("--epochs"));
+
+  const TinySetup setup("epochs");
+  train::TrainConfig config = setup.config("run", 0);
+  config.epochs = 0.25;
+  config.warmup = 2;
+  const std::int64_t tokens = data::TokenFile(setup.data / "train.tokens").size();
+  const std::int64_t expected = (tokens + 255) / 256;  // ceil(0.25 N / (B T)), B T = 4 x 16
+  std::vector<std::string> messages;
+  train::TrainCallbacks callbacks;
+  callbacks.on_message = [&messages](const std::string& text) { messages.push_back(text); };
+  const train::TrainResult result = train::run_training(config, callbacks);
+  CHECK(result.steps == expected);
+  CHECK(result.last_step == expected);
+  CHECK_THAT(read_file(config.out / "train_config.json"),
+             contains("\"steps\":" + std::to_string(expected) + ","));
+  CHECK(std::find(messages.begin(), messages.end(),
+                  "0.25 epochs of " + std::to_string(tokens) + " training tokens at 64 per step: " +
+                      std::to_string(expected) + " steps") != messages.end());
+}
+
+TEST_CASE("steps and epochs together are refused", "[step03][trainer]") {
+  const TinySetup setup("steps-and-epochs");
+  train::TrainConfig config = setup.config("run", 10);
+  config.epochs = 2.0;
+  CHECK_THROWS_WITH(train::run_training(config),
+                    contains("--steps 10 and --epochs 2 were both given"));
+  const train::TrainConfig parsed = train::parse_train_config(
+      R"({"model_config": "model.json", "data": "data", "steps": 5, "epochs": 1.5})",
+      setup.dir.path() / "train.json");
+  CHECK(parsed.epochs == 1.5);
+  CHECK_THROWS_WITH(train::check_train_config(parsed), contains("--steps 5 and --epochs 1.5"));
+}
+
 TEST_CASE("the trainer tokenises a text file with a BPE it trains", "[step03][trainer]") {
   const TinySetup setup("text");
   const fs::path text = setup.dir.path() / "story.txt";

@@ -26,6 +26,16 @@
 /// bit-identical losses, and a run resumed from a checkpoint continues exactly as if it
 /// had never stopped.
 ///
+/// Data parallel (distributed.h, `mpirun -np P tinygpt train ...`): rank r of P takes
+/// examples [r B/P, (r+1) B/P) of every global batch, in N micro-batches of B/(P N), so B
+/// must be divisible by P N. After backward the gradients are averaged over the ranks, then
+/// clipped and applied: every rank takes the same optimizer step, the one a single process
+/// takes with the whole batch (up to the summation order of the allreduce). Rank 0 alone
+/// prepares the data, writes the files below and draws samples; every rank reads the
+/// checkpoint it resumes from. Validation batches are shared out round-robin; the reported
+/// losses are means over all ranks. A stop request on any rank stops every rank after the
+/// same step.
+///
 /// The run's folder (`out`) holds:
 ///   - `checkpoint-NNNNNNNN.safetensors` (the step in 8 digits): the last `keep` checkpoints
 ///   (checkpoint.h);
@@ -47,8 +57,12 @@
 #include <vector>
 
 #include "tinygpt/models/config.h"
+#include "tinygpt/train/distributed.h"
 
 namespace tinygpt::train {
+
+/// The steps of a run that gives neither steps nor epochs.
+inline constexpr std::int64_t kDefaultSteps = 1000;
 
 /// @brief Everything a training run needs to know.
 struct TrainConfig {
@@ -58,9 +72,13 @@ struct TrainConfig {
   /// and tokenizer.bpe; a folder made by `tinygpt data generate` (stories.txt); or a UTF-8
   /// text file. Text is tokenised into `out`/data first.
   std::filesystem::path data;
-  std::filesystem::path out;             ///< the run's folder
-  std::filesystem::path tokenizer;       ///< a tokenizer.bpe to use; empty: the data's or a new one
-  std::int64_t steps = 1000;             ///< S, optimizer steps in the whole run
+  std::filesystem::path out;        ///< the run's folder
+  std::filesystem::path tokenizer;  ///< a tokenizer.bpe to use; empty: the data's or a new one
+  /// S, optimizer steps in the whole run; 0: from `epochs`, or kDefaultSteps when that is 0 too.
+  std::int64_t steps = 0;
+  /// E, passes over the training data instead of `steps` (0: not given): S =
+  /// steps_for_epochs(E, ...) of the training tokens (GPT) or pairs (encoder, seq2seq).
+  double epochs = 0.0;
   std::int64_t batch = 8;                ///< B, sequences per step
   std::int64_t micro_batches = 1;        ///< N, gradient accumulation; must divide B
   std::int64_t context = 0;              ///< T, tokens per sequence; 0: the model's context_length
@@ -80,7 +98,7 @@ struct TrainConfig {
 
   /// @return T: context, or the model's context_length when context is 0.
   std::int64_t time() const { return context > 0 ? context : model.context_length; }
-  /// @return W: warmup, or min(100, steps / 10) when warmup is -1.
+  /// @return W: warmup, or min(100, steps / 10) when warmup is -1 (S known: see `steps`).
   std::int64_t warmup_steps() const {
     return warmup >= 0 ? warmup : (steps / 10 < 100 ? steps / 10 : 100);
   }
@@ -99,9 +117,19 @@ TrainConfig parse_train_config(std::string_view json_text, const std::filesystem
 std::string to_json(const TrainConfig& config);
 
 /// @brief Checks a config before anything is trained: values in range, the data present,
-/// `out` writable. Each Error names the setting and what to do.
+/// `out` writable, not both steps and epochs. Each Error names the setting and what to do.
 /// @param config the config.
 void check_train_config(const TrainConfig& config);
+
+/// @brief The steps of `epochs` passes over the training data: ceil(E x units / per step).
+/// GPT: units are training tokens, B x T per step; encoder: sentence pairs (their possible
+/// first sentences), seq2seq: translation pairs, B per step. Error when S is not in
+/// [1, 10^8).
+/// @param epochs E, positive.
+/// @param epoch_units tokens or pairs in one pass over the training data.
+/// @param units_per_step B x T (GPT) or B.
+/// @return S.
+std::int64_t steps_for_epochs(double epochs, std::int64_t epoch_units, std::int64_t units_per_step);
 
 /// @brief What one step did.
 struct StepReport {
@@ -111,11 +139,13 @@ struct StepReport {
   float lr = 0.0f;                 ///< the learning rate used
   float grad_norm = 0.0f;          ///< the global norm before clipping
   double tokens_per_second = 0.0;  ///< B * T / the step's wall time
+  double allreduce_seconds = 0.0;  ///< averaging the gradients over the ranks (0 alone)
   double elapsed_seconds = 0.0;    ///< since this process started training
   std::optional<float> val_loss;   ///< mean validation loss, on evaluation steps
 };
 
-/// @brief Hooks to show progress; each may be empty.
+/// @brief Hooks to show progress; each may be empty. With several ranks, on_step is called
+/// on every rank (with the same report), the other two on rank 0 only.
 struct TrainCallbacks {
   std::function<void(const StepReport&)> on_step;  ///< after every step
   /// a new sample (GPT): the step and the generated text
@@ -127,6 +157,7 @@ struct TrainCallbacks {
 struct TrainResult {
   std::int64_t first_step = 0;       ///< steps completed before this process (resume)
   std::int64_t last_step = 0;        ///< steps completed at the end
+  std::int64_t steps = 0;            ///< S, the run's total (from steps or epochs)
   std::vector<float> losses;         ///< training loss of each step this process took
   std::vector<float> val_losses;     ///< validation losses, in order
   bool interrupted = false;          ///< stopped early by request_stop() (a signal)
@@ -137,11 +168,17 @@ struct TrainResult {
 /// @brief Trains as the config says (check_train_config() first). Resumes from the latest
 /// checkpoint when config.resume is set; a fresh run into a folder that already holds
 /// checkpoints is an Error (resume, or pick another folder). Stops after the step during
-/// which stop_requested() became true, saving a checkpoint.
+/// which stop_requested() became true on any rank, saving a checkpoint.
+///
+/// With several ranks every rank calls it with the same config; the batch must be
+/// divisible by ranks x micro_batches. An Error on one rank leaves the others waiting in a
+/// collective: the program should end the job (DistributedSession::abort_job()).
 /// @param config the run.
 /// @param callbacks progress hooks.
-/// @return what happened.
-TrainResult run_training(const TrainConfig& config, const TrainCallbacks& callbacks = {});
+/// @param communicator the ranks that train together (default: every process of the job).
+/// @return what happened (the same on every rank).
+TrainResult run_training(const TrainConfig& config, const TrainCallbacks& callbacks = {},
+                         Communicator& communicator = world_communicator());
 
 /// @brief Asks a running run_training() to save and stop after its current step.
 /// Async-signal-safe (it sets a lock-free atomic flag).
