@@ -9,6 +9,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -18,9 +19,11 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tinygpt/core/rng.h"
 #include "tinygpt/core/tensor.h"
+#include "tinygpt/models/config.h"
 
 namespace tinygpt::bench {
 
@@ -72,6 +75,66 @@ inline void set_counters(benchmark::State& state, double flops_per_call,
   state.SetItemsProcessed(state.iterations() * rows_per_call);
 }
 
+// The middle value (the mean of the two middle ones for an even count): one slow step,
+// when another program took the CPU for a moment, does not move it.
+inline double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t half = values.size() / 2;
+  return values.size() % 2 == 1 ? values[half] : 0.5 * (values[half - 1] + values[half]);
+}
+
+// This process's peak resident memory so far, in MB (Linux reports ru_maxrss in KiB).
+inline double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// The reference GPT configurations of the benchmarks (issue 7): float32, no dropout.
+struct GptSetup {
+  const char* name;
+  models::ModelConfig config;
+  std::int64_t batch;  // B
+  std::int64_t time;   // T
+};
+
+inline models::ModelConfig gpt_config(std::int64_t vocab, std::int64_t layers, std::int64_t heads,
+                                      std::int64_t width, std::int64_t context) {
+  models::ModelConfig config;
+  config.vocab_size = vocab;
+  config.context_length = context;
+  config.width = width;
+  config.layers = layers;
+  config.heads = heads;
+  return config;
+}
+
+// The small model (steps/02-transformer/configs/small.json) and GPT-2 124M.
+inline const GptSetup kGptSetups[] = {
+    {"small", gpt_config(4096, 4, 4, 256, 128), 8, 128},
+    {"gpt2", gpt_config(50257, 12, 12, 768, 1024), 4, 64},
+};
+
+// Model FLOPs per token, the PaLM convention: 2N + 4LTC forward (N = parameters without
+// the position table, the tied head once; 4LTC for q k^T and p v), three times that for
+// forward + backward (6N + 12LTC).
+inline double model_flops_per_token(const GptSetup& setup, std::int64_t parameters, bool backward) {
+  const models::ModelConfig& c = setup.config;
+  const double attention = 4.0 * static_cast<double>(c.layers * setup.time * c.width);
+  const double forward = 2.0 * static_cast<double>(parameters) + attention;
+  return backward ? 3.0 * forward : forward;
+}
+
+// `count` token ids below `vocab`, the same in every run; `index` picks another sequence.
+inline std::vector<std::int32_t> random_token_ids(std::int64_t count, std::int64_t vocab,
+                                                  std::uint64_t index) {
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(count));
+  CounterRng rng(1, RngStream::kDemo, index, 0);
+  for (std::int32_t& id : ids)
+    id = static_cast<std::int32_t>(rng.below(static_cast<std::uint32_t>(vocab)));
+  return ids;
+}
+
 // The yardstick as a row of its own: Eigen's GEMM on plain matrices, no tinygpt code.
 inline void BM_eigen_gemm_peak(benchmark::State& state) {
   const Eigen::Index n = state.range(0);
@@ -94,10 +157,10 @@ inline int run_benchmarks(int argc, char** argv) {
   // Eigen parallelises GEMM with OpenMP; every benchmark and the peak use kThreads.
   Eigen::setNbThreads(kThreads);
   peak_gflops = measure_peak_gflops();
-  std::printf("GEMM peak: Eigen float %ldx%ldx%ld, %d threads, best of %d: %.1f GFLOP/s\n",
-              static_cast<long>(kPeakSize), static_cast<long>(kPeakSize),
-              static_cast<long>(kPeakSize), Eigen::nbThreads(), kPeakRepetitions, peak_gflops);
-  std::fflush(stdout);
+  // On stderr, so that stdout stays pure JSON with --benchmark_format=json.
+  std::fprintf(stderr, "GEMM peak: Eigen float %ldx%ldx%ld, %d threads, best of %d: %.1f GFLOP/s\n",
+               static_cast<long>(kPeakSize), static_cast<long>(kPeakSize),
+               static_cast<long>(kPeakSize), Eigen::nbThreads(), kPeakRepetitions, peak_gflops);
   benchmark::AddCustomContext("gemm_peak_gflops", std::to_string(peak_gflops));
   benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
 

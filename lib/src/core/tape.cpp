@@ -7,6 +7,10 @@
 namespace tinygpt {
 
 Tensor Tape::output(const Shape& shape, std::initializer_list<Tensor> inputs) {
+  if (profiling_ && !op_open_) {
+    op_start_ = Clock::now();
+    op_open_ = true;
+  }
   Tensor out;
   out.shape = shape;
   out.data = arena_.allocate<float>(static_cast<std::size_t>(shape.numel()));
@@ -51,6 +55,10 @@ void Tape::record(Node node) {
       input.grad = arena_.allocate_zeroed<float>(static_cast<std::size_t>(input.numel()));
     }
   }
+  if (profiling_ && op_open_) {
+    node.forward_seconds = std::chrono::duration<double>(Clock::now() - op_start_).count();
+    op_open_ = false;
+  }
   nodes_.push_back(node);
 }
 
@@ -71,7 +79,15 @@ void Tape::backward(const Tensor& output, std::span<const float> output_grad) {
   TINYGPT_CHECK(!backward_done_,
                 "backward: already ran on this tape; call reset() before the next step");
   std::copy(output_grad.begin(), output_grad.end(), output.grad);
-  for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) node->backward(*node);
+  for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
+    if (!profiling_) {
+      node->backward(*node);
+      continue;
+    }
+    const Clock::time_point start = Clock::now();
+    node->backward(*node);
+    node->backward_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  }
   backward_done_ = true;
 }
 
@@ -79,6 +95,7 @@ void Tape::reset() {
   nodes_.clear();  // keeps its capacity: no allocation on the next step
   arena_.reset();
   backward_done_ = false;
+  op_open_ = false;
 }
 
 }  // namespace tinygpt

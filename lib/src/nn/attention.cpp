@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "parallel.h"
+#include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "parallel.h"
+#include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
 

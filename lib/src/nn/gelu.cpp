@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "parallel.h"
+#include "../core/parallel.h"
 
 namespace tinygpt::nn {
 

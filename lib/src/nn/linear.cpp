@@ -2,6 +2,9 @@
 // function.
 #include "tinygpt/nn/linear.h"
 
+#include <algorithm>
+
+#include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/nn/matmul.h"
 
@@ -28,6 +31,11 @@ void linear_backward(MatrixRef dx, MatrixRef dweight, MatrixRef dbias, ConstMatr
 }
 
 namespace {
+// Rows per block of the forward product. Large enough that each block's product runs near
+// the GEMM's full speed (the weight is packed once per block), small enough that both
+// threads get blocks; fixed, so the result never depends on the thread count.
+constexpr std::int64_t kProductRows = 64;
+
 void linear_node_backward(const Node& node) {
   const Tensor& bias = node.in[2];
   // A layer without bias recorded no third input; an empty view stands for its gradient.
@@ -59,8 +67,24 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   Tensor out = has_bias ? tape.output(x.shape.with_last(weight.shape[1]), {x, weight, bias})
                         : tape.output(x.shape.with_last(weight.shape[1]), {x, weight});
   const Matrix no_bias;
-  linear_forward(out.matrix(), x.matrix(), weight.matrix(),
-                 has_bias ? ConstMatrixRef(bias.matrix()) : ConstMatrixRef(no_bias));
+  const ConstMatrixRef bias_row =
+      has_bias ? ConstMatrixRef(bias.matrix()) : ConstMatrixRef(no_bias);
+  MatrixMap out_values = out.matrix();
+  const MatrixMap x_values = x.matrix();
+  const MatrixMap weight_values = weight.matrix();
+  // Rows are independent, so the driver hands blocks of rows to threads and each runs a
+  // one-thread product. Eigen could split the product itself, but its threads wait for
+  // each other at every panel of the inner dimension, spinning: when another program holds
+  // a core, a thread spins on a partner that is not running. Whole blocks share out with
+  // one wait at the end.
+  const std::int64_t rows = x.shape.rows();
+  const std::int64_t blocks = (rows + kProductRows - 1) / kProductRows;
+  detail::parallel_for(blocks, rows * weight.numel(), [&](std::int64_t block) {
+    const std::int64_t first = block * kProductRows;
+    const std::int64_t count = std::min(kProductRows, rows - first);
+    linear_forward(out_values.middleRows(first, count), x_values.middleRows(first, count),
+                   weight_values, bias_row);
+  });
   if (out.grad != nullptr) {
     tape.record({.op = "linear",
                  .backward = &linear_node_backward,

@@ -58,6 +58,31 @@ TEST_CASE("a training step allocates nothing after the first", "[step01][tape]")
   CHECK(tape.arena().bytes_reserved() == bytes_after_first);
 }
 
+TEST_CASE("the profiler times every op when on and costs nothing when off", "[step01][tape]") {
+  ParameterSet parameters;
+  const Tensor w = testing::random_parameter(parameters, "w", Shape{6, 4}, 91);
+  const Tensor b = testing::random_parameter(parameters, "b", Shape{4}, 92);
+  Tape tape;
+  tape.backward(little_step(tape, w, b));
+  REQUIRE(tape.node_count() > 0);
+  for (const Node& node : tape.nodes()) {
+    CHECK(node.forward_seconds == 0.0);
+    CHECK(node.backward_seconds == 0.0);
+  }
+
+  tape.set_profiling(true);
+  tape.reset();
+  tape.backward(little_step(tape, w, b));
+  REQUIRE(tape.nodes().size() == tape.node_count());
+  double total = 0.0;
+  for (const Node& node : tape.nodes()) {
+    CHECK(node.forward_seconds >= 0.0);
+    CHECK(node.backward_seconds >= 0.0);
+    total += node.forward_seconds + node.backward_seconds;
+  }
+  CHECK(total > 0.0);
+}
+
 TEST_CASE("gradients accumulate until zeroed", "[step01][tape]") {
   ParameterSet parameters;
   const Tensor w = testing::random_parameter(parameters, "w", Shape{6, 4}, 93);

@@ -26,47 +26,9 @@ namespace {
 using namespace tinygpt;
 using namespace tinygpt::bench;
 
-struct Setup {
-  const char* name;
-  models::ModelConfig config;
-  std::int64_t batch;
-  std::int64_t time;
-};
-
-models::ModelConfig gpt_config(std::int64_t vocab, std::int64_t layers, std::int64_t heads,
-                               std::int64_t width, std::int64_t context) {
-  models::ModelConfig config;
-  config.vocab_size = vocab;
-  config.context_length = context;
-  config.width = width;
-  config.layers = layers;
-  config.heads = heads;
-  return config;
-}
-
-const Setup kSetups[] = {
-    {"small", gpt_config(4096, 4, 4, 256, 128), 8, 128},
-    {"gpt2", gpt_config(50257, 12, 12, 768, 1024), 4, 64},
-};
-
-double model_flops_per_token(const Setup& setup, std::int64_t parameters, bool backward) {
-  const auto& c = setup.config;
-  const double attention = 4.0 * static_cast<double>(c.layers * setup.time * c.width);
-  const double n = static_cast<double>(parameters);
-  return backward ? 3.0 * (2.0 * n + attention) : 2.0 * n + attention;
-}
-
-std::vector<std::int32_t> token_ids(std::int64_t count, std::int64_t vocab) {
-  std::vector<std::int32_t> ids(static_cast<std::size_t>(count));
-  CounterRng rng(1, RngStream::kDemo, 0, 0);
-  for (std::int32_t& id : ids)
-    id = static_cast<std::int32_t>(rng.below(static_cast<std::uint32_t>(vocab)));
-  return ids;
-}
-
-// Arg: index into kSetups; arg 1: 0 forward, 1 forward + backward.
+// Arg: index into kGptSetups; arg 1: 0 forward, 1 forward + backward.
 void BM_block(benchmark::State& state) {
-  const Setup& setup = kSetups[state.range(0)];
+  const GptSetup& setup = kGptSetups[state.range(0)];
   const bool backward = state.range(1) != 0;
   const models::ModelConfig& config = setup.config;
   ParameterSet parameters;
@@ -93,13 +55,13 @@ void BM_block(benchmark::State& state) {
 }
 
 void BM_gpt(benchmark::State& state) {
-  const Setup& setup = kSetups[state.range(0)];
+  const GptSetup& setup = kGptSetups[state.range(0)];
   const bool backward = state.range(1) != 0;
   models::Gpt model(setup.config);
   model.init(1);
   const std::int64_t tokens = setup.batch * setup.time;
-  const std::vector<std::int32_t> ids = token_ids(tokens, setup.config.vocab_size);
-  const std::vector<std::int32_t> targets = token_ids(tokens, setup.config.vocab_size);
+  const std::vector<std::int32_t> ids = random_token_ids(tokens, setup.config.vocab_size, 0);
+  const std::vector<std::int32_t> targets = random_token_ids(tokens, setup.config.vocab_size, 1);
   Tape tape;
   for (auto _ : state) {
     tape.reset();

@@ -7,9 +7,13 @@
 /// calls nn::matmul_backward. One node per op call, never per element. All activations
 /// and gradients come from the tape's Arena, so reset() between steps makes the next step
 /// reuse the same memory.
+///
+/// The tape can also time every op (set_profiling()): where the time of a training step
+/// goes, per op and per direction, read from nodes() after backward().
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -47,6 +51,8 @@ struct Node {
   std::array<Tensor, kMaxInputs> in{};  ///< its inputs, each with a gradient buffer
   float* saved = nullptr;               ///< op-specific buffer kept for backward
   OpArgs args;                          ///< op-specific settings
+  double forward_seconds = 0.0;         ///< profiling only: wall time of the op's forward call
+  double backward_seconds = 0.0;        ///< profiling only: wall time of its backward call
 };
 
 /// @brief Records op calls for reverse-mode differentiation and owns their memory.
@@ -107,11 +113,25 @@ class Tape {
   /// @return the arena, to check how much memory a step uses.
   const Arena& arena() const { return arena_; }
 
+  /// @brief Turns the per-op profiler on or off (off by default; when off it costs one
+  /// branch per op). When on, every recorded node gets its forward_seconds (wall time from
+  /// the op's first output() to its record(): the op's own work, not the model code
+  /// between ops) and, in backward(), its backward_seconds.
+  /// @param enabled whether to time ops.
+  void set_profiling(bool enabled) { profiling_ = enabled; }
+  /// @return the recorded op calls of this step, in order (with their times when profiling).
+  std::span<const Node> nodes() const { return nodes_; }
+
  private:
+  using Clock = std::chrono::steady_clock;
+
   Arena arena_;
   std::vector<Node> nodes_;
   bool grad_enabled_ = true;
   bool backward_done_ = false;
+  bool profiling_ = false;
+  bool op_open_ = false;        // profiling: an op has asked for its output, not yet recorded
+  Clock::time_point op_start_;  // profiling: when that op asked
 };
 
 /// @brief Turns gradient recording off for its lifetime (inference, evaluation).

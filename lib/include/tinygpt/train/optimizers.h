@@ -165,9 +165,19 @@ class AdamW {
   const std::vector<OptimizerSlot>& slots() const { return slots_; }
 
  private:
+  // A chunk of one parameter: step() updates all chunks of all parameters in one parallel
+  // loop (kept here so that a step allocates nothing after the first).
+  struct Chunk {
+    Parameter* parameter = nullptr;
+    OptimizerSlot* slot = nullptr;
+    std::int64_t first = 0;  // index of its first value
+    std::int64_t count = 0;  // number of values
+  };
+
   AdamWSettings settings_;
   std::vector<OptimizerSlot> slots_;
   std::int64_t step_count_ = 0;
+  std::vector<Chunk> chunks_;
 };
 
 }  // namespace tinygpt::train

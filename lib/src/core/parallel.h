@@ -1,11 +1,12 @@
 // The driver's one tool (DESIGN.md, "Ops and autograd"): run an op function on independent
-// pieces of the work (row blocks, attention slices) across OpenMP threads.
+// pieces of the work (row blocks, attention slices, chunks of a parameter) across OpenMP
+// threads. Private to the library; the ops (nn) and the optimizers (train) use it.
 #pragma once
 
 #include <cstdint>
 #include <exception>
 
-namespace tinygpt::nn::detail {
+namespace tinygpt::detail {
 
 /// Below this much work (about the number of floats touched) a thread costs more than it saves.
 inline constexpr std::int64_t kParallelMinWork = std::int64_t{1} << 15;
@@ -19,6 +20,11 @@ inline constexpr std::int64_t kRowsPerBlock = 16;
 inline std::int64_t row_blocks(std::int64_t rows) {
   return (rows + kRowsPerBlock - 1) / kRowsPerBlock;
 }
+
+/// Values per chunk when long vectors (a parameter and its optimizer state) are split: 32K
+/// floats, so that the four vectors of an AdamW update (value, m, v, grad) take 512 KB,
+/// within a core's L2 cache. Fixed, like kRowsPerBlock, so results never depend on threads.
+inline constexpr std::int64_t kChunk = std::int64_t{1} << 15;
 
 /// @brief Calls body(piece) for every piece in [0, count), across threads when `work` is large
 /// enough. The pieces must write disjoint memory.
@@ -44,4 +50,4 @@ void parallel_for(std::int64_t count, std::int64_t work, const Body& body) {
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace tinygpt::nn::detail
+}  // namespace tinygpt::detail

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""One GPT training step: tinygpt against PyTorch, on both reference configurations.
+
+For each configuration (small, gpt2) it runs, each in a process of its own so that every
+peak memory figure is that program's alone:
+  - tinygpt's bench_train_step (Google Benchmark, JSON output) with the environment as it
+    is, and again with OMP_WAIT_POLICY=PASSIVE;
+  - pytorch_train_step.py with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep instead of
+    spinning, which helps when the threads take turns with other programs);
+  - pytorch_train_step.py with the environment as it is (the default, spinning, policy).
+The ratio column is each program's tokens/s over the best PyTorch run; the MFU of every row
+is measured against the GEMM peak of tinygpt's default run.
+Both sides take warm-up steps, then report the median of their timed steps. Peak memory is
+the child's maximum resident set size, as the kernel reports it when the child is reaped
+(os.wait4), so the Python interpreter and torch count for PyTorch as the bench's GEMM
+probe counts for tinygpt.
+
+Prints a table (ms/step, tokens/s, tinygpt's speed over the best PyTorch, MFU against the
+GEMM peak tinygpt's bench measured, peak RSS) and writes the raw figures, the CPU, the GEMM
+peak, the date and the thread count to results.json next to this script.
+
+Usage, from the repository root after a Release build:
+    steps/03-pretraining/bench/compare_pytorch.py --build-dir build/release
+PyTorch is Debian's python3-torch; give it a fast BLAS (apt install libopenblas0-openmp),
+or its matrix products run on the reference BLAS, some hundred times slower.
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIGS = ["small", "gpt2"]
+THREADS = 2
+
+
+def run_child(command, env):
+    """Runs a command; returns its stdout and its peak resident memory in MB."""
+    with tempfile.TemporaryFile(mode="w+") as out:
+        child = subprocess.Popen(command, stdout=out, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if child.returncode != 0:
+            sys.exit(f"{' '.join(command)} failed with status {child.returncode}")
+        out.seek(0)
+        return out.read(), usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def environment(passive):
+    env = dict(os.environ)
+    if passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    return env
+
+
+def tinygpt_run(bench, config, passive):
+    output, rss = run_child([bench, f"--benchmark_filter=train_step/{config}/",
+                             "--benchmark_format=json"], environment(passive))
+    report = json.loads(output)
+    run = next(b for b in report["benchmarks"] if b["name"].startswith(f"train_step/{config}/"))
+    return {
+        "ms_per_step": run["ms_per_step"],
+        "tokens_per_s": run["tokens_per_s"],
+        "gflops": run["GFLOP/s"],
+        "mfu": run["MFU"],
+        "peak_rss_MB": rss,
+        "peak_rss_MB_self_reported": run["peak_rss_MB"],
+        "gemm_peak_gflops": float(report["context"]["gemm_peak_gflops"]),
+    }
+
+
+def pytorch_run(config, passive):
+    output, rss = run_child([sys.executable, os.path.join(HERE, "pytorch_train_step.py"),
+                             "--config", config, "--threads", str(THREADS)], environment(passive))
+    result = json.loads(output)
+    result["peak_rss_MB_self_reported"] = result["peak_rss_MB"]
+    result["peak_rss_MB"] = rss
+    return result
+
+
+def cpu_model():
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def write_atomically(path, data):
+    """Writes JSON to a temporary file in the same folder, then renames it over path."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(temporary, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build-dir", default="build/release",
+                        help="a Release build with benchmarks (default build/release)")
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=CONFIGS)
+    parser.add_argument("--output", default=os.path.join(HERE, "results.json"))
+    args = parser.parse_args()
+    bench = os.path.join(args.build_dir, "steps/03-pretraining/bench/bench_train_step")
+    if not os.access(bench, os.X_OK):
+        sys.exit(f"{bench} not found: build with -DCMAKE_BUILD_TYPE=Release first")
+
+    results = {}
+    for config in args.configs:
+        print(f"{config}: tinygpt ...", file=sys.stderr, flush=True)
+        tinygpt = tinygpt_run(bench, config, passive=False)
+        print(f"{config}: tinygpt, OMP_WAIT_POLICY=PASSIVE ...", file=sys.stderr, flush=True)
+        tinygpt_passive = tinygpt_run(bench, config, passive=True)
+        print(f"{config}: PyTorch, OMP_WAIT_POLICY=PASSIVE ...", file=sys.stderr, flush=True)
+        passive = pytorch_run(config, passive=True)
+        print(f"{config}: PyTorch, default environment ...", file=sys.stderr, flush=True)
+        default = pytorch_run(config, passive=False)
+        results[config] = {"tinygpt": tinygpt, "tinygpt_passive": tinygpt_passive,
+                           "pytorch_passive": passive, "pytorch_default": default}
+
+    header = (f"| {'config':6} | {'program':24} | {'ms/step':>8} | {'tokens/s':>8} | "
+              f"{'vs best PyTorch':>15} | {'MFU':>6} | {'peak RSS MB':>11} |")
+    print(header)
+    print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
+    for config, runs in results.items():
+        tinygpt = runs["tinygpt"]
+        best = max(runs["pytorch_passive"]["tokens_per_s"], runs["pytorch_default"]["tokens_per_s"])
+        flops_per_token = tinygpt["gflops"] * 1e9 / tinygpt["tokens_per_s"]
+        for name, run in (("tinygpt", tinygpt), ("tinygpt (passive)", runs["tinygpt_passive"]),
+                          ("PyTorch (passive)", runs["pytorch_passive"]),
+                          ("PyTorch (default)", runs["pytorch_default"])):
+            mfu = run["tokens_per_s"] * flops_per_token * 1e-9 / tinygpt["gemm_peak_gflops"]
+            ratio = run["tokens_per_s"] / best
+            print(f"| {config:6} | {name:24} | {run['ms_per_step']:8.1f} | "
+                  f"{run['tokens_per_s']:8.0f} | {ratio:14.2f}x | {mfu:6.1%} | "
+                  f"{run['peak_rss_MB']:11.0f} |")
+        runs["tinygpt_over_best_pytorch"] = tinygpt["tokens_per_s"] / best
+        runs["tinygpt_passive_over_best_pytorch"] = runs["tinygpt_passive"]["tokens_per_s"] / best
+
+    write_atomically(args.output, {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "threads": THREADS,
+        "gemm_peak_gflops": {c: r["tinygpt"]["gemm_peak_gflops"] for c, r in results.items()},
+        "results": results,
+    })
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
