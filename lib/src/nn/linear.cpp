@@ -34,7 +34,7 @@ namespace {
 // Rows per block of the forward product. Large enough that each block's product runs near
 // the GEMM's full speed (the weight is packed once per block), small enough that both
 // threads get blocks; fixed, so the result never depends on the thread count.
-constexpr std::int64_t kProductRows = 64;
+constexpr std::int64_t kProductRows = 128;
 
 void linear_node_backward(const Node& node) {
   const Tensor& bias = node.in[2];

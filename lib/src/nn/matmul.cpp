@@ -1,11 +1,19 @@
 // Graph function of matmul; the op bodies are exercise 01.1 (solutions/01-basics/matmul.cpp).
 #include "tinygpt/nn/matmul.h"
 
+#include <algorithm>
+
+#include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
 
 namespace {
+// Output columns per block of the forward product: each block reads only its own columns of
+// op(b) (for GPT's LM head, its 1,024 rows of the token embeddings), so the threads share
+// the weight instead of each streaming all of it. Fixed, so results never depend on threads.
+constexpr std::int64_t kProductCols = 1024;
+
 void matmul_node_backward(const Node& node) {
   matmul_backward(node.in[0].grad_matrix(), node.in[1].grad_matrix(), node.out.grad_matrix(),
                   node.in[0].matrix(), node.in[1].matrix(), node.args.transpose_a,
@@ -27,7 +35,21 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
   const Shape out_shape = transpose_a ? Shape{a.shape[1], out_cols} : a.shape.with_last(out_cols);
 
   Tensor out = tape.output(out_shape, {a, b});
-  matmul_forward(out.matrix(), a.matrix(), b.matrix(), transpose_a, transpose_b);
+  MatrixMap out_values = out.matrix();
+  const MatrixMap a_values = a.matrix();
+  const MatrixMap b_values = b.matrix();
+  // Output columns are independent: blocks of them go to the threads, each a one-thread
+  // product (the reason is the same as in linear(): Eigen's own split makes its threads wait
+  // for each other inside every product).
+  const std::int64_t blocks = (out_cols + kProductCols - 1) / kProductCols;
+  detail::parallel_for(blocks, out_shape.numel() * a_inner, [&](std::int64_t block) {
+    const std::int64_t first = block * kProductCols;
+    const std::int64_t count = std::min(kProductCols, out_cols - first);
+    matmul_forward(out_values.middleCols(first, count), a_values,
+                   transpose_b ? ConstMatrixRef(b_values.middleRows(first, count))
+                               : ConstMatrixRef(b_values.middleCols(first, count)),
+                   transpose_a, transpose_b);
+  });
   if (out.grad != nullptr) {
     tape.record({.op = "matmul",
                  .backward = &matmul_node_backward,
