@@ -37,8 +37,15 @@ inline constexpr std::int64_t kChunk = std::int64_t{1} << 15;
 /// @param body called with each piece's index.
 template <typename Body>
 void parallel_for(std::int64_t count, std::int64_t work, const Body& body) {
+  // Too little to share: a plain loop, outside any OpenMP region. Not an `if` clause on the
+  // region: inside even an inactive region Eigen's products stop using threads of their own,
+  // and one piece (a short sequence during generation) would then run on one core.
+  if (count < 2 || work < kParallelMinWork) {
+    for (std::int64_t piece = 0; piece < count; ++piece) body(piece);
+    return;
+  }
   std::exception_ptr error;
-#pragma omp parallel for schedule(static) if (count > 1 && work >= kParallelMinWork)
+#pragma omp parallel for schedule(static)
   for (std::int64_t piece = 0; piece < count; ++piece) {
     try {
       body(piece);
