@@ -26,8 +26,11 @@
 #include "tinygpt/train/distributed.h"
 #include "tinygpt/train/trainer.h"
 
+#include "toy_sentences.hpp"
+
 namespace fs = std::filesystem;
 using namespace tinygpt;
+using tinygpt::testing::toy_sentences;
 
 namespace {
 
@@ -40,24 +43,6 @@ namespace {
 // of a different noise in each run. The tolerance leaves a factor of 7 over that.
 constexpr double kEquivalenceTolerance = 5e-5;
 
-// Made-up sentences with structure to learn (as in trainer_test.cpp).
-std::vector<std::string> sentences(std::uint32_t seed, int count) {
-  const char* adjectives[] = {"red", "big", "old", "shy"};
-  const char* nouns[] = {"cat", "dog", "fox", "owl"};
-  const char* verbs[] = {"sees", "likes", "finds"};
-  std::vector<std::string> records;
-  std::uint32_t x = seed;
-  const auto next = [&x](std::uint32_t n) {
-    x = x * 1664525u + 1013904223u;
-    return (x >> 16) % n;
-  };
-  for (int i = 0; i < count; ++i) {
-    records.push_back(std::string("the ") + adjectives[next(4)] + " " + nouns[next(4)] + " " +
-                      verbs[next(3)] + " the " + adjectives[next(4)] + " " + nouns[next(4)] + ".");
-  }
-  return records;
-}
-
 // Token files, a BPE of 300 tokens and a tiny GPT config (dropout on, so the masks must
 // follow the global example index too), written by rank 0 into `dir`.
 train::TrainConfig tiny_setup(train::Communicator& world, const fs::path& dir) {
@@ -66,8 +51,8 @@ train::TrainConfig tiny_setup(train::Communicator& world, const fs::path& dir) {
     fs::remove_all(dir);
     data::Corpus corpus;
     corpus.name = "tiny";
-    corpus.train = sentences(1, 300);
-    corpus.validation = sentences(2, 40);
+    corpus.train = toy_sentences(1, 300);
+    corpus.validation = toy_sentences(2, 40);
     const std::vector<std::string> specials = {"<|endoftext|>"};
     const text::BpeTokenizer tokenizer =
         text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);

@@ -20,30 +20,15 @@
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/train/checkpoint.h"
 
+#include "toy_sentences.hpp"
+
 namespace fs = std::filesystem;
 using namespace tinygpt;
 using tinygpt::testing::contains;
 using tinygpt::testing::TempDir;
+using tinygpt::testing::toy_sentences;
 
 namespace {
-
-// Small made-up sentences with structure to learn: "the red cat sees the big dog."
-std::vector<std::string> sentences(std::uint32_t seed, int count) {
-  const char* adjectives[] = {"red", "big", "old", "shy"};
-  const char* nouns[] = {"cat", "dog", "fox", "owl"};
-  const char* verbs[] = {"sees", "likes", "finds"};
-  std::vector<std::string> records;
-  std::uint32_t x = seed;
-  const auto next = [&x](std::uint32_t n) {
-    x = x * 1664525u + 1013904223u;
-    return (x >> 16) % n;
-  };
-  for (int i = 0; i < count; ++i) {
-    records.push_back(std::string("the ") + adjectives[next(4)] + " " + nouns[next(4)] + " " +
-                      verbs[next(3)] + " the " + adjectives[next(4)] + " " + nouns[next(4)] + ".");
-  }
-  return records;
-}
 
 // The training settings every test here shares; each setup changes what it needs.
 train::TrainConfig tiny_train_config(const fs::path& model_config, const fs::path& data,
@@ -74,8 +59,8 @@ struct TinySetup {
     data = dir.path() / "data";
     data::Corpus corpus;
     corpus.name = "tiny";
-    corpus.train = sentences(1, 300);
-    corpus.validation = sentences(2, 40);
+    corpus.train = toy_sentences(1, 300);
+    corpus.validation = toy_sentences(2, 40);
     const std::vector<std::string> specials = {"<|endoftext|>"};
     const text::BpeTokenizer tokenizer =
         text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);
@@ -290,7 +275,7 @@ TEST_CASE("the trainer tokenises a text file with a BPE it trains", "[step03][tr
   const TinySetup setup("text");
   const fs::path text = setup.dir.path() / "story.txt";
   std::string content;
-  for (const std::string& sentence : sentences(3, 400)) content += sentence + "\n\n";
+  for (const std::string& sentence : toy_sentences(3, 400)) content += sentence + "\n\n";
   write_file_atomically(text, content);
   train::TrainConfig config = setup.config("run", 3);
   config.data = text;
@@ -323,7 +308,8 @@ struct FamilySetup {
     fs::create_directories(data);
     if (family == "encoder") {
       data::Corpus corpus;
-      const std::vector<std::string> train = sentences(1, 600), validation = sentences(2, 90);
+      const std::vector<std::string> train = toy_sentences(1, 600),
+                                     validation = toy_sentences(2, 90);
       for (std::size_t i = 0; i + 2 < train.size(); i += 3) {
         corpus.train.push_back(train[i] + " " + train[i + 1] + " " + train[i + 2]);
       }
@@ -339,7 +325,7 @@ struct FamilySetup {
       tokenizer.save(data / "tokenizer.bpe");
     } else {
       std::string pairs;
-      for (const std::string& sentence : sentences(4, 400)) {
+      for (const std::string& sentence : toy_sentences(4, 400)) {
         std::vector<std::string> words;
         std::string word;
         for (const char c : sentence + " ") {
