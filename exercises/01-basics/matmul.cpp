@@ -15,7 +15,7 @@ void matmul_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b, bool tran
 void matmul_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout, ConstMatrixRef a,
                      ConstMatrixRef b, bool transpose_a, bool transpose_b) {
   // Add (+=) the gradients of out = op(a) op(b) into da and db, for all four cases of
-  // the transpose flags.
+  // the transpose flags. An empty da or db (size() == 0) is not wanted: skip it.
   throw NotImplemented("exercise 01.1 (matmul_backward)");
 }
 

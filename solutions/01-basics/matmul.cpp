@@ -19,21 +19,24 @@ void matmul_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout, ConstMatri
   // out[i, j] = sum_k A[i, k] B[k, j], so dA[i, k] = sum_j dout[i, j] B[k, j] and
   // dB[k, j] = sum_i A[i, k] dout[i, j], that is: dA = dout B^T and dB = A^T dout.
   // When a was used transposed, da is the transpose of dA: da = (dout B^T)^T = B dout^T.
+  // An empty da or db is not wanted (matmul.h): skip its product.
+  const bool want_a = da.size() != 0;
+  const bool want_b = db.size() != 0;
   if (!transpose_a && !transpose_b) {
-    da.noalias() += dout * b.transpose();
-    db.noalias() += a.transpose() * dout;
+    if (want_a) da.noalias() += dout * b.transpose();
+    if (want_b) db.noalias() += a.transpose() * dout;
   }
   if (!transpose_a && transpose_b) {  // B = b^T
-    da.noalias() += dout * b;
-    db.noalias() += dout.transpose() * a;
+    if (want_a) da.noalias() += dout * b;
+    if (want_b) db.noalias() += dout.transpose() * a;
   }
   if (transpose_a && !transpose_b) {  // A = a^T
-    da.noalias() += b * dout.transpose();
-    db.noalias() += a * dout;
+    if (want_a) da.noalias() += b * dout.transpose();
+    if (want_b) db.noalias() += a * dout;
   }
   if (transpose_a && transpose_b) {  // A = a^T, B = b^T
-    da.noalias() += b.transpose() * dout.transpose();
-    db.noalias() += dout.transpose() * a.transpose();
+    if (want_a) da.noalias() += b.transpose() * dout.transpose();
+    if (want_b) db.noalias() += dout.transpose() * a.transpose();
   }
 }
 

@@ -3,6 +3,7 @@
 // threads. Private to the library; the ops (nn) and the optimizers (train) use it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 
@@ -15,10 +16,28 @@ inline constexpr std::int64_t kParallelMinWork = std::int64_t{1} << 15;
 /// sum over blocks (LayerNorm's dgamma) adds the same numbers in the same order on every machine.
 inline constexpr std::int64_t kRowsPerBlock = 16;
 
+/// @return the number of blocks of `block` rows (or columns) that cover `size` (the last may
+/// be shorter).
+inline std::int64_t blocks_of(std::int64_t size, std::int64_t block) {
+  return (size + block - 1) / block;
+}
+
 /// @param rows N.
-/// @return the number of kRowsPerBlock blocks that cover N rows (the last may be shorter).
+/// @return the number of kRowsPerBlock blocks that cover N rows.
 inline std::int64_t row_blocks(std::int64_t rows) {
-  return (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+  return blocks_of(rows, kRowsPerBlock);
+}
+
+/// @brief Rows per block when a matrix product is split by rows (linear's forward, dx and da
+/// in the backward of linear and matmul), each block a one-thread product.
+///
+/// 256 rows, so that a block runs near the GEMM's full speed (the other operand is packed
+/// once per block), but at least two blocks, so that no thread idles (a GPT-2 batch of
+/// 4 x 64 = 256 rows makes two blocks of 128). It depends on the shape only, never on the
+/// thread count, so results are the same on every machine.
+/// @param rows N, the rows of the product.
+inline std::int64_t product_block_rows(std::int64_t rows) {
+  return std::clamp<std::int64_t>((rows + 1) / 2, 1, 256);
 }
 
 /// Values per chunk when long vectors (a parameter and its optimizer state) are split: 32K

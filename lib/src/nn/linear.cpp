@@ -31,22 +31,44 @@ void linear_backward(MatrixRef dx, MatrixRef dweight, MatrixRef dbias, ConstMatr
 }
 
 namespace {
-// Rows per block of the forward product. Large enough that each block's product runs near
-// the GEMM's full speed (the weight is packed once per block), small enough that both
-// threads get blocks; fixed, so the result never depends on the thread count.
-constexpr std::int64_t kProductRows = 128;
+using detail::blocks_of;
+// Output columns per block of dW (and db) in the backward: C_out of the smallest layer of
+// the small model (256) still makes two blocks.
+constexpr std::int64_t kProductCols = 128;
 
+// The backward of one linear node, shared out as two independent jobs, each a set of
+// one-thread products (Eigen's own split of a product makes its threads wait for each other
+// inside it, see linear() below): dx = dout W^T by blocks of rows, then dW = x^T dout and
+// db by blocks of output columns. Each piece calls linear_backward with the gradients it
+// does not compute left empty (matmul.h).
 void linear_node_backward(const Node& node) {
-  const Tensor& bias = node.in[2];
+  const MatrixMap x = node.in[0].matrix();
+  const MatrixMap weight = node.in[1].matrix();
+  const MatrixMap dout = node.out.grad_matrix();
+  MatrixMap dx = node.in[0].grad_matrix();
+  MatrixMap dweight = node.in[1].grad_matrix();
   // A layer without bias recorded no third input; an empty view stands for its gradient.
-  Matrix no_bias;
-  if (bias.data == nullptr) {
-    linear_backward(node.in[0].grad_matrix(), node.in[1].grad_matrix(), no_bias,
-                    node.out.grad_matrix(), node.in[0].matrix(), node.in[1].matrix());
-  } else {
-    linear_backward(node.in[0].grad_matrix(), node.in[1].grad_matrix(), bias.grad_matrix(),
-                    node.out.grad_matrix(), node.in[0].matrix(), node.in[1].matrix());
-  }
+  const bool has_bias = node.in[2].data != nullptr;
+  Matrix none;
+  MatrixMap dbias = has_bias ? node.in[2].grad_matrix() : MatrixMap(nullptr, 0, 0);
+  const std::int64_t rows = x.rows();
+  const std::int64_t cols = weight.cols();
+  const std::int64_t work = rows * weight.size();
+  const std::int64_t block_rows = detail::product_block_rows(rows);
+
+  detail::parallel_for(blocks_of(rows, block_rows), work, [&](std::int64_t block) {
+    const std::int64_t first = block * block_rows;
+    const std::int64_t count = std::min(block_rows, rows - first);
+    linear_backward(dx.middleRows(first, count), none, none, dout.middleRows(first, count),
+                    x.middleRows(first, count), weight);
+  });
+  detail::parallel_for(blocks_of(cols, kProductCols), work, [&](std::int64_t block) {
+    const std::int64_t first = block * kProductCols;
+    const std::int64_t count = std::min(kProductCols, cols - first);
+    MatrixRef dbias_block = has_bias ? MatrixRef(dbias.middleCols(first, count)) : MatrixRef(none);
+    linear_backward(none, dweight.middleCols(first, count), dbias_block,
+                    dout.middleCols(first, count), x, weight.middleCols(first, count));
+  });
 }
 }  // namespace
 
@@ -78,10 +100,10 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   // a core, a thread spins on a partner that is not running. Whole blocks share out with
   // one wait at the end.
   const std::int64_t rows = x.shape.rows();
-  const std::int64_t blocks = (rows + kProductRows - 1) / kProductRows;
-  detail::parallel_for(blocks, rows * weight.numel(), [&](std::int64_t block) {
-    const std::int64_t first = block * kProductRows;
-    const std::int64_t count = std::min(kProductRows, rows - first);
+  const std::int64_t block_rows = detail::product_block_rows(rows);
+  detail::parallel_for(blocks_of(rows, block_rows), rows * weight.numel(), [&](std::int64_t block) {
+    const std::int64_t first = block * block_rows;
+    const std::int64_t count = std::min(block_rows, rows - first);
     linear_forward(out_values.middleRows(first, count), x_values.middleRows(first, count),
                    weight_values, bias_row);
   });

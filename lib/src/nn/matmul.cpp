@@ -14,10 +14,44 @@ namespace {
 // the weight instead of each streaming all of it. Fixed, so results never depend on threads.
 constexpr std::int64_t kProductCols = 1024;
 
+// The backward, shared out like linear's (linear.cpp): da by blocks of rows (a transposed
+// is one piece: its rows are op(a)'s columns), then db by the same column blocks of the output as
+// the forward. Each piece calls matmul_backward with the gradient it does not compute left empty.
 void matmul_node_backward(const Node& node) {
-  matmul_backward(node.in[0].grad_matrix(), node.in[1].grad_matrix(), node.out.grad_matrix(),
-                  node.in[0].matrix(), node.in[1].matrix(), node.args.transpose_a,
-                  node.args.transpose_b);
+  const bool transpose_a = node.args.transpose_a;
+  const bool transpose_b = node.args.transpose_b;
+  const MatrixMap a = node.in[0].matrix();
+  const MatrixMap b = node.in[1].matrix();
+  const MatrixMap dout = node.out.grad_matrix();
+  MatrixMap da = node.in[0].grad_matrix();
+  MatrixMap db = node.in[1].grad_matrix();
+  Matrix none;
+  const std::int64_t rows = dout.rows();
+  const std::int64_t cols = dout.cols();
+  const std::int64_t work = dout.size() * (transpose_a ? a.rows() : a.cols());
+
+  if (transpose_a) {
+    matmul_backward(da, none, dout, a, b, transpose_a, transpose_b);
+  } else {
+    const std::int64_t block_rows = detail::product_block_rows(rows);
+    detail::parallel_for(detail::blocks_of(rows, block_rows), work, [&](std::int64_t block) {
+      const std::int64_t first = block * block_rows;
+      const std::int64_t count = std::min(block_rows, rows - first);
+      matmul_backward(da.middleRows(first, count), none, dout.middleRows(first, count),
+                      a.middleRows(first, count), b, transpose_a, transpose_b);
+    });
+  }
+  detail::parallel_for(detail::blocks_of(cols, kProductCols), work, [&](std::int64_t block) {
+    const std::int64_t first = block * kProductCols;
+    const std::int64_t count = std::min(kProductCols, cols - first);
+    // op(b)'s columns [first, first + count): rows of b when it is used transposed.
+    const ConstMatrixRef b_part = transpose_b ? ConstMatrixRef(b.middleRows(first, count))
+                                              : ConstMatrixRef(b.middleCols(first, count));
+    MatrixRef db_part = transpose_b ? MatrixRef(db.middleRows(first, count))
+                                    : MatrixRef(db.middleCols(first, count));
+    matmul_backward(none, db_part, dout.middleCols(first, count), a, b_part, transpose_a,
+                    transpose_b);
+  });
 }
 }  // namespace
 
@@ -41,15 +75,16 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
   // Output columns are independent: blocks of them go to the threads, each a one-thread
   // product (the reason is the same as in linear(): Eigen's own split makes its threads wait
   // for each other inside every product).
-  const std::int64_t blocks = (out_cols + kProductCols - 1) / kProductCols;
-  detail::parallel_for(blocks, out_shape.numel() * a_inner, [&](std::int64_t block) {
-    const std::int64_t first = block * kProductCols;
-    const std::int64_t count = std::min(kProductCols, out_cols - first);
-    matmul_forward(out_values.middleCols(first, count), a_values,
-                   transpose_b ? ConstMatrixRef(b_values.middleRows(first, count))
-                               : ConstMatrixRef(b_values.middleCols(first, count)),
-                   transpose_a, transpose_b);
-  });
+  detail::parallel_for(detail::blocks_of(out_cols, kProductCols), out_shape.numel() * a_inner,
+                       [&](std::int64_t block) {
+                         const std::int64_t first = block * kProductCols;
+                         const std::int64_t count = std::min(kProductCols, out_cols - first);
+                         matmul_forward(out_values.middleCols(first, count), a_values,
+                                        transpose_b
+                                            ? ConstMatrixRef(b_values.middleRows(first, count))
+                                            : ConstMatrixRef(b_values.middleCols(first, count)),
+                                        transpose_a, transpose_b);
+                       });
   if (out.grad != nullptr) {
     tape.record({.op = "matmul",
                  .backward = &matmul_node_backward,

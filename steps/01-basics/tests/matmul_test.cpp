@@ -38,6 +38,21 @@ TEST_CASE("matmul backward gives hand-computed gradients and accumulates",
   CHECK(db == matrix_of({{2, 6}, {4, 8}}));
 }
 
+TEST_CASE("matmul backward skips an empty gradient and still computes the other",
+          "[step01][matmul][ex01.1]") {
+  const Matrix a = matrix_of({{1, 2}, {3, 4}});
+  const Matrix b = matrix_of({{5, 6}, {7, 8}});
+  const Matrix dout = matrix_of({{1, 0}, {0, 1}});
+  Matrix none;  // no elements: the caller does not want this gradient
+  Matrix da = Matrix::Zero(2, 2), db = Matrix::Zero(2, 2);
+
+  nn::matmul_backward(da, none, dout, a, b, false, false);
+  CHECK(da == matrix_of({{5, 7}, {6, 8}}));
+  nn::matmul_backward(none, db, dout, a, b, false, true);  // B = b^T: db = dout^T a
+  CHECK(db == a);
+  CHECK(none.size() == 0);
+}
+
 TEST_CASE("matmul gradients match finite differences for every transpose",
           "[step01][matmul][ex01.1]") {
   for (const bool transpose_a : {false, true}) {

@@ -19,9 +19,12 @@ namespace tinygpt::nn {
 /// @param bias (1, C_out), or empty for no bias.
 void linear_forward(MatrixRef out, ConstMatrixRef x, ConstMatrixRef weight, ConstMatrixRef bias);
 /// @brief dx += dout weight^T; dweight += x^T dout; dbias += the column sums of dout.
-/// @param dx (N, C_in).
-/// @param dweight (C_in, C_out).
-/// @param dbias (1, C_out), or empty when the layer has no bias.
+///
+/// An empty gradient is not computed (as in matmul_backward): the graph function shares the
+/// backward between threads as pieces that each want only dx or only dweight and dbias.
+/// @param dx (N, C_in), or empty.
+/// @param dweight (C_in, C_out), or empty.
+/// @param dbias (1, C_out), or empty (always, when the layer has no bias).
 /// @param dout (N, C_out) gradient of the output.
 /// @param x the forward input.
 /// @param weight the forward weight.

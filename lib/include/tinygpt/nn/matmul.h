@@ -24,8 +24,12 @@ void matmul_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b, bool tran
                     bool transpose_b);
 
 /// @brief Accumulates the gradients of out = op(a) op(b): da += ..., db += ...
-/// @param da same shape as a.
-/// @param db same shape as b.
+///
+/// An empty da or db (zero elements) is a gradient nobody asked for and is skipped: a
+/// frozen weight, or one piece of a backward that the library splits across threads, where
+/// some pieces compute only da (blocks of rows) and others only db (blocks of columns).
+/// @param da same shape as a, or empty.
+/// @param db same shape as b, or empty.
 /// @param dout (M, N) gradient of the output.
 /// @param a the forward input a.
 /// @param b the forward input b.
