@@ -105,3 +105,25 @@ TEST_CASE("matmul rejects shapes that do not fit, naming them", "[step01][matmul
   REQUIRE_THROWS_WITH(nn::matmul(tape, a, v), contains("b must be a matrix, its shape is (3)"));
   REQUIRE_THROWS_WITH(nn::matmul(tape, a, b, true, false), contains("a (2, 3) (transposed) has 2"));
 }
+
+TEST_CASE("matmul's threaded backward equals one matmul_backward call on the whole",
+          "[step01][matmul][ex01.1]") {
+  // out = a b^T, as GPT's LM head: 600 rows (blocks of 256, 256, 88 for da) and 1,500
+  // output columns (blocks of 1,024 and 476 for db), enough work for threads.
+  ParameterSet parameters;
+  const Tensor a = testing::random_parameter(parameters, "a", Shape{600, 40}, 21);
+  const Tensor b = testing::random_parameter(parameters, "b", Shape{1500, 40}, 22);
+  Tape tape;
+  const Tensor out = nn::matmul(tape, a, b, false, true);
+  const Matrix dout = Matrix::Random(600, 1500);
+  tape.backward(out, {dout.data(), static_cast<std::size_t>(dout.size())});
+
+  Matrix da = Matrix::Zero(600, 40), db = Matrix::Zero(1500, 40);
+  nn::matmul_backward(da, db, dout, a.matrix(), b.matrix(), false, true);
+  const auto close = [](const Matrix& got, const Matrix& expected) {
+    return (got - expected).cwiseAbs().maxCoeff() <=
+           1e-5f * (1.0f + expected.cwiseAbs().maxCoeff());
+  };
+  CHECK(close(a.grad_matrix(), da));
+  CHECK(close(b.grad_matrix(), db));
+}

@@ -57,6 +57,30 @@ TEST_CASE("linear gradients match finite differences, with and without bias", "[
   CHECK(plain.relative_error < testing::kGradTolerance);
 }
 
+TEST_CASE("linear's threaded backward equals one linear_backward call on the whole",
+          "[step02][linear]") {
+  // 600 rows (blocks of 256, 256, 88 for dx) and C_out = 300 (blocks of 128, 128, 44 for
+  // dW and db): enough work for threads, and last blocks that are cut short.
+  ParameterSet parameters;
+  const Tensor x = testing::random_parameter(parameters, "x", Shape{600, 40}, 505);
+  const Tensor weight = testing::random_parameter(parameters, "weight", Shape{40, 300}, 506);
+  const Tensor bias = testing::random_parameter(parameters, "bias", Shape{300}, 507);
+  Tape tape;
+  const Tensor out = nn::linear(tape, x, weight, bias);
+  const Matrix dout = Matrix::Random(600, 300);
+  tape.backward(out, {dout.data(), static_cast<std::size_t>(dout.size())});
+
+  Matrix dx = Matrix::Zero(600, 40), dweight = Matrix::Zero(40, 300), dbias = Matrix::Zero(1, 300);
+  nn::linear_backward(dx, dweight, dbias, dout, x.matrix(), weight.matrix());
+  const auto close = [](const Matrix& got, const Matrix& expected) {
+    return (got - expected).cwiseAbs().maxCoeff() <=
+           1e-5f * (1.0f + expected.cwiseAbs().maxCoeff());
+  };
+  CHECK(close(x.grad_matrix(), dx));
+  CHECK(close(weight.grad_matrix(), dweight));
+  CHECK(close(bias.grad_matrix(), dbias));
+}
+
 TEST_CASE("linear keeps the leading dimensions and adds the bias to every row",
           "[step02][linear]") {
   ParameterSet parameters;

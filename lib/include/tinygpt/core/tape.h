@@ -36,6 +36,7 @@ struct OpArgs {
   std::int32_t ignore_index = -1;     ///< cross-entropy: target id that contributes nothing
   std::span<const std::int32_t> ids;  ///< embedding, cross-entropy: ids, kept in the arena
   std::int64_t heads = 0;             ///< self/cross-attention: H, the number of heads
+  bool causal = false;                ///< self-attention: the causal mask was applied
   std::int64_t time = 0;              ///< add_positions: T, the sequence length
   std::int64_t start = 0;             ///< add_positions: position of each sequence's first row
 };
