@@ -93,6 +93,16 @@ void for_each_query_block(const AttentionSizes& n, bool causal, const Body& body
   }
 }
 
+// Runs body(b, query_rows, key_rows) for every sequence b across threads, with the rows of
+// sequence b in the per-head buffers: its H slices are contiguous there, H*T query rows and
+// H*S key rows. Splitting and merging heads copy a sequence at a time.
+template <typename Body>
+void for_each_sequence(const AttentionSizes& n, const Body& body) {
+  detail::parallel_for(n.batch, n.batch * (n.time + 2 * n.keys) * n.width, [&](std::int64_t b) {
+    body(b, b * n.heads * n.time, b * n.heads * n.keys);
+  });
+}
+
 // About the flops of one call, to decide whether threads pay off.
 std::int64_t attention_work(const AttentionSizes& n) {
   return 4 * n.slices() * n.time * n.keys * n.head_dim();
@@ -109,9 +119,16 @@ void multi_head_forward(MatrixRef out, ConstMatrixRef q_in, ConstMatrixRef k_in,
   MatrixMap v(buffers.v, n.slices() * n.keys, d);
   MatrixMap probs(buffers.probs, n.slices() * n.time, n.keys);
   MatrixMap heads(buffers.heads, n.slices() * n.time, d);
-  split_heads_forward(q, q_in, n.batch, n.heads);
-  split_heads_forward(k, k_in, n.batch, n.heads);
-  split_heads_forward(v, v_in, n.batch, n.heads);
+  const std::int64_t query_rows = n.heads * n.time;  // of one sequence, in q and heads
+  const std::int64_t key_rows = n.heads * n.keys;    // of one sequence, in k and v
+  for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t key_row) {
+    split_heads_forward(q.middleRows(query_row, query_rows), q_in.middleRows(b * n.time, n.time), 1,
+                        n.heads);
+    split_heads_forward(k.middleRows(key_row, key_rows), k_in.middleRows(b * n.keys, n.keys), 1,
+                        n.heads);
+    split_heads_forward(v.middleRows(key_row, key_rows), v_in.middleRows(b * n.keys, n.keys), 1,
+                        n.heads);
+  });
   // Slice (b, h) is rows [slice*T, (slice+1)*T) of q, probs and heads, and rows
   // [slice*S, (slice+1)*S) of k and v; every slice writes only its own rows.
   detail::parallel_for(n.slices(), attention_work(n), [&](std::int64_t slice) {
@@ -132,7 +149,10 @@ void multi_head_forward(MatrixRef out, ConstMatrixRef q_in, ConstMatrixRef k_in,
                         keep);
     });
   });
-  merge_heads_forward(out, heads, n.batch, n.heads);
+  for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t) {
+    merge_heads_forward(out.middleRows(b * n.time, n.time), heads.middleRows(query_row, query_rows),
+                        1, n.heads);
+  });
 }
 
 // The gradient of multi_head_forward: dq_in, dk_in, dv_in += ... from dout (B*T, C).
@@ -148,11 +168,16 @@ void multi_head_backward(MatrixRef dq_in, MatrixRef dk_in, MatrixRef dv_in, Cons
   MatrixMap dk(buffers.dk, n.slices() * n.keys, d);
   MatrixMap dv(buffers.dv, n.slices() * n.keys, d);
   // The op functions accumulate; these buffers are this call's alone, so start them at zero.
-  dheads.setZero();
-  dq.setZero();
-  dk.setZero();
-  dv.setZero();
-  merge_heads_backward(dheads, dout, n.batch, n.heads);
+  const std::int64_t query_rows = n.heads * n.time;
+  const std::int64_t key_rows = n.heads * n.keys;
+  for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t key_row) {
+    dheads.middleRows(query_row, query_rows).setZero();
+    dq.middleRows(query_row, query_rows).setZero();
+    dk.middleRows(key_row, key_rows).setZero();
+    dv.middleRows(key_row, key_rows).setZero();
+    merge_heads_backward(dheads.middleRows(query_row, query_rows),
+                         dout.middleRows(b * n.time, n.time), 1, n.heads);
+  });
   // The same query blocks as the forward, one after another within a slice: they all add
   // into the slice's dk and dv.
   detail::parallel_for(n.slices(), 2 * attention_work(n), [&](std::int64_t slice) {
@@ -167,9 +192,14 @@ void multi_head_backward(MatrixRef dq_in, MatrixRef dk_in, MatrixRef dv_in, Cons
                          probs.block(row + block.first, 0, block.count, block.visible));
     });
   });
-  split_heads_backward(dq_in, dq, n.batch, n.heads);
-  split_heads_backward(dk_in, dk, n.batch, n.heads);
-  split_heads_backward(dv_in, dv, n.batch, n.heads);
+  for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t key_row) {
+    split_heads_backward(dq_in.middleRows(b * n.time, n.time), dq.middleRows(query_row, query_rows),
+                         1, n.heads);
+    split_heads_backward(dk_in.middleRows(b * n.keys, n.keys), dk.middleRows(key_row, key_rows), 1,
+                         n.heads);
+    split_heads_backward(dv_in.middleRows(b * n.keys, n.keys), dv.middleRows(key_row, key_rows), 1,
+                         n.heads);
+  });
 }
 
 void check_options(const char* op, const AttentionOptions& options, std::int64_t width,
