@@ -8,21 +8,26 @@ peak memory figure is that program's alone:
   - pytorch_train_step.py with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep instead of
     spinning, which helps when the threads take turns with other programs);
   - pytorch_train_step.py with the environment as it is (the default, spinning, policy).
-The ratio column is each program's tokens/s over the best PyTorch run; the MFU of every row
-is measured against the GEMM peak of tinygpt's default run.
+The four run in turn, --rounds times (3 by default), so that a slow spell of a shared
+machine falls on every program alike; each program's figure is its median round. The ratio
+column is each program's tokens/s over the best PyTorch figure; the MFU of every row is
+measured against the GEMM peak of tinygpt's default run.
 Both sides take warm-up steps, then report the median of their timed steps. Peak memory is
 the child's maximum resident set size, as the kernel reports it when the child is reaped
 (os.wait4), so the Python interpreter and torch count for PyTorch as the bench's GEMM
 probe counts for tinygpt.
 
 Prints a table (ms/step, tokens/s, tinygpt's speed over the best PyTorch, MFU against the
-GEMM peak tinygpt's bench measured, peak RSS) and writes the raw figures, the CPU, the GEMM
-peak, the date and the thread count to results.json next to this script.
+GEMM peak tinygpt's bench measured, peak RSS) and writes the raw figures (every round's
+ms/step too), the CPU, the GEMM peak, the BLAS PyTorch runs on, the date and the thread
+count to results.json next to this script.
 
 Usage, from the repository root after a Release build:
     steps/03-pretraining/bench/compare_pytorch.py --build-dir build/release
 PyTorch is Debian's python3-torch; give it a fast BLAS (apt install libopenblas0-openmp),
-or its matrix products run on the reference BLAS, some hundred times slower.
+or its matrix products run on the reference BLAS, some hundred times slower. OpenBLAS's
+OpenMP build is also what tinygpt's products run on (scripts/packages.txt), so both sides
+multiply matrices with the same kernels.
 """
 import argparse
 import datetime
@@ -69,6 +74,7 @@ def tinygpt_run(bench, config, passive):
         "peak_rss_MB": rss,
         "peak_rss_MB_self_reported": run["peak_rss_MB"],
         "gemm_peak_gflops": float(report["context"]["gemm_peak_gflops"]),
+        "matrix_products": report["context"]["matrix_products"],
     }
 
 
@@ -79,6 +85,21 @@ def pytorch_run(config, passive):
     result["peak_rss_MB_self_reported"] = result["peak_rss_MB"]
     result["peak_rss_MB"] = rss
     return result
+
+
+def summarize(runs):
+    """One program's rounds: the round with the median ms/step, the largest peak RSS of all
+    rounds, and every round's ms/step."""
+    by_time = sorted(runs, key=lambda run: run["ms_per_step"])
+    summary = dict(by_time[(len(by_time) - 1) // 2])
+    summary["peak_rss_MB"] = max(run["peak_rss_MB"] for run in runs)
+    summary["rounds_ms_per_step"] = [run["ms_per_step"] for run in runs]
+    return summary
+
+
+def blas_library():
+    """The BLAS that Debian's libblas.so.3 resolves to: what PyTorch's products run on."""
+    return os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
 
 
 def cpu_model():
@@ -103,24 +124,30 @@ def main():
     parser.add_argument("--build-dir", default="build/release",
                         help="a Release build with benchmarks (default build/release)")
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=CONFIGS)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of every program, interleaved; the median round counts "
+                             "(default 3)")
     parser.add_argument("--output", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     bench = os.path.join(args.build_dir, "steps/03-pretraining/bench/bench_train_step")
     if not os.access(bench, os.X_OK):
         sys.exit(f"{bench} not found: build with -DCMAKE_BUILD_TYPE=Release first")
 
+    programs = (("tinygpt", lambda config: tinygpt_run(bench, config, passive=False)),
+                ("tinygpt_passive", lambda config: tinygpt_run(bench, config, passive=True)),
+                ("pytorch_passive", lambda config: pytorch_run(config, passive=True)),
+                ("pytorch_default", lambda config: pytorch_run(config, passive=False)))
     results = {}
     for config in args.configs:
-        print(f"{config}: tinygpt ...", file=sys.stderr, flush=True)
-        tinygpt = tinygpt_run(bench, config, passive=False)
-        print(f"{config}: tinygpt, OMP_WAIT_POLICY=PASSIVE ...", file=sys.stderr, flush=True)
-        tinygpt_passive = tinygpt_run(bench, config, passive=True)
-        print(f"{config}: PyTorch, OMP_WAIT_POLICY=PASSIVE ...", file=sys.stderr, flush=True)
-        passive = pytorch_run(config, passive=True)
-        print(f"{config}: PyTorch, default environment ...", file=sys.stderr, flush=True)
-        default = pytorch_run(config, passive=False)
-        results[config] = {"tinygpt": tinygpt, "tinygpt_passive": tinygpt_passive,
-                           "pytorch_passive": passive, "pytorch_default": default}
+        rounds = {name: [] for name, _ in programs}
+        for round_index in range(args.rounds):
+            for name, run in programs:
+                print(f"{config}: {name}, round {round_index + 1} of {args.rounds} ...",
+                      file=sys.stderr, flush=True)
+                rounds[name].append(run(config))
+        results[config] = {name: summarize(runs) for name, runs in rounds.items()}
 
     header = (f"| {'config':6} | {'program':24} | {'ms/step':>8} | {'tokens/s':>8} | "
               f"{'vs best PyTorch':>15} | {'MFU':>6} | {'peak RSS MB':>11} |")
@@ -145,6 +172,8 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "threads": THREADS,
+        "rounds": args.rounds,
+        "pytorch_blas": blas_library(),
         "gemm_peak_gflops": {c: r["tinygpt"]["gemm_peak_gflops"] for c, r in results.items()},
         "results": results,
     })
