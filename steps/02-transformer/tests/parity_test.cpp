@@ -22,10 +22,13 @@ using namespace tinygpt::models;
 namespace {
 
 // Bounds relative to the largest magnitude of the reference tensor: 10x tighter than the
-// issue's 1e-4 for outputs, 100x tighter than its 1e-3 for gradients. The values reached
-// (about 5e-7 and 2.5e-6) are printed by the tests (run with -s) and given in the lesson.
+// issue's 1e-4 for outputs and than its 1e-3 for gradients. The values reached (about 5e-7
+// for outputs, 1e-6 for most gradients) are printed by the tests (run with -s) and given in
+// the lesson. The largest, 9.6e-6 on the encoder's nsp.bias, is a sum over the batch that
+// nearly cancels, so its rounding error is large next to its value, and it moves with the
+// BLAS kernel the products run on: a gradient bound of 1e-5 would fail on some machines.
 constexpr double kOutputTolerance = 1e-5;
-constexpr double kGradientTolerance = 1e-5;
+constexpr double kGradientTolerance = 1e-4;
 
 SafetensorsFile fixture(const std::string& name) {
   return SafetensorsFile::read(std::filesystem::path(TINYGPT_STEP02_FIXTURES) / name);
