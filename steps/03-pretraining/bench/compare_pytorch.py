@@ -11,7 +11,7 @@ peak memory figure is that program's alone:
 The four run in turn, --rounds times (3 by default), so that a slow spell of a shared
 machine falls on every program alike; each program's figure is its median round. The ratio
 column is each program's tokens/s over the best PyTorch figure; the MFU of every row is
-measured against the GEMM peak of tinygpt's default run.
+measured against the best GEMM peak that tinygpt's runs measured (each measures it first).
 Both sides take warm-up steps, then report the median of their timed steps. Peak memory is
 the child's maximum resident set size, as the kernel reports it when the child is reaped
 (os.wait4), so the Python interpreter and torch count for PyTorch as the bench's GEMM
@@ -148,6 +148,11 @@ def main():
                       file=sys.stderr, flush=True)
                 rounds[name].append(run(config))
         results[config] = {name: summarize(runs) for name, runs in rounds.items()}
+        # The GEMM peak every tinygpt round measured first: the yardstick is the best of
+        # them, what this machine can do, not whatever the median round happened to see.
+        results[config]["gemm_peak_gflops"] = max(
+            run["gemm_peak_gflops"] for name in ("tinygpt", "tinygpt_passive")
+            for run in rounds[name])
 
     header = (f"| {'config':6} | {'program':24} | {'ms/step':>8} | {'tokens/s':>8} | "
               f"{'vs best PyTorch':>15} | {'MFU':>6} | {'peak RSS MB':>11} |")
@@ -160,7 +165,7 @@ def main():
         for name, run in (("tinygpt", tinygpt), ("tinygpt (passive)", runs["tinygpt_passive"]),
                           ("PyTorch (passive)", runs["pytorch_passive"]),
                           ("PyTorch (default)", runs["pytorch_default"])):
-            mfu = run["tokens_per_s"] * flops_per_token * 1e-9 / tinygpt["gemm_peak_gflops"]
+            mfu = run["tokens_per_s"] * flops_per_token * 1e-9 / runs["gemm_peak_gflops"]
             ratio = run["tokens_per_s"] / best
             print(f"| {config:6} | {name:24} | {run['ms_per_step']:8.1f} | "
                   f"{run['tokens_per_s']:8.0f} | {ratio:14.2f}x | {mfu:6.1%} | "
@@ -174,7 +179,7 @@ def main():
         "threads": THREADS,
         "rounds": args.rounds,
         "pytorch_blas": blas_library(),
-        "gemm_peak_gflops": {c: r["tinygpt"]["gemm_peak_gflops"] for c, r in results.items()},
+        "gemm_peak_gflops": {c: r["gemm_peak_gflops"] for c, r in results.items()},
         "results": results,
     })
     print(f"wrote {args.output}")
