@@ -73,8 +73,8 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
   const MatrixMap a_values = a.matrix();
   const MatrixMap b_values = b.matrix();
   // Output columns are independent: blocks of them go to the threads, each a one-thread
-  // product (the reason is the same as in linear(): Eigen's own split makes its threads wait
-  // for each other inside every product).
+  // product (the reason is the same as in linear(): a GEMM's own split makes its threads
+  // wait for each other inside every product).
   detail::parallel_for(detail::blocks_of(out_cols, kProductCols), out_shape.numel() * a_inner,
                        [&](std::int64_t block) {
                          const std::int64_t first = block * kProductCols;
