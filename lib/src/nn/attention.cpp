@@ -93,9 +93,9 @@ void for_each_query_block(const AttentionSizes& n, bool causal, const Body& body
   }
 }
 
-// Runs body(b, query_rows, key_rows) for every sequence b across threads, with the rows of
-// sequence b in the per-head buffers: its H slices are contiguous there, H*T query rows and
-// H*S key rows. Splitting and merging heads copy a sequence at a time.
+// Runs body(b, first_query_row, first_key_row) for every sequence b across threads: where
+// sequence b starts in the per-head buffers, whose H slices are contiguous there (H*T query
+// rows and H*S key rows). Splitting and merging heads copy a sequence at a time.
 template <typename Body>
 void for_each_sequence(const AttentionSizes& n, const Body& body) {
   detail::parallel_for(n.batch, n.batch * (n.time + 2 * n.keys) * n.width, [&](std::int64_t b) {
