@@ -19,9 +19,6 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/safetensors.h"
-#include "tinygpt/data/corpus.h"
-#include "tinygpt/data/token_file.h"
-#include "tinygpt/text/bpe.h"
 #include "tinygpt/train/checkpoint.h"
 #include "tinygpt/train/distributed.h"
 #include "tinygpt/train/trainer.h"
@@ -30,7 +27,7 @@
 
 namespace fs = std::filesystem;
 using namespace tinygpt;
-using tinygpt::testing::toy_sentences;
+using tinygpt::testing::write_tiny_gpt_setup;
 
 namespace {
 
@@ -43,24 +40,12 @@ namespace {
 // of a different noise in each run. The tolerance leaves a factor of 7 over that.
 constexpr double kEquivalenceTolerance = 5e-5;
 
-// Token files, a BPE of 300 tokens and a tiny GPT config (dropout on, so the masks must
-// follow the global example index too), written by rank 0 into `dir`.
+// The tiny GPT set-up (toy_sentences.hpp), written by rank 0 into `dir`.
 train::TrainConfig tiny_setup(train::Communicator& world, const fs::path& dir) {
   const fs::path data_dir = dir / "data";
   if (world.is_root()) {
     fs::remove_all(dir);
-    data::Corpus corpus;
-    corpus.name = "tiny";
-    corpus.train = toy_sentences(1, 300);
-    corpus.validation = toy_sentences(2, 40);
-    const std::vector<std::string> specials = {"<|endoftext|>"};
-    const text::BpeTokenizer tokenizer =
-        text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);
-    data::write_corpus_token_files(corpus, tokenizer, data_dir);
-    tokenizer.save(data_dir / "tokenizer.bpe");
-    write_file_atomically(dir / "model.json",
-                          R"({"family": "gpt", "vocab_size": 300, "context_length": 16, )"
-                          R"("width": 32, "layers": 1, "heads": 2, "dropout": 0.1, "bias": true})");
+    write_tiny_gpt_setup(data_dir, dir / "model.json");
   }
   world.barrier();
   train::TrainConfig config;

@@ -27,6 +27,7 @@ using namespace tinygpt;
 using tinygpt::testing::contains;
 using tinygpt::testing::TempDir;
 using tinygpt::testing::toy_sentences;
+using tinygpt::testing::write_tiny_gpt_setup;
 
 namespace {
 
@@ -57,19 +58,8 @@ struct TinySetup {
 
   explicit TinySetup(const std::string& label) : dir(label) {
     data = dir.path() / "data";
-    data::Corpus corpus;
-    corpus.name = "tiny";
-    corpus.train = toy_sentences(1, 300);
-    corpus.validation = toy_sentences(2, 40);
-    const std::vector<std::string> specials = {"<|endoftext|>"};
-    const text::BpeTokenizer tokenizer =
-        text::BpeTokenizer::train(data::join_records(corpus.train, "\n"), 300, specials);
-    data::write_corpus_token_files(corpus, tokenizer, data);
-    tokenizer.save(data / "tokenizer.bpe");
     model_config = dir.path() / "model.json";
-    write_file_atomically(model_config,
-                          R"({"family": "gpt", "vocab_size": 300, "context_length": 16, )"
-                          R"("width": 32, "layers": 1, "heads": 2, "dropout": 0.1, "bias": true})");
+    write_tiny_gpt_setup(data, model_config);
   }
 
   train::TrainConfig config(const std::string& out, std::int64_t steps) const {
