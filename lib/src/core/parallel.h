@@ -76,4 +76,19 @@ void parallel_for(std::int64_t count, std::int64_t work, const Body& body) {
   if (error) std::rethrow_exception(error);
 }
 
+/// @brief Calls body(first, count) for every block of `block` rows (or columns) covering
+/// [0, size) — the last one may be shorter — across threads as parallel_for does.
+/// @param size rows (or columns) in all.
+/// @param block rows (or columns) per block.
+/// @param work the whole job's size, as for parallel_for.
+/// @param body called with each block's first row and its row count.
+template <typename Body>
+void parallel_for_blocks(std::int64_t size, std::int64_t block, std::int64_t work,
+                         const Body& body) {
+  parallel_for(blocks_of(size, block), work, [&](std::int64_t index) {
+    const std::int64_t first = index * block;
+    body(first, std::min(block, size - first));
+  });
+}
+
 }  // namespace tinygpt::detail

@@ -2,8 +2,6 @@
 // counter-based generator, so rows can be computed in any order, on any thread or process.
 #include "tinygpt/nn/dropout.h"
 
-#include <algorithm>
-
 #include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
@@ -54,14 +52,13 @@ Tensor dropout(Tape& tape, const Tensor& x, float p, const DropoutKey& key) {
   MatrixMap mask_values(mask, rows, cols);
   const MatrixMap x_values = x.matrix();
   // Each block passes its first row's index on, so a row's mask does not depend on blocks.
-  detail::parallel_for(detail::row_blocks(rows), 8 * x.numel(), [&](std::int64_t block) {
-    const std::int64_t first = block * detail::kRowsPerBlock;
-    const std::int64_t count = std::min(detail::kRowsPerBlock, rows - first);
-    DropoutKey block_key = key;
-    block_key.index += static_cast<std::uint64_t>(first);
-    dropout_forward(out_values.middleRows(first, count), mask_values.middleRows(first, count),
-                    x_values.middleRows(first, count), p, block_key);
-  });
+  detail::parallel_for_blocks(
+      rows, detail::kRowsPerBlock, 8 * x.numel(), [&](std::int64_t first, std::int64_t count) {
+        DropoutKey block_key = key;
+        block_key.index += static_cast<std::uint64_t>(first);
+        dropout_forward(out_values.middleRows(first, count), mask_values.middleRows(first, count),
+                        x_values.middleRows(first, count), p, block_key);
+      });
   if (out.grad != nullptr) {
     tape.record({.op = "dropout",
                  .backward = &dropout_node_backward,

@@ -2,8 +2,6 @@
 // Every element is independent, so the driver hands blocks of rows to threads.
 #include "tinygpt/nn/gelu.h"
 
-#include <algorithm>
-
 #include "../core/parallel.h"
 
 namespace tinygpt::nn {
@@ -15,12 +13,11 @@ void gelu_node_backward(const Node& node) {
   MatrixMap dx = x.grad_matrix();
   const MatrixMap dout = node.out.grad_matrix();
   const MatrixMap x_values = x.matrix();
-  detail::parallel_for(detail::row_blocks(rows), 8 * x.numel(), [&](std::int64_t block) {
-    const std::int64_t first = block * detail::kRowsPerBlock;
-    const std::int64_t count = std::min(detail::kRowsPerBlock, rows - first);
-    gelu_backward(dx.middleRows(first, count), dout.middleRows(first, count),
-                  x_values.middleRows(first, count));
-  });
+  detail::parallel_for_blocks(
+      rows, detail::kRowsPerBlock, 8 * x.numel(), [&](std::int64_t first, std::int64_t count) {
+        gelu_backward(dx.middleRows(first, count), dout.middleRows(first, count),
+                      x_values.middleRows(first, count));
+      });
 }
 }  // namespace
 
@@ -30,11 +27,10 @@ Tensor gelu(Tape& tape, const Tensor& x) {
   MatrixMap out_values = out.matrix();
   const MatrixMap x_values = x.matrix();
   // tanh costs some ten flops, hence the weight of the work estimate.
-  detail::parallel_for(detail::row_blocks(rows), 4 * x.numel(), [&](std::int64_t block) {
-    const std::int64_t first = block * detail::kRowsPerBlock;
-    const std::int64_t count = std::min(detail::kRowsPerBlock, rows - first);
-    gelu_forward(out_values.middleRows(first, count), x_values.middleRows(first, count));
-  });
+  detail::parallel_for_blocks(
+      rows, detail::kRowsPerBlock, 4 * x.numel(), [&](std::int64_t first, std::int64_t count) {
+        gelu_forward(out_values.middleRows(first, count), x_values.middleRows(first, count));
+      });
   if (out.grad != nullptr) {
     tape.record({.op = "gelu", .backward = &gelu_node_backward, .out = out, .in = {x}});
   }

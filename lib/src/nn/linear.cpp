@@ -2,8 +2,6 @@
 // function.
 #include "tinygpt/nn/linear.h"
 
-#include <algorithm>
-
 #include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/nn/matmul.h"
@@ -31,7 +29,6 @@ void linear_backward(MatrixRef dx, MatrixRef dweight, MatrixRef dbias, ConstMatr
 }
 
 namespace {
-using detail::blocks_of;
 // Output columns per block of dW (and db) in the backward: C_out of the smallest layer of
 // the small model (256) still makes two blocks.
 constexpr std::int64_t kProductCols = 128;
@@ -56,19 +53,17 @@ void linear_node_backward(const Node& node) {
   const std::int64_t work = rows * weight.size();
   const std::int64_t block_rows = detail::product_block_rows(rows);
 
-  detail::parallel_for(blocks_of(rows, block_rows), work, [&](std::int64_t block) {
-    const std::int64_t first = block * block_rows;
-    const std::int64_t count = std::min(block_rows, rows - first);
+  detail::parallel_for_blocks(rows, block_rows, work, [&](std::int64_t first, std::int64_t count) {
     linear_backward(dx.middleRows(first, count), none, none, dout.middleRows(first, count),
                     x.middleRows(first, count), weight);
   });
-  detail::parallel_for(blocks_of(cols, kProductCols), work, [&](std::int64_t block) {
-    const std::int64_t first = block * kProductCols;
-    const std::int64_t count = std::min(kProductCols, cols - first);
-    MatrixRef dbias_block = has_bias ? MatrixRef(dbias.middleCols(first, count)) : MatrixRef(none);
-    linear_backward(none, dweight.middleCols(first, count), dbias_block,
-                    dout.middleCols(first, count), x, weight.middleCols(first, count));
-  });
+  detail::parallel_for_blocks(
+      cols, kProductCols, work, [&](std::int64_t first, std::int64_t count) {
+        MatrixRef dbias_block =
+            has_bias ? MatrixRef(dbias.middleCols(first, count)) : MatrixRef(none);
+        linear_backward(none, dweight.middleCols(first, count), dbias_block,
+                        dout.middleCols(first, count), x, weight.middleCols(first, count));
+      });
 }
 }  // namespace
 
@@ -102,12 +97,11 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   // Whole blocks share out with one wait at the end.
   const std::int64_t rows = x.shape.rows();
   const std::int64_t block_rows = detail::product_block_rows(rows);
-  detail::parallel_for(blocks_of(rows, block_rows), rows * weight.numel(), [&](std::int64_t block) {
-    const std::int64_t first = block * block_rows;
-    const std::int64_t count = std::min(block_rows, rows - first);
-    linear_forward(out_values.middleRows(first, count), x_values.middleRows(first, count),
-                   weight_values, bias_row);
-  });
+  detail::parallel_for_blocks(
+      rows, block_rows, rows * weight.numel(), [&](std::int64_t first, std::int64_t count) {
+        linear_forward(out_values.middleRows(first, count), x_values.middleRows(first, count),
+                       weight_values, bias_row);
+      });
   if (out.grad != nullptr) {
     tape.record({.op = "linear",
                  .backward = &linear_node_backward,

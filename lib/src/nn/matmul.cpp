@@ -1,8 +1,6 @@
 // Graph function of matmul; the op bodies are exercise 01.1 (solutions/01-basics/matmul.cpp).
 #include "tinygpt/nn/matmul.h"
 
-#include <algorithm>
-
 #include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 
@@ -34,24 +32,22 @@ void matmul_node_backward(const Node& node) {
     matmul_backward(da, none, dout, a, b, transpose_a, transpose_b);
   } else {
     const std::int64_t block_rows = detail::product_block_rows(rows);
-    detail::parallel_for(detail::blocks_of(rows, block_rows), work, [&](std::int64_t block) {
-      const std::int64_t first = block * block_rows;
-      const std::int64_t count = std::min(block_rows, rows - first);
-      matmul_backward(da.middleRows(first, count), none, dout.middleRows(first, count),
-                      a.middleRows(first, count), b, transpose_a, transpose_b);
-    });
+    detail::parallel_for_blocks(
+        rows, block_rows, work, [&](std::int64_t first, std::int64_t count) {
+          matmul_backward(da.middleRows(first, count), none, dout.middleRows(first, count),
+                          a.middleRows(first, count), b, transpose_a, transpose_b);
+        });
   }
-  detail::parallel_for(detail::blocks_of(cols, kProductCols), work, [&](std::int64_t block) {
-    const std::int64_t first = block * kProductCols;
-    const std::int64_t count = std::min(kProductCols, cols - first);
-    // op(b)'s columns [first, first + count): rows of b when it is used transposed.
-    const ConstMatrixRef b_part = transpose_b ? ConstMatrixRef(b.middleRows(first, count))
-                                              : ConstMatrixRef(b.middleCols(first, count));
-    MatrixRef db_part = transpose_b ? MatrixRef(db.middleRows(first, count))
-                                    : MatrixRef(db.middleCols(first, count));
-    matmul_backward(none, db_part, dout.middleCols(first, count), a, b_part, transpose_a,
-                    transpose_b);
-  });
+  detail::parallel_for_blocks(
+      cols, kProductCols, work, [&](std::int64_t first, std::int64_t count) {
+        // op(b)'s columns [first, first + count): rows of b when it is used transposed.
+        const ConstMatrixRef b_part = transpose_b ? ConstMatrixRef(b.middleRows(first, count))
+                                                  : ConstMatrixRef(b.middleCols(first, count));
+        MatrixRef db_part = transpose_b ? MatrixRef(db.middleRows(first, count))
+                                        : MatrixRef(db.middleCols(first, count));
+        matmul_backward(none, db_part, dout.middleCols(first, count), a, b_part, transpose_a,
+                        transpose_b);
+      });
 }
 }  // namespace
 
@@ -75,16 +71,14 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
   // Output columns are independent: blocks of them go to the threads, each a one-thread
   // product (the reason is the same as in linear(): a GEMM's own split makes its threads
   // wait for each other inside every product).
-  detail::parallel_for(detail::blocks_of(out_cols, kProductCols), out_shape.numel() * a_inner,
-                       [&](std::int64_t block) {
-                         const std::int64_t first = block * kProductCols;
-                         const std::int64_t count = std::min(kProductCols, out_cols - first);
-                         matmul_forward(out_values.middleCols(first, count), a_values,
-                                        transpose_b
-                                            ? ConstMatrixRef(b_values.middleRows(first, count))
-                                            : ConstMatrixRef(b_values.middleCols(first, count)),
-                                        transpose_a, transpose_b);
-                       });
+  detail::parallel_for_blocks(out_cols, kProductCols, out_shape.numel() * a_inner,
+                              [&](std::int64_t first, std::int64_t count) {
+                                matmul_forward(
+                                    out_values.middleCols(first, count), a_values,
+                                    transpose_b ? ConstMatrixRef(b_values.middleRows(first, count))
+                                                : ConstMatrixRef(b_values.middleCols(first, count)),
+                                    transpose_a, transpose_b);
+                              });
   if (out.grad != nullptr) {
     tape.record({.op = "matmul",
                  .backward = &matmul_node_backward,
