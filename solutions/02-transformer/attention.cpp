@@ -33,8 +33,10 @@ void attention_backward(MatrixRef dq, MatrixRef dk, MatrixRef dv, ConstMatrixRef
                         ConstMatrixRef q, ConstMatrixRef k, ConstMatrixRef v,
                         ConstMatrixRef probs) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.cols()));
+  // An empty gradient is not wanted (the keys and values of a frozen encoder): skipped.
   // In the forward pass this was: out = probs v, so dv = probs^T dout, dprobs = dout v^T.
-  dv.noalias() += probs.transpose() * dout;
+  if (dv.size() != 0) dv.noalias() += probs.transpose() * dout;
+  if (dq.size() == 0 && dk.size() == 0) return;
   Matrix dscores = dout * v.transpose();  // dprobs for now, (T, S)
   // probs = softmax(scores), row by row: dscores = probs * (dprobs - rowsum(dprobs * probs)).
   // A masked score has probs = 0, so it gets no gradient, as a constant -inf should.
@@ -43,8 +45,8 @@ void attention_backward(MatrixRef dq, MatrixRef dk, MatrixRef dv, ConstMatrixRef
     dscores.row(t).array() = probs.row(t).array() * (dscores.row(t).array() - weighted);
   }
   // scores = q k^T / sqrt(D), so dq = dscores k / sqrt(D) and dk = dscores^T q / sqrt(D).
-  dq.noalias() += scale * (dscores * k);
-  dk.noalias() += scale * (dscores.transpose() * q);
+  if (dq.size() != 0) dq.noalias() += scale * (dscores * k);
+  if (dk.size() != 0) dk.noalias() += scale * (dscores.transpose() * q);
 }
 
 }  // namespace tinygpt::nn

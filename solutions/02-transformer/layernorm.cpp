@@ -28,15 +28,19 @@ void layernorm_backward(MatrixRef dx, MatrixRef dgamma, MatrixRef dbeta, ConstMa
   //   dmu/dx_j = 1/C, drstd/dx_j = -rstd^3 (x_j - mu) / C = -rstd^2 xhat_j / C, so
   //   dxhat_k/dx_j = rstd ([k == j] - 1/C - xhat_k xhat_j / C), and summing g_k times it:
   //   dx_j = rstd (g_j - mean(g) - xhat_j mean(g xhat)).
+  // An empty gradient is not wanted (a frozen gamma and beta, or an input that is data):
+  // its work is skipped.
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     // Expressions over views, evaluated where they are used: nothing is allocated per row.
     const auto xhat = (x.row(i).array() - mean(i, 0)) * rstd(i, 0);
-    const auto g = dout.row(i).array() * gamma.array();
-    const float g_mean = g.mean();
-    const float gxhat_mean = (g * xhat).mean();
-    dx.row(i).array() += rstd(i, 0) * (g - g_mean - xhat * gxhat_mean);
-    dgamma.array() += dout.row(i).array() * xhat;
-    dbeta += dout.row(i);
+    if (dx.size() != 0) {
+      const auto g = dout.row(i).array() * gamma.array();
+      const float g_mean = g.mean();
+      const float gxhat_mean = (g * xhat).mean();
+      dx.row(i).array() += rstd(i, 0) * (g - g_mean - xhat * gxhat_mean);
+    }
+    if (dgamma.size() != 0) dgamma.array() += dout.row(i).array() * xhat;
+    if (dbeta.size() != 0) dbeta += dout.row(i);
   }
 }
 

@@ -37,12 +37,14 @@ void* Arena::allocate_bytes(std::size_t bytes) {
   }
   std::byte* result = blocks_[current_].storage.get() + used_;
   used_ += needed;
+  bytes_in_use_ += needed;
   return result;
 }
 
 void Arena::reset() {
   current_ = 0;
   used_ = 0;
+  bytes_in_use_ = 0;
 }
 
 std::size_t Arena::bytes_reserved() const {

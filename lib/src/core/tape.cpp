@@ -50,11 +50,6 @@ void Tape::record(Node node) {
                 ": recorded output has no gradient (was it made with Tape::output?)");
   TINYGPT_CHECK(!backward_done_, node.op,
                 ": backward() already ran on this tape; call reset() before the next step");
-  for (Tensor& input : node.in) {
-    if (input.data != nullptr && input.grad == nullptr) {
-      input.grad = arena_.allocate_zeroed<float>(static_cast<std::size_t>(input.numel()));
-    }
-  }
   if (profiling_ && op_open_) {
     node.forward_seconds = std::chrono::duration<double>(Clock::now() - op_start_).count();
     op_open_ = false;

@@ -42,17 +42,22 @@ void init_parameters(ParameterSet& parameters, const ModelConfig& config, std::u
 
 namespace detail {
 
+Parameter* declare(ParameterSet& parameters, const std::string& name, const Shape& shape) {
+  parameters.add(name, shape);
+  return &parameters.at(name);
+}
+
 Linear declare_linear(ParameterSet& parameters, const std::string& name, std::int64_t in,
                       std::int64_t out, bool bias) {
   Linear layer;
-  layer.weight = parameters.add(name + ".weight", Shape{in, out});
-  if (bias) layer.bias = parameters.add(name + ".bias", Shape{out});
+  layer.weight = declare(parameters, name + ".weight", Shape{in, out});
+  if (bias) layer.bias = declare(parameters, name + ".bias", Shape{out});
   return layer;
 }
 
 Norm declare_norm(ParameterSet& parameters, const std::string& name, std::int64_t width) {
-  return {parameters.add(name + ".weight", Shape{width}),
-          parameters.add(name + ".bias", Shape{width})};
+  return {declare(parameters, name + ".weight", Shape{width}),
+          declare(parameters, name + ".bias", Shape{width})};
 }
 
 Block declare_block(ParameterSet& parameters, const std::string& prefix, const ModelConfig& config,
@@ -89,20 +94,21 @@ PositionTable::PositionTable(ParameterSet& parameters, const std::string& name,
                              const ModelConfig& config) {
   const Shape shape{config.context_length, config.width};
   if (config.positions == Positions::kLearned) {
-    table_ = parameters.add(name, shape);
+    learned_ = declare(parameters, name, shape);
   } else {
     sinusoidal_.resize(static_cast<std::size_t>(shape.numel()));
     nn::sinusoidal_positions(MatrixMap(sinusoidal_.data(), shape.rows(), shape.cols()));
-    table_ = Tensor{shape, sinusoidal_.data(), nullptr};
+    sinusoidal_table_ = Tensor{shape, sinusoidal_.data(), nullptr};
   }
 }
 
 Tensor Forward::linear(const Tensor& x, const Linear& layer) {
-  return nn::linear(tape_, x, layer.weight, layer.bias);
+  return nn::linear(tape_, x, layer.weight->tensor(),
+                    layer.bias != nullptr ? layer.bias->tensor() : Tensor{});
 }
 
 Tensor Forward::norm(const Tensor& x, const Norm& layer) {
-  return nn::layernorm(tape_, x, layer.weight, layer.bias);
+  return nn::layernorm(tape_, x, layer.weight->tensor(), layer.bias->tensor());
 }
 
 Tensor Forward::dropout(const Tensor& x) {
@@ -116,13 +122,15 @@ Tensor Forward::dropout(const Tensor& x) {
       {.seed = options_.seed, .step = options_.step, .index = (site << 40) + first_row});
 }
 
-Tensor Forward::embed(const Tensor& wte, std::span<const std::int32_t> ids, std::int64_t batch,
-                      const PositionTable& positions, const Tensor* wtt,
+Tensor Forward::embed(Parameter& wte, std::span<const std::int32_t> ids, std::int64_t batch,
+                      const PositionTable& positions, Parameter* wtt,
                       std::span<const std::int32_t> type_ids) {
   const Shape shape{batch, static_cast<std::int64_t>(ids.size()) / batch, config_.width};
-  Tensor x =
-      nn::add_positions(tape_, nn::embedding(tape_, wte, ids).reshaped(shape), positions.tensor());
-  if (wtt != nullptr) x = nn::add(tape_, x, nn::embedding(tape_, *wtt, type_ids).reshaped(shape));
+  Tensor x = nn::add_positions(tape_, nn::embedding(tape_, wte.tensor(), ids).reshaped(shape),
+                               positions.tensor());
+  if (wtt != nullptr) {
+    x = nn::add(tape_, x, nn::embedding(tape_, wtt->tensor(), type_ids).reshaped(shape));
+  }
   return dropout(x);
 }
 

@@ -14,14 +14,17 @@
 
 namespace tinygpt::models::detail {
 
+// The layers hold their parameters, not tensors: a Tensor is taken at each forward pass
+// (Parameter::tensor()), so a parameter frozen after the model was built has no gradient
+// there and its gradient work is skipped.
 struct Linear {
-  Tensor weight;  // (C_in, C_out)
-  Tensor bias;    // (C_out), or no data when the config has no biases
+  Parameter* weight = nullptr;  // (C_in, C_out)
+  Parameter* bias = nullptr;    // (C_out), or nullptr when the config has no biases
 };
 
 struct Norm {
-  Tensor weight;  // (C)
-  Tensor bias;    // (C)
+  Parameter* weight = nullptr;  // (C)
+  Parameter* bias = nullptr;    // (C)
 };
 
 struct Block {
@@ -38,6 +41,8 @@ struct Block {
   Linear mlp_proj;    // (4C, C)
 };
 
+// Adds a zero parameter to the set and returns it (it never moves: see ParameterSet).
+Parameter* declare(ParameterSet& parameters, const std::string& name, const Shape& shape);
 Linear declare_linear(ParameterSet& parameters, const std::string& name, std::int64_t in,
                       std::int64_t out, bool bias);
 Norm declare_norm(ParameterSet& parameters, const std::string& name, std::int64_t width);
@@ -52,11 +57,12 @@ std::vector<Block> declare_stack(ParameterSet& parameters, const std::string& pr
 class PositionTable {
  public:
   PositionTable(ParameterSet& parameters, const std::string& name, const ModelConfig& config);
-  const Tensor& tensor() const { return table_; }
+  Tensor tensor() const { return learned_ != nullptr ? learned_->tensor() : sinusoidal_table_; }
 
  private:
+  Parameter* learned_ = nullptr;
   std::vector<float> sinusoidal_;
-  Tensor table_;
+  Tensor sinusoidal_table_;
 };
 
 // One forward pass: the tape, the options, and the dropout call sites counted in order.
@@ -80,8 +86,8 @@ class Forward {
   Tensor dropout(const Tensor& x);
   // Token embeddings of ids (B*T) plus positions (plus token-type embeddings when given),
   // dropped out: (B, T, C).
-  Tensor embed(const Tensor& wte, std::span<const std::int32_t> ids, std::int64_t batch,
-               const PositionTable& positions, const Tensor* wtt = nullptr,
+  Tensor embed(Parameter& wte, std::span<const std::int32_t> ids, std::int64_t batch,
+               const PositionTable& positions, Parameter* wtt = nullptr,
                std::span<const std::int32_t> type_ids = {});
 
   // One block. self_keep: B*T key flags of x (or empty); memory: the encoder output

@@ -15,29 +15,30 @@ namespace tinygpt::models {
 struct Encoder::Weights {
   explicit Weights(const ModelConfig& model_config)
       : config(model_config),
-        wte(parameters.add("wte.weight", Shape{config.vocab_size, config.width})),
+        wte(detail::declare(parameters, "wte.weight", Shape{config.vocab_size, config.width})),
         positions(parameters, "wpe.weight", config),
-        wtt(parameters.add("wtt.weight", Shape{config.type_vocab_size, config.width})),
+        wtt(detail::declare(parameters, "wtt.weight", Shape{config.type_vocab_size, config.width})),
         blocks(detail::declare_stack(parameters, "h.", config, /*cross=*/false)),
         ln_f(detail::declare_norm(parameters, "ln_f", config.width)),
         mlm_dense(detail::declare_linear(parameters, "mlm.dense", config.width, config.width,
                                          config.bias)),
         mlm_ln(detail::declare_norm(parameters, "mlm.ln", config.width)),
-        mlm_bias(config.bias ? parameters.add("mlm.bias", Shape{config.vocab_size}) : Tensor{}),
+        mlm_bias(config.bias ? detail::declare(parameters, "mlm.bias", Shape{config.vocab_size})
+                             : nullptr),
         pooler(
             detail::declare_linear(parameters, "pooler", config.width, config.width, config.bias)),
         nsp(detail::declare_linear(parameters, "nsp", config.width, 2, config.bias)) {}
 
   ModelConfig config;
-  ParameterSet parameters;  // declared first: the views below point into it
-  Tensor wte;               // (V, C)
+  ParameterSet parameters;  // declared first: the handles below point into it
+  Parameter* wte;           // (V, C)
   detail::PositionTable positions;
-  Tensor wtt;  // (type_vocab_size, C)
+  Parameter* wtt;  // (type_vocab_size, C)
   std::vector<detail::Block> blocks;
   detail::Norm ln_f;
   detail::Linear mlm_dense;  // (C, C)
   detail::Norm mlm_ln;
-  Tensor mlm_bias;        // (V), or no data without biases
+  Parameter* mlm_bias;    // (V), or nullptr without biases
   detail::Linear pooler;  // (C, C)
   detail::Linear nsp;     // (C, 2)
 };
@@ -77,7 +78,7 @@ EncoderOutput Encoder::forward(Tape& tape, std::span<const std::int32_t> ids,
                 " type ids for ", ids.size(), " tokens");
   detail::Forward run(tape, w.config, options, time);
 
-  Tensor x = run.embed(w.wte, ids, batch, w.positions, &w.wtt, type_ids);
+  Tensor x = run.embed(*w.wte, ids, batch, w.positions, w.wtt, type_ids);
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
     x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/false, mask);
   }
@@ -87,8 +88,10 @@ EncoderOutput Encoder::forward(Tape& tape, std::span<const std::int32_t> ids,
   // The MLM head: a transform, then scores against the (tied) token embeddings.
   const Tensor transformed =
       run.norm(nn::gelu(tape, run.linear(out.hidden, w.mlm_dense)), w.mlm_ln);
-  out.mlm_logits = nn::matmul(tape, transformed, w.wte, false, true);
-  if (w.mlm_bias.data != nullptr) out.mlm_logits = nn::add(tape, out.mlm_logits, w.mlm_bias);
+  out.mlm_logits = nn::matmul(tape, transformed, w.wte->tensor(), false, true);
+  if (w.mlm_bias != nullptr) {
+    out.mlm_logits = nn::add(tape, out.mlm_logits, w.mlm_bias->tensor());
+  }
 
   // The first token of each sequence (row b*T of the (B*T, C) view) stands for the whole
   // sequence: gathering rows is an embedding lookup into the hidden states.

@@ -9,14 +9,14 @@ namespace tinygpt::models {
 struct Gpt::Weights {
   explicit Weights(const ModelConfig& model_config)
       : config(model_config),
-        wte(parameters.add("wte.weight", Shape{config.vocab_size, config.width})),
+        wte(detail::declare(parameters, "wte.weight", Shape{config.vocab_size, config.width})),
         positions(parameters, "wpe.weight", config),
         blocks(detail::declare_stack(parameters, "h.", config, /*cross=*/false)),
         ln_f(detail::declare_norm(parameters, "ln_f", config.width)) {}
 
   ModelConfig config;
-  ParameterSet parameters;  // declared first: the views below point into it
-  Tensor wte;               // (V, C)
+  ParameterSet parameters;  // declared first: the handles below point into it
+  Parameter* wte;           // (V, C)
   detail::PositionTable positions;
   std::vector<detail::Block> blocks;
   detail::Norm ln_f;
@@ -49,12 +49,12 @@ Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t 
   const std::int64_t time = static_cast<std::int64_t>(ids.size()) / batch;
   detail::Forward run(tape, w.config, options, time);
 
-  Tensor x = run.embed(w.wte, ids, batch, w.positions);
+  Tensor x = run.embed(*w.wte, ids, batch, w.positions);
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
     x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/true, mask);
   }
   // logits = ln_f(x) wte^T: the output layer reuses the token embeddings (weight tying).
-  return nn::matmul(tape, run.norm(x, w.ln_f), w.wte, false, true);
+  return nn::matmul(tape, run.norm(x, w.ln_f), w.wte->tensor(), false, true);
 }
 
 }  // namespace tinygpt::models

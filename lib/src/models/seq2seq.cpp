@@ -15,7 +15,7 @@ constexpr std::uint64_t kDecoderDropoutSites = 128;
 struct Seq2Seq::Weights {
   explicit Weights(const ModelConfig& model_config)
       : config(model_config),
-        wte(parameters.add("wte.weight", Shape{config.vocab_size, config.width})),
+        wte(detail::declare(parameters, "wte.weight", Shape{config.vocab_size, config.width})),
         positions(parameters, "wpe.weight", config),
         encoder(detail::declare_stack(parameters, "encoder.h.", config, /*cross=*/false)),
         encoder_ln_f(detail::declare_norm(parameters, "encoder.ln_f", config.width)),
@@ -23,8 +23,8 @@ struct Seq2Seq::Weights {
         decoder_ln_f(detail::declare_norm(parameters, "decoder.ln_f", config.width)) {}
 
   ModelConfig config;
-  ParameterSet parameters;  // declared first: the views below point into it
-  Tensor wte;               // (V, C), shared by source, target and output
+  ParameterSet parameters;  // declared first: the handles below point into it
+  Parameter* wte;           // (V, C), shared by source, target and output
   detail::PositionTable positions;
   std::vector<detail::Block> encoder;
   detail::Norm encoder_ln_f;
@@ -60,7 +60,7 @@ Tensor Seq2Seq::encode(Tape& tape, const SequenceBatch& source, std::int64_t bat
   detail::check_batch(w.config, "Seq2Seq source", source.ids, batch, source.mask);
   const std::int64_t time = static_cast<std::int64_t>(source.ids.size()) / batch;
   detail::Forward run(tape, w.config, options, time, /*first_dropout_site=*/0);
-  Tensor x = run.embed(w.wte, source.ids, batch, w.positions);
+  Tensor x = run.embed(*w.wte, source.ids, batch, w.positions);
   for (std::size_t l = 0; l < w.encoder.size(); ++l) {
     x = run.block(w.encoder[l], "encoder.h." + std::to_string(l), x, /*causal=*/false, source.mask);
   }
@@ -81,13 +81,13 @@ Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::ui
                 memory.shape.str());
   const std::int64_t time = static_cast<std::int64_t>(target.ids.size()) / batch;
   detail::Forward run(tape, w.config, options, time, kDecoderDropoutSites);
-  Tensor y = run.embed(w.wte, target.ids, batch, w.positions);
+  Tensor y = run.embed(*w.wte, target.ids, batch, w.positions);
   for (std::size_t l = 0; l < w.decoder.size(); ++l) {
     y = run.block(w.decoder[l], "decoder.h." + std::to_string(l), y, /*causal=*/true, target.mask,
                   &memory, source_mask);
   }
   // The output layer reuses the shared token embeddings (weight tying).
-  return nn::matmul(tape, run.norm(y, w.decoder_ln_f), w.wte, false, true);
+  return nn::matmul(tape, run.norm(y, w.decoder_ln_f), w.wte->tensor(), false, true);
 }
 
 Tensor Seq2Seq::forward(Tape& tape, const SequenceBatch& source, const SequenceBatch& target,

@@ -167,14 +167,19 @@ void multi_head_backward(MatrixRef dq_in, MatrixRef dk_in, MatrixRef dv_in, Cons
   MatrixMap dq(buffers.dq, n.slices() * n.time, d);
   MatrixMap dk(buffers.dk, n.slices() * n.keys, d);
   MatrixMap dv(buffers.dv, n.slices() * n.keys, d);
+  // An empty dq_in, or empty dk_in and dv_in (a frozen encoder's memory in cross-attention),
+  // is not wanted: attention_backward gets empty views for it and skips its work.
+  const bool want_q = dq_in.size() != 0;
+  const bool want_kv = dk_in.size() != 0;
+  Matrix none;
   // The op functions accumulate; these buffers are this call's alone, so start them at zero.
   const std::int64_t query_rows = n.heads * n.time;
   const std::int64_t key_rows = n.heads * n.keys;
   for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t key_row) {
     dheads.middleRows(query_row, query_rows).setZero();
-    dq.middleRows(query_row, query_rows).setZero();
-    dk.middleRows(key_row, key_rows).setZero();
-    dv.middleRows(key_row, key_rows).setZero();
+    if (want_q) dq.middleRows(query_row, query_rows).setZero();
+    if (want_kv) dk.middleRows(key_row, key_rows).setZero();
+    if (want_kv) dv.middleRows(key_row, key_rows).setZero();
     merge_heads_backward(dheads.middleRows(query_row, query_rows),
                          dout.middleRows(b * n.time, n.time), 1, n.heads);
   });
@@ -184,21 +189,27 @@ void multi_head_backward(MatrixRef dq_in, MatrixRef dk_in, MatrixRef dv_in, Cons
     const std::int64_t row = slice * n.time;
     const std::int64_t key = slice * n.keys;
     for_each_query_block(n, causal, [&](const QueryBlock& block) {
-      attention_backward(dq.middleRows(row + block.first, block.count),
-                         dk.middleRows(key, block.visible), dv.middleRows(key, block.visible),
-                         dheads.middleRows(row + block.first, block.count),
-                         q.middleRows(row + block.first, block.count),
-                         k.middleRows(key, block.visible), v.middleRows(key, block.visible),
-                         probs.block(row + block.first, 0, block.count, block.visible));
+      attention_backward(
+          want_q ? MatrixRef(dq.middleRows(row + block.first, block.count)) : MatrixRef(none),
+          want_kv ? MatrixRef(dk.middleRows(key, block.visible)) : MatrixRef(none),
+          want_kv ? MatrixRef(dv.middleRows(key, block.visible)) : MatrixRef(none),
+          dheads.middleRows(row + block.first, block.count),
+          q.middleRows(row + block.first, block.count), k.middleRows(key, block.visible),
+          v.middleRows(key, block.visible),
+          probs.block(row + block.first, 0, block.count, block.visible));
     });
   });
   for_each_sequence(n, [&](std::int64_t b, std::int64_t query_row, std::int64_t key_row) {
-    split_heads_backward(dq_in.middleRows(b * n.time, n.time), dq.middleRows(query_row, query_rows),
-                         1, n.heads);
-    split_heads_backward(dk_in.middleRows(b * n.keys, n.keys), dk.middleRows(key_row, key_rows), 1,
-                         n.heads);
-    split_heads_backward(dv_in.middleRows(b * n.keys, n.keys), dv.middleRows(key_row, key_rows), 1,
-                         n.heads);
+    if (want_q) {
+      split_heads_backward(dq_in.middleRows(b * n.time, n.time),
+                           dq.middleRows(query_row, query_rows), 1, n.heads);
+    }
+    if (want_kv) {
+      split_heads_backward(dk_in.middleRows(b * n.keys, n.keys), dk.middleRows(key_row, key_rows),
+                           1, n.heads);
+      split_heads_backward(dv_in.middleRows(b * n.keys, n.keys), dv.middleRows(key_row, key_rows),
+                           1, n.heads);
+    }
   });
 }
 
@@ -247,7 +258,11 @@ void cross_attention_node_backward(const Node& node) {
   const Tensor& kv = node.in[1];
   const AttentionSizes n = cross_sizes(q, kv, node.args.heads);
   MatrixMap dkv = kv.grad_matrix();
-  multi_head_backward(q.grad_matrix(), dkv.middleCols(0, n.width), dkv.middleCols(n.width, n.width),
+  Matrix none;
+  const bool want_kv = dkv.size() != 0;
+  multi_head_backward(q.grad_matrix(),
+                      want_kv ? MatrixRef(dkv.middleCols(0, n.width)) : MatrixRef(none),
+                      want_kv ? MatrixRef(dkv.middleCols(n.width, n.width)) : MatrixRef(none),
                       node.out.grad_matrix(), n, /*causal=*/false, buffers_at(node.saved, n, true));
 }
 

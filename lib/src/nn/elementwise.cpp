@@ -12,9 +12,11 @@ bool is_row(ConstMatrixRef a, ConstMatrixRef b) {
 
 // Gradient of a broadcast operand: every row of a received the same b, so b collects the
 // sum over rows. Takes the contribution as an unevaluated Eigen expression (-dout,
-// dout * a) so that backward builds no temporary matrix on the heap.
+// dout * a) so that backward builds no temporary matrix on the heap. An empty db is not
+// wanted: nothing is computed.
 template <typename Contribution>
 void accumulate_broadcast(MatrixRef db, const Eigen::MatrixBase<Contribution>& contribution) {
+  if (db.size() == 0) return;
   if (db.rows() == contribution.rows()) {
     db += contribution;
   } else {
@@ -32,7 +34,7 @@ void add_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b) {
 }
 
 void add_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout) {
-  da += dout;
+  if (da.size() != 0) da += dout;
   accumulate_broadcast(db, dout);
 }
 
@@ -45,7 +47,7 @@ void sub_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b) {
 }
 
 void sub_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout) {
-  da += dout;
+  if (da.size() != 0) da += dout;
   accumulate_broadcast(db, -dout);
 }
 
@@ -60,7 +62,9 @@ void mul_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b) {
 void mul_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout, ConstMatrixRef a,
                   ConstMatrixRef b) {
   // In the forward pass this was: out = a * b; so now: da += dout * b, db += dout * a.
-  if (is_row(a, b)) {
+  if (da.size() == 0) {
+    // not wanted
+  } else if (is_row(a, b)) {
     da.array() += dout.array().rowwise() * b.row(0).array();
   } else {
     da.array() += dout.array() * b.array();

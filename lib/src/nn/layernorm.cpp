@@ -28,18 +28,24 @@ void layernorm_node_backward(const Node& node) {
   block_dbeta.setZero();
 
   MatrixMap dx = x.grad_matrix();
+  MatrixMap dgamma = node.in[1].grad_matrix();
+  MatrixMap dbeta = node.in[2].grad_matrix();
   const MatrixMap dout = node.out.grad_matrix();
   const MatrixMap x_values = x.matrix();
   const MatrixMap gamma = node.in[1].matrix();
+  // An empty gradient is not wanted (data, a frozen norm): an empty view is passed on.
+  Matrix none;
   detail::parallel_for(blocks, 4 * x.numel(), [&](std::int64_t block) {
     const std::int64_t first = block * detail::kRowsPerBlock;
     const std::int64_t count = std::min(detail::kRowsPerBlock, rows - first);
-    layernorm_backward(dx.middleRows(first, count), block_dgamma.row(block), block_dbeta.row(block),
+    layernorm_backward(dx.size() != 0 ? MatrixRef(dx.middleRows(first, count)) : MatrixRef(none),
+                       dgamma.size() != 0 ? MatrixRef(block_dgamma.row(block)) : MatrixRef(none),
+                       dbeta.size() != 0 ? MatrixRef(block_dbeta.row(block)) : MatrixRef(none),
                        dout.middleRows(first, count), x_values.middleRows(first, count), gamma,
                        mean.middleRows(first, count), rstd.middleRows(first, count));
   });
-  node.in[1].grad_matrix() += block_dgamma.colwise().sum();
-  node.in[2].grad_matrix() += block_dbeta.colwise().sum();
+  if (dgamma.size() != 0) dgamma += block_dgamma.colwise().sum();
+  if (dbeta.size() != 0) dbeta += block_dbeta.colwise().sum();
 }
 }  // namespace
 

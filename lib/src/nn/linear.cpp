@@ -44,25 +44,32 @@ void linear_node_backward(const Node& node) {
   const MatrixMap dout = node.out.grad_matrix();
   MatrixMap dx = node.in[0].grad_matrix();
   MatrixMap dweight = node.in[1].grad_matrix();
-  // A layer without bias recorded no third input; an empty view stands for its gradient.
-  const bool has_bias = node.in[2].data != nullptr;
+  // A layer without bias recorded no third input: its gradient view is empty, as a frozen
+  // bias's is.
+  MatrixMap dbias = node.in[2].grad_matrix();
   Matrix none;
-  MatrixMap dbias = has_bias ? node.in[2].grad_matrix() : MatrixMap(nullptr, 0, 0);
   const std::int64_t rows = x.rows();
   const std::int64_t cols = weight.cols();
   const std::int64_t work = rows * weight.size();
   const std::int64_t block_rows = detail::product_block_rows(rows);
 
-  detail::parallel_for_blocks(rows, block_rows, work, [&](std::int64_t first, std::int64_t count) {
-    linear_backward(dx.middleRows(first, count), none, none, dout.middleRows(first, count),
-                    x.middleRows(first, count), weight);
-  });
+  // An empty dx, dW or db is not wanted (data, a frozen layer): its products never run.
+  if (dx.size() != 0) {
+    detail::parallel_for_blocks(
+        rows, block_rows, work, [&](std::int64_t first, std::int64_t count) {
+          linear_backward(dx.middleRows(first, count), none, none, dout.middleRows(first, count),
+                          x.middleRows(first, count), weight);
+        });
+  }
+  if (dweight.size() == 0 && dbias.size() == 0) return;
   detail::parallel_for_blocks(
       cols, kProductCols, work, [&](std::int64_t first, std::int64_t count) {
+        MatrixRef dweight_block =
+            dweight.size() != 0 ? MatrixRef(dweight.middleCols(first, count)) : MatrixRef(none);
         MatrixRef dbias_block =
-            has_bias ? MatrixRef(dbias.middleCols(first, count)) : MatrixRef(none);
-        linear_backward(none, dweight.middleCols(first, count), dbias_block,
-                        dout.middleCols(first, count), x, weight.middleCols(first, count));
+            dbias.size() != 0 ? MatrixRef(dbias.middleCols(first, count)) : MatrixRef(none);
+        linear_backward(none, dweight_block, dbias_block, dout.middleCols(first, count), x,
+                        weight.middleCols(first, count));
       });
 }
 }  // namespace

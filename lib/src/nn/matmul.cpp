@@ -28,7 +28,10 @@ void matmul_node_backward(const Node& node) {
   const std::int64_t cols = dout.cols();
   const std::int64_t work = dout.size() * (transpose_a ? a.rows() : a.cols());
 
-  if (transpose_a) {
+  // An empty da or db is not wanted (data, a frozen weight): its products never run.
+  if (da.size() == 0) {
+    // not wanted
+  } else if (transpose_a) {
     matmul_backward(da, none, dout, a, b, transpose_a, transpose_b);
   } else {
     const std::int64_t block_rows = detail::product_block_rows(rows);
@@ -38,6 +41,7 @@ void matmul_node_backward(const Node& node) {
                           a.middleRows(first, count), b, transpose_a, transpose_b);
         });
   }
+  if (db.size() == 0) return;
   detail::parallel_for_blocks(
       cols, kProductCols, work, [&](std::int64_t first, std::int64_t count) {
         // op(b)'s columns [first, first + count): rows of b when it is used transposed.

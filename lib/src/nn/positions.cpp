@@ -39,7 +39,9 @@ void add_positions_backward(MatrixRef dx, MatrixRef dtable, ConstMatrixRef dout,
                             std::int64_t start) {
   // In the forward pass this was: out[b*T + t] = x[b*T + t] + table[start + t]. So dx = dout,
   // and every sequence of the batch used the same table rows: their gradients add up.
-  dx += dout;
+  // An empty dx or dtable is not wanted (a sinusoidal table is a constant).
+  if (dx.size() != 0) dx += dout;
+  if (dtable.size() == 0) return;
   const std::int64_t batch = dout.rows() / time;
   for (std::int64_t b = 0; b < batch; ++b) {
     dtable.middleRows(start, time) += dout.middleRows(b * time, time);

@@ -36,6 +36,7 @@ std::vector<OptimizerSlot> make_slots(const ParameterSet& parameters, const Deca
   std::vector<OptimizerSlot> slots;
   slots.reserve(parameters.size());
   for (const Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;  // a frozen parameter has no state
     OptimizerSlot slot;
     slot.name = parameter.name;
     slot.decayed = decays(parameter.name);
@@ -46,19 +47,25 @@ std::vector<OptimizerSlot> make_slots(const ParameterSet& parameters, const Deca
   return slots;
 }
 
-// The set must be the one the state was made for: same names, same sizes, same order.
+// The set must be the one the state was made for: the same trainable parameters (names,
+// sizes, order).
 void check_matches(const char* optimizer, const ParameterSet& parameters,
                    const std::vector<OptimizerSlot>& slots) {
-  TINYGPT_CHECK(parameters.size() == slots.size(), optimizer, ": state for ", slots.size(),
-                " parameters, but the set has ", parameters.size());
   std::size_t i = 0;
   for (const Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;
+    TINYGPT_CHECK(i < slots.size(), optimizer, ": state for ", slots.size(),
+                  " parameters, but the set has more that train (", parameter.name,
+                  "); was a parameter unfrozen after the optimizer was made?");
     const OptimizerSlot& slot = slots[i++];
     TINYGPT_CHECK(parameter.name == slot.name && parameter.value.size() == slot.first.size(),
                   optimizer, ": parameter ", i - 1, " is ", parameter.name, " with ",
                   parameter.value.size(), " values, but the state is for ", slot.name, " with ",
                   slot.first.size());
   }
+  TINYGPT_CHECK(i == slots.size(), optimizer, ": state for ", slots.size(),
+                " parameters, but only ", i,
+                " of the set train; was a parameter frozen after the optimizer was made?");
 }
 
 Eigen::Map<Eigen::VectorXf> view(AlignedFloats& values) {
@@ -104,6 +111,7 @@ void SgdMomentum::step(ParameterSet& parameters) {
   check_matches("SgdMomentum", parameters, slots_);
   std::size_t i = 0;
   for (Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;
     OptimizerSlot& slot = slots_[i++];
     sgd_momentum_update(view(parameter.value), view(slot.first), view(parameter.grad),
                         settings_.learning_rate, settings_.momentum,
@@ -151,6 +159,7 @@ void AdamW::step(ParameterSet& parameters) {
   std::int64_t total = 0;
   std::size_t i = 0;
   for (Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;
     OptimizerSlot* slot = &slots_[i++];
     const auto size = static_cast<std::int64_t>(parameter.value.size());
     for (std::int64_t first = 0; first < size; first += detail::kChunk) {

@@ -216,6 +216,26 @@ TEST_CASE("attention backward matches scalar loops and accumulates",
   CHECK(max_difference(dv, 2 * expected_dv) < 2e-5f);
 }
 
+TEST_CASE("attention backward skips empty gradients and still computes the others",
+          "[step02][attention][ex02.2]") {
+  // An empty view is a gradient nobody wants (the keys and values of a frozen encoder, in
+  // cross-attention): each combination gives the wanted gradients exactly as the full call.
+  const Matrix q = random_matrix(2, 3, 941), k = random_matrix(4, 3, 942),
+               v = random_matrix(4, 3, 943);
+  const Matrix dout = random_matrix(2, 3, 944);
+  const Matrix probs = attention_naive(q, k, v, false, {1, 1, 0, 1}).probs;
+  Matrix dq = Matrix::Zero(2, 3), dk = Matrix::Zero(4, 3), dv = Matrix::Zero(4, 3);
+  nn::attention_backward(dq, dk, dv, dout, q, k, v, probs);
+
+  Matrix none, only_dq = Matrix::Zero(2, 3);
+  nn::attention_backward(only_dq, none, none, dout, q, k, v, probs);
+  CHECK(only_dq == dq);
+  Matrix only_dk = Matrix::Zero(4, 3), only_dv = Matrix::Zero(4, 3);
+  nn::attention_backward(none, only_dk, only_dv, dout, q, k, v, probs);
+  CHECK(only_dk == dk);
+  CHECK(only_dv == dv);
+}
+
 TEST_CASE("one head's gradients match finite differences", "[step02][attention][ex02.1][ex02.2]") {
   ParameterSet parameters;
   const Tensor q = testing::random_parameter(parameters, "q", Shape{3, 4}, 941);

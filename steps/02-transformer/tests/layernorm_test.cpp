@@ -88,6 +88,29 @@ TEST_CASE("layernorm backward matches the scalar definition and accumulates",
   CHECK((dbeta - 2 * dout.colwise().sum()).cwiseAbs().maxCoeff() < 2e-5f);
 }
 
+TEST_CASE("layernorm backward skips an empty gradient and still computes the others",
+          "[step02][layernorm][ex02.3]") {
+  // An empty view is a gradient nobody wants: frozen gamma and beta, or an input that is
+  // data. Each combination must give the wanted gradients exactly as the full call does.
+  ParameterSet parameters;
+  const Matrix x = testing::random_parameter(parameters, "x", Shape{3, 5}, 311).matrix();
+  const Matrix gamma = testing::random_parameter(parameters, "gamma", Shape{1, 5}, 312).matrix();
+  const Matrix beta = testing::random_parameter(parameters, "beta", Shape{1, 5}, 313).matrix();
+  const Matrix dout = testing::random_parameter(parameters, "dout", Shape{3, 5}, 314).matrix();
+  Matrix out(3, 5), mean(3, 1), rstd(3, 1);
+  nn::layernorm_forward(out, mean, rstd, x, gamma, beta, 1e-5f);
+  Matrix dx = Matrix::Zero(3, 5), dgamma = Matrix::Zero(1, 5), dbeta = Matrix::Zero(1, 5);
+  nn::layernorm_backward(dx, dgamma, dbeta, dout, x, gamma, mean, rstd);
+
+  Matrix none, only_dx = Matrix::Zero(3, 5);
+  nn::layernorm_backward(only_dx, none, none, dout, x, gamma, mean, rstd);
+  CHECK(only_dx == dx);
+  Matrix only_dgamma = Matrix::Zero(1, 5), only_dbeta = Matrix::Zero(1, 5);
+  nn::layernorm_backward(none, only_dgamma, only_dbeta, dout, x, gamma, mean, rstd);
+  CHECK(only_dgamma == dgamma);
+  CHECK(only_dbeta == dbeta);
+}
+
 TEST_CASE("layernorm gradients match finite differences", "[step02][layernorm][ex02.3]") {
   ParameterSet parameters;
   // 3 * 7 = 21 rows: more than one row block of the driver, the last one short.

@@ -81,6 +81,40 @@ TEST_CASE("linear's threaded backward equals one linear_backward call on the who
   CHECK(close(bias.grad_matrix(), dbias));
 }
 
+TEST_CASE("linear with a frozen weight or a data input computes only the wanted gradients",
+          "[step02][linear]") {
+  // A tensor without a gradient (a frozen weight, the data) is recorded as it is: its
+  // backward sees an empty view and runs none of that gradient's products.
+  ParameterSet parameters;
+  const Tensor x = testing::random_parameter(parameters, "x", Shape{300, 40}, 515);
+  const Tensor weight = testing::random_parameter(parameters, "weight", Shape{40, 200}, 516);
+  const Tensor bias = testing::random_parameter(parameters, "bias", Shape{200}, 517);
+  const Matrix dout = Matrix::Random(300, 200);
+  const std::span<const float> seed{dout.data(), static_cast<std::size_t>(dout.size())};
+  Tape full_tape;
+  full_tape.backward(nn::linear(full_tape, x, weight, bias), seed);
+  const Matrix dx = x.grad_matrix(), dweight = weight.grad_matrix(), dbias = bias.grad_matrix();
+
+  parameters.zero_grad();
+  Tape frozen_tape;
+  const Tensor frozen_weight{weight.shape, weight.data, nullptr};
+  const Tensor frozen_bias{bias.shape, bias.data, nullptr};
+  frozen_tape.backward(nn::linear(frozen_tape, x, frozen_weight, frozen_bias), seed);
+  CHECK(x.grad_matrix() == dx);
+  CHECK(weight.grad_matrix().isZero());  // never touched
+
+  parameters.zero_grad();
+  Tape data_tape;
+  const Tensor data{x.shape, x.data, nullptr};
+  data_tape.backward(nn::linear(data_tape, data, weight, bias), seed);
+  CHECK(weight.grad_matrix() == dweight);
+  CHECK(bias.grad_matrix() == dbias);
+  CHECK(x.grad_matrix().isZero());
+  // No scratch gradient stands in for the frozen weight and bias: the frozen run's tape is
+  // no larger than the full one's.
+  CHECK(frozen_tape.arena().bytes_in_use() == full_tape.arena().bytes_in_use());
+}
+
 TEST_CASE("linear keeps the leading dimensions and adds the bias to every row",
           "[step02][linear]") {
   ParameterSet parameters;

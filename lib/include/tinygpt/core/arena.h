@@ -48,6 +48,9 @@ class Arena {
   std::size_t blocks_allocated() const { return blocks_.size(); }
   /// @return the total capacity of all blocks, in bytes.
   std::size_t bytes_reserved() const;
+  /// @return the bytes handed out since the last reset() (alignment included): what one
+  /// step's activations, gradients and scratch take.
+  std::size_t bytes_in_use() const { return bytes_in_use_; }
 
  private:
   struct AlignedDelete {
@@ -64,6 +67,7 @@ class Arena {
   std::vector<Block> blocks_;
   std::size_t current_ = 0;  // index of the block being filled
   std::size_t used_ = 0;     // bytes used in blocks_[current_]
+  std::size_t bytes_in_use_ = 0;
 };
 
 }  // namespace tinygpt

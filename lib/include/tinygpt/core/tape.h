@@ -49,7 +49,7 @@ struct Node {
   const char* op = "";                  ///< the op's name, for error messages
   BackwardFn backward = nullptr;        ///< differentiates this call
   Tensor out;                           ///< the op's output (with gradient)
-  std::array<Tensor, kMaxInputs> in{};  ///< its inputs, each with a gradient buffer
+  std::array<Tensor, kMaxInputs> in{};  ///< its inputs; grad is nullptr where none is wanted
   float* saved = nullptr;               ///< op-specific buffer kept for backward
   OpArgs args;                          ///< op-specific settings
   double forward_seconds = 0.0;         ///< profiling only: wall time of the op's forward call
@@ -90,8 +90,8 @@ class Tape {
   /// @return the buffer, contents undefined.
   float* scratch(std::size_t count) { return arena_.allocate<float>(count); }
 
-  /// @brief Records an op call. Inputs without a gradient get a scratch one, so every
-  /// backward function can write all of its gradients.
+  /// @brief Records an op call. An input without a gradient (a constant, a frozen weight)
+  /// keeps none: its backward sees an empty grad_matrix() and skips that gradient's work.
   /// @param node the call; node.out must have a gradient.
   void record(Node node);
   /// @brief Runs every recorded backward function in reverse order, starting from d loss = 1.

@@ -80,7 +80,9 @@ struct Tensor {
 
   /// @return the values as the 2-D matrix (shape.rows(), shape.cols()).
   MatrixMap matrix() const { return MatrixMap(data, shape.rows(), shape.cols()); }
-  /// @return the gradient as the 2-D matrix (shape.rows(), shape.cols()); needs grad.
+  /// @return the gradient as the 2-D matrix (shape.rows(), shape.cols()), or an empty (0, 0)
+  /// view when the tensor has no gradient: an op's backward skips a gradient that is empty
+  /// (not wanted), so a frozen weight or a constant costs no gradient work.
   MatrixMap grad_matrix() const;
   /// @return the number of elements.
   std::int64_t numel() const { return shape.numel(); }

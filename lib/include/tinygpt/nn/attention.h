@@ -45,10 +45,11 @@ void attention_forward(MatrixRef out, MatrixRef probs, ConstMatrixRef q, ConstMa
 /// @brief Accumulates dq, dk, dv of one head of one sequence.
 ///
 /// dv += probs^T dout; dprobs = dout v^T; dscores = probs * (dprobs - rowsum(dprobs * probs));
-/// dq += dscores k / sqrt(D); dk += dscores^T q / sqrt(D).
-/// @param dq (T, D).
-/// @param dk (S, D).
-/// @param dv (S, D).
+/// dq += dscores k / sqrt(D); dk += dscores^T q / sqrt(D). An empty gradient is not
+/// wanted: skip its work (dscores is needed only for dq and dk).
+/// @param dq (T, D), or empty.
+/// @param dk (S, D), or empty.
+/// @param dv (S, D), or empty.
 /// @param dout (T, D) gradient of the output.
 /// @param q the forward queries.
 /// @param k the forward keys.

@@ -16,8 +16,8 @@ namespace tinygpt::nn {
 /// @param b (N, C) or (1, C).
 void add_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b);
 /// @brief da += dout; db += dout (summed over rows when b is broadcast).
-/// @param da (N, C).
-/// @param db (N, C) or (1, C).
+/// @param da (N, C), or empty: not wanted (skipped).
+/// @param db (N, C) or (1, C), or empty: not wanted (skipped).
 /// @param dout (N, C).
 void add_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout);
 
@@ -27,8 +27,8 @@ void add_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout);
 /// @param b (N, C) or (1, C).
 void sub_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b);
 /// @brief da += dout; db -= dout (summed over rows when b is broadcast).
-/// @param da (N, C).
-/// @param db (N, C) or (1, C).
+/// @param da (N, C), or empty: not wanted (skipped).
+/// @param db (N, C) or (1, C), or empty: not wanted (skipped).
 /// @param dout (N, C).
 void sub_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout);
 
@@ -38,8 +38,8 @@ void sub_backward(MatrixRef da, MatrixRef db, ConstMatrixRef dout);
 /// @param b (N, C) or (1, C).
 void mul_forward(MatrixRef out, ConstMatrixRef a, ConstMatrixRef b);
 /// @brief da += dout * b; db += dout * a (summed over rows when b is broadcast).
-/// @param da (N, C).
-/// @param db (N, C) or (1, C).
+/// @param da (N, C), or empty: not wanted (skipped).
+/// @param db (N, C) or (1, C), or empty: not wanted (skipped).
 /// @param dout (N, C).
 /// @param a the forward input a.
 /// @param b the forward input b.

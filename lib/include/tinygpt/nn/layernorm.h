@@ -32,10 +32,10 @@ void layernorm_forward(MatrixRef out, MatrixRef mean, MatrixRef rstd, ConstMatri
 ///
 /// With g = dout * gamma and xhat = (x - mean) rstd, row by row:
 /// dx += rstd (g - mean(g) - xhat mean(g xhat)); dgamma += sum over rows of dout xhat;
-/// dbeta += sum over rows of dout.
-/// @param dx (N, C).
-/// @param dgamma (1, C).
-/// @param dbeta (1, C).
+/// dbeta += sum over rows of dout. An empty gradient is not wanted: skip its work.
+/// @param dx (N, C), or empty.
+/// @param dgamma (1, C), or empty.
+/// @param dbeta (1, C), or empty.
 /// @param dout (N, C) gradient of the output.
 /// @param x (N, C) the forward input.
 /// @param gamma (1, C) the forward scale.

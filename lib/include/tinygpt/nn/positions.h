@@ -28,8 +28,8 @@ void sinusoidal_positions(MatrixRef table);
 void add_positions_forward(MatrixRef out, ConstMatrixRef x, ConstMatrixRef table, std::int64_t time,
                            std::int64_t start);
 /// @brief dx += dout; dtable[start + t] += sum over b of dout[b*T + t].
-/// @param dx (B*T, C).
-/// @param dtable (P, C).
+/// @param dx (B*T, C), or empty: not wanted.
+/// @param dtable (P, C), or empty: not wanted (a sinusoidal table is a constant).
 /// @param dout (B*T, C).
 /// @param time T.
 /// @param start as in forward.

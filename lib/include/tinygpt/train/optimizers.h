@@ -109,8 +109,8 @@ struct OptimizerSlot {
 /// @brief SGD with momentum over a ParameterSet.
 class SgdMomentum {
  public:
-  /// @brief Creates zero state for every parameter of the set (the set may not change
-  /// its parameters afterwards: step() checks names and sizes).
+  /// @brief Creates zero state for every parameter of the set that trains; a frozen one
+  /// has none (the set may not change which parameters train afterwards: step() checks).
   /// @param parameters the model's parameters.
   /// @param settings hyper-parameters; invalid values throw Error.
   /// @param decays which parameters weight decay applies to.
@@ -141,8 +141,8 @@ class SgdMomentum {
 /// @brief AdamW over a ParameterSet: one adamw_update per parameter and step.
 class AdamW {
  public:
-  /// @brief Creates zero moments for every parameter of the set (the set may not change
-  /// its parameters afterwards: step() checks names and sizes).
+  /// @brief Creates zero moments for every parameter of the set that trains; a frozen one
+  /// has none (the set may not change which parameters train afterwards: step() checks).
   /// @param parameters the model's parameters.
   /// @param settings hyper-parameters; invalid values throw Error.
   /// @param decays which parameters weight decay applies to.
@@ -159,7 +159,8 @@ class AdamW {
   std::int64_t step_count() const { return step_count_; }
   /// @param steps the number of steps taken (when resuming from a checkpoint).
   void set_step_count(std::int64_t steps);
-  /// @return the per-parameter state (m in first, v in second), in the set's order.
+  /// @return the state of each parameter that trains (m in first, v in second), in the
+  /// set's order.
   std::vector<OptimizerSlot>& slots() { return slots_; }
   /// @return the per-parameter state, in the set's order.
   const std::vector<OptimizerSlot>& slots() const { return slots_; }
