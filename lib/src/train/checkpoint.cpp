@@ -82,18 +82,23 @@ std::vector<std::int64_t> dims_of(const Shape& shape) {
   return dims;
 }
 
+// The optimizer holds state for the parameters that train (a frozen one has none), in the
+// set's order.
 void check_slots(const ParameterSet& parameters, const AdamW& optimizer) {
   const std::vector<OptimizerSlot>& slots = optimizer.slots();
-  TINYGPT_CHECK(slots.size() == parameters.size(), "checkpoint: the optimizer has ", slots.size(),
-                " slots for ", parameters.size(), " parameters");
   std::size_t i = 0;
   for (const Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;
+    TINYGPT_CHECK(i < slots.size(), "checkpoint: the optimizer has ", slots.size(),
+                  " slots, but more parameters train (", parameter.name, ")");
     const OptimizerSlot& slot = slots[i++];
     TINYGPT_CHECK(slot.name == parameter.name && slot.first.size() == parameter.value.size() &&
                       slot.second.size() == parameter.value.size(),
                   "checkpoint: the optimizer's slot '", slot.name, "' does not match parameter '",
                   parameter.name, "'");
   }
+  TINYGPT_CHECK(i == slots.size(), "checkpoint: the optimizer has ", slots.size(), " slots for ", i,
+                " parameters that train");
 }
 
 }  // namespace
@@ -126,22 +131,27 @@ std::optional<fs::path> latest_checkpoint(const fs::path& dir) {
 }
 
 fs::path save_checkpoint(const fs::path& dir, const ParameterSet& parameters,
-                         const AdamW& optimizer, const CheckpointState& state, int keep) {
+                         const AdamW& optimizer, const CheckpointState& state, int keep,
+                         const ParameterSet* extra_state) {
   TINYGPT_CHECK(keep >= 1, "checkpoints to keep must be at least 1, got ", keep);
   check_slots(parameters, optimizer);
   const fs::path path = checkpoint_path(dir, state.step);
 
   // Names are kept alive here: NamedTensor views the values, not the strings' owner.
   std::vector<NamedTensor> tensors;
-  tensors.reserve(3 * parameters.size());
+  tensors.reserve(3 * parameters.size() + (extra_state != nullptr ? extra_state->size() : 0));
   for (const Parameter& parameter : parameters) {
     tensors.push_back({"param." + parameter.name, dims_of(parameter.shape), parameter.value});
   }
-  std::size_t i = 0;
-  for (const Parameter& parameter : parameters) {
-    const OptimizerSlot& slot = optimizer.slots()[i++];
-    tensors.push_back({"optim.first." + parameter.name, dims_of(parameter.shape), slot.first});
-    tensors.push_back({"optim.second." + parameter.name, dims_of(parameter.shape), slot.second});
+  for (const OptimizerSlot& slot : optimizer.slots()) {
+    const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
+    tensors.push_back({"optim.first." + slot.name, shape, slot.first});
+    tensors.push_back({"optim.second." + slot.name, shape, slot.second});
+  }
+  if (extra_state != nullptr) {
+    for (const Parameter& tensor : *extra_state) {
+      tensors.push_back({"state." + tensor.name, dims_of(tensor.shape), tensor.value});
+    }
   }
   const std::map<std::string, std::string> metadata = {
       {"format", kCheckpointFormat},
@@ -205,19 +215,24 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
 }
 
 CheckpointState load_checkpoint(const fs::path& path, ParameterSet& parameters, AdamW& optimizer,
-                                const CheckpointState& current) {
+                                const CheckpointState& current, ParameterSet* extra_state) {
   const std::string origin = path.string();
   const CheckpointState saved = read_checkpoint_state(path);
   check_checkpoint_matches(saved, current, origin);
   check_slots(parameters, optimizer);
   const SafetensorsFile file = SafetensorsFile::read(path);
-  std::size_t i = 0;
   for (Parameter& parameter : parameters) {
-    OptimizerSlot& slot = optimizer.slots()[i++];
-    const std::vector<std::int64_t> shape = dims_of(parameter.shape);
-    file.read_into("param." + parameter.name, shape, parameter.value);
-    file.read_into("optim.first." + parameter.name, shape, slot.first);
-    file.read_into("optim.second." + parameter.name, shape, slot.second);
+    file.read_into("param." + parameter.name, dims_of(parameter.shape), parameter.value);
+  }
+  for (OptimizerSlot& slot : optimizer.slots()) {
+    const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
+    file.read_into("optim.first." + slot.name, shape, slot.first);
+    file.read_into("optim.second." + slot.name, shape, slot.second);
+  }
+  if (extra_state != nullptr) {
+    for (Parameter& tensor : *extra_state) {
+      file.read_into("state." + tensor.name, dims_of(tensor.shape), tensor.value);
+    }
   }
   optimizer.set_step_count(saved.optimizer_steps);
   return saved;

@@ -15,10 +15,14 @@ void agree_on_errors(Communicator& communicator, const std::function<void()>& wo
     work();  // alone there is nobody to tell, and the error keeps its own type
     return;
   }
-  std::string message;
+  std::string message, check;
   bool failed = false;
   try {
     work();
+  } catch (const Error& error) {
+    message = error.what();
+    check = error.check();
+    failed = true;
   } catch (const std::exception& error) {
     message = error.what();
     failed = true;
@@ -29,7 +33,7 @@ void agree_on_errors(Communicator& communicator, const std::function<void()>& wo
     throw AgreedError("another process of the job failed (its error is printed above)",
                       communicator.is_root() && !root_failed);
   }
-  throw AgreedError(message, communicator.is_root() || !root_failed);
+  throw AgreedError(message, communicator.is_root() || !root_failed, check);
 }
 
 GradientAverager::GradientAverager(std::int64_t bucket_floats) {

@@ -16,7 +16,10 @@
 // Each benchmark takes warm-up steps (the arena and the optimizer state are sized, the
 // caches are warm), then times kTimedSteps steps one by one and reports their median:
 //   ms_per_step, tokens_per_s, GFLOP/s, MFU, peak_rss_MB (this process's, so run one
-//   configuration per process to see its own: --benchmark_filter=small).
+//   configuration per process to see its own: --benchmark_filter=small), trained_M (the
+//   parameters that train, millions) and tape_MB (activations and gradients of a step).
+// train_step/gpt2_last_block trains GPT-2's last block alone (the rest frozen): what
+// freezing saves. Its GFLOP/s and MFU still count the full model's FLOPs.
 //
 // Run: build/release/steps/03-pretraining/bench/bench_train_step [--benchmark_filter=small]
 //      [--benchmark_format=json]
@@ -49,12 +52,18 @@ constexpr int kTimedSteps = 7;
 // A model, its optimizer and one fixed batch: everything a training step touches.
 class TrainStep {
  public:
-  explicit TrainStep(const GptSetup& setup)
+  // trained: the prefix of the parameters that train ("h.11." for GPT-2's last block), the
+  // others frozen; empty: all train.
+  explicit TrainStep(const GptSetup& setup, const std::string& trained = "")
       : setup_(setup),
         model_(setup.config),
         inputs_(random_token_ids(setup.batch * setup.time, setup.config.vocab_size, 0)),
         targets_(random_token_ids(setup.batch * setup.time, setup.config.vocab_size, 1)) {
     model_.init(1);
+    for (Parameter& parameter : model_.parameters()) {
+      const bool trains = trained.empty() || parameter.name.starts_with(trained);
+      model_.parameters().set_trainable(parameter.name, trains);
+    }
     optimizer_ = std::make_unique<train::AdamW>(model_.parameters(),
                                                 train::AdamWSettings{.learning_rate = 6e-4f});
   }
@@ -100,10 +109,13 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Arg: index into kGptSetups. One iteration of the benchmark loop is one training step.
+// Args: index into kGptSetups; 1 to train the last block only (the rest frozen: no
+// gradient work below it, no weight gradients outside it), 0 to train everything. One
+// iteration of the benchmark loop is one training step.
 void BM_train_step(benchmark::State& state) {
   const GptSetup& setup = kGptSetups[state.range(0)];
-  TrainStep run(setup);
+  const bool last_block_only = state.range(1) == 1;
+  TrainStep run(setup, last_block_only ? "h." + std::to_string(setup.config.layers - 1) + "." : "");
   for (int i = 0; i < kWarmUpSteps; ++i) run.step();
   std::vector<double> seconds;
   for (auto _ : state) {
@@ -119,7 +131,9 @@ void BM_train_step(benchmark::State& state) {
   state.counters["GFLOP/s"] = gflops;
   state.counters["MFU"] = gflops / peak_gflops;
   state.counters["peak_rss_MB"] = peak_rss_mb();
-  state.SetLabel(setup.name);
+  state.counters["trained_M"] = static_cast<double>(run.parameters().trainable_numel()) * 1e-6;
+  state.counters["tape_MB"] = static_cast<double>(run.tape().arena().bytes_in_use()) / 1e6;
+  state.SetLabel(setup.name + (last_block_only ? ", last block only" : ""));
 }
 
 // --- The per-op profile ----------------------------------------------------------------
@@ -220,13 +234,19 @@ BENCHMARK(BM_eigen_gemm_peak)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_train_step)
     ->Name("train_step/small")
-    ->Arg(0)
+    ->Args({0, 0})
     ->Iterations(kTimedSteps)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_train_step)
     ->Name("train_step/gpt2")
-    ->Arg(1)
+    ->Args({1, 0})
+    ->Iterations(kTimedSteps)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_train_step)
+    ->Name("train_step/gpt2_last_block")
+    ->Args({1, 1})
     ->Iterations(kTimedSteps)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -6,8 +6,10 @@
 /// checkpoint-00001000.safetensors after 1000 steps) holding
 ///
 ///   - `param.<name>`: every parameter's values, shape as in the model (F32);
-///   - `optim.first.<name>`, `optim.second.<name>`: AdamW's moments m and v of that
-///     parameter (the optimizer's slots());
+///   - `optim.first.<name>`, `optim.second.<name>`: AdamW's moments m and v of each
+///     parameter that trains (the optimizer's slots(); a frozen parameter has none);
+///   - `state.<name>`: a training objective's own state, when it has some
+///     (Objective::extra_state());
 ///   - in `__metadata__` (strings): `format` ("tinygpt-checkpoint-1"), `model_config`
 ///     (models::to_json), `train_config` (the trainer's JSON), `step` (steps completed),
 ///     `seed`, `tokenizer_hash` (decimal), `optimizer_steps` (AdamW's step count).
@@ -74,10 +76,12 @@ std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::pa
 /// @param optimizer the optimizer of those parameters.
 /// @param state step, seed, configs; state.optimizer_steps is taken from the optimizer.
 /// @param keep how many checkpoints to keep, at least 1.
+/// @param extra_state more tensors to keep (as `state.<name>`), or nullptr.
 /// @return the path written.
 std::filesystem::path save_checkpoint(const std::filesystem::path& dir,
                                       const ParameterSet& parameters, const AdamW& optimizer,
-                                      const CheckpointState& state, int keep);
+                                      const CheckpointState& state, int keep,
+                                      const ParameterSet* extra_state = nullptr);
 
 /// @brief Reads only the metadata of a checkpoint.
 /// @param path the checkpoint; Error naming it when it is missing, not a safetensors file,
@@ -112,8 +116,11 @@ inline constexpr const char* kEssentialTrainFields[] = {
 /// @param parameters the model's parameters, overwritten.
 /// @param optimizer the optimizer, overwritten.
 /// @param current the state of the resuming run, compared with the checkpoint's.
+/// @param extra_state the tensors save_checkpoint() kept as `state.<name>`, overwritten; or
+///        nullptr.
 /// @return the checkpoint's state (its step is where training goes on).
 CheckpointState load_checkpoint(const std::filesystem::path& path, ParameterSet& parameters,
-                                AdamW& optimizer, const CheckpointState& current);
+                                AdamW& optimizer, const CheckpointState& current,
+                                ParameterSet* extra_state = nullptr);
 
 }  // namespace tinygpt::train

@@ -102,8 +102,9 @@ class AgreedError : public Error {
   /// @param should_print whether this rank is the one to print it: rank 0 prints its own
   ///        error; another rank prints its own only when rank 0 had none (so an error every
   ///        rank hits, a bad setting, is printed once).
-  AgreedError(const std::string& message, bool should_print)
-      : Error(message), should_print_(should_print) {}
+  /// @param check the failed check behind the rank's own error (Error::check()), or "".
+  AgreedError(const std::string& message, bool should_print, std::string check = {})
+      : Error(message, std::move(check)), should_print_(should_print) {}
   /// @return whether this rank prints the message.
   bool should_print() const { return should_print_; }
 
