@@ -28,11 +28,25 @@ void print_error(const std::string& line) {
   std::cerr << line + "\n" << std::flush;
 }
 
+// The message says what a user needs; the failed check's condition and source location
+// are for developers: shown with --verbose, and always in a debug build.
+std::string describe(const tinygpt::Error& error, bool verbose) {
+#ifndef NDEBUG
+  verbose = true;
+#endif
+  std::string text = error.what();
+  if (verbose && !error.check().empty()) text += " [check failed: " + error.check() + "]";
+  return text;
+}
+
 Outcome run(int argc, char** argv) {
   tinygpt::train::Communicator& world = tinygpt::train::world_communicator();
   const bool root = world.is_root();
   CLI::App app{"tinygpt: a small GPT built step by step, from tensors to a chat server"};
   app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("--verbose", verbose,
+               "On an error, also print the failed check and where it is in the source");
   tinygpt::cli::register_commands(app);
   // An error of a rank other than 0 names its rank. A usage error is the same on every
   // rank, so rank 0 says it for all.
@@ -45,10 +59,10 @@ Outcome run(int argc, char** argv) {
     if (root) print_error("tinygpt: " + std::string(error.what()) + " (run with --help for usage)");
     return {2};
   } catch (const tinygpt::train::AgreedError& error) {
-    if (error.should_print()) print_error(who + ": error: " + error.what());
+    if (error.should_print()) print_error(who + ": error: " + describe(error, verbose));
     return {1};
   } catch (const tinygpt::Error& error) {
-    print_error(who + ": error: " + error.what());
+    print_error(who + ": error: " + describe(error, verbose));
     return {1, false};
   } catch (const std::exception& error) {
     print_error(who + ": unexpected error: " + error.what());

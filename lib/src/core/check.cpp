@@ -13,7 +13,7 @@ void throw_check_failure(const char* file, int line, const char* condition,
   std::string_view path(file);
   const auto slash = path.find_last_of('/');
   if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
-  throw Error(concat(message, " [check failed: ", condition, " at ", path, ":", line, "]"));
+  throw Error(message, concat(condition, " at ", path, ":", line));
 }
 
 }  // namespace detail

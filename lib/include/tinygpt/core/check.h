@@ -7,17 +7,30 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tinygpt {
 
 /// @brief Every error the library reports: a bad shape, a bad value, a bad file.
 ///
-/// The message names the operation, the shapes involved and the offending value, and ends
-/// with the source location of the check (see TINYGPT_CHECK).
+/// The message (what()) names the operation, the shapes involved and the offending value:
+/// everything a user needs. A failed TINYGPT_CHECK also keeps its condition and source
+/// location (check()), for developers: front-ends show it in debug builds or when asked
+/// (`tinygpt --verbose`), not to every user.
 class Error : public std::runtime_error {
  public:
   /// @param message what went wrong, for a human.
   explicit Error(const std::string& message) : std::runtime_error(message) {}
+  /// @param message what went wrong, for a human.
+  /// @param check the failed condition and where it is ("a == b at matmul.cpp:23").
+  Error(const std::string& message, std::string check)
+      : std::runtime_error(message), check_(std::move(check)) {}
+  /// @return the failed check's condition and source location, or "" when the error did
+  /// not come from TINYGPT_CHECK.
+  const std::string& check() const { return check_; }
+
+ private:
+  std::string check_;
 };
 
 /// The words every NotImplemented message carries after "exercise NN.M (...)"; the course
