@@ -15,9 +15,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "file:line". A relative file name is relative to the build folder it was compiled in
+// (ccache's base_dir makes the paths inside the source tree relative, CMakeLists.txt), and
+// every build folder lies inside the tree: without its leading "../" it is the path from
+// the source root.
 std::string location_of(const XmlElement& element) {
-  const std::string file = element.attribute("filename");
-  return file.empty() ? std::string() : file + ":" + element.attribute("line");
+  const std::string name = element.attribute("filename");
+  if (name.empty()) return {};
+  std::string_view file = name;
+  while (file.starts_with("../")) file.remove_prefix(3);
+  return std::string(file) + ":" + element.attribute("line");
 }
 
 const XmlElement* child(const XmlElement& element, std::string_view name) {

@@ -246,7 +246,10 @@ TEST_CASE("a real Catch2 XML report gives each test case and its failures", "[ap
   REQUIRE(results[1].failures.size() == 1);
   CHECK_THAT(results[1].failures[0].description, contains("unexpected exception: exercise 01.2"));
   CHECK(course::not_implemented_exercise(results[1].failures[0].message) == "01.2");
-  CHECK_THAT(results[1].failures[0].location, contains("catch_sample.cpp:"));
+  CHECK_THAT(results[1].failures[0].location, contains("apps/tests/catch_sample.cpp:"));
+  // Compiled through ccache the file name is relative to the build folder; the report
+  // gives it from the source root.
+  CHECK_FALSE(results[1].failures[0].location.starts_with("../"));
 
   CHECK(results[3].name == "a wrong value & <markup>");
   REQUIRE(results[3].failures.size() == 1);
