@@ -133,7 +133,7 @@ void BM_train_step(benchmark::State& state) {
   state.counters["peak_rss_MB"] = peak_rss_mb();
   state.counters["trained_M"] = static_cast<double>(run.parameters().trainable_numel()) * 1e-6;
   state.counters["tape_MB"] = static_cast<double>(run.tape().arena().bytes_in_use()) / 1e6;
-  state.SetLabel(setup.name + (last_block_only ? ", last block only" : ""));
+  state.SetLabel(std::string(setup.name) + (last_block_only ? ", last block only" : ""));
 }
 
 // --- The per-op profile ----------------------------------------------------------------
