@@ -5,6 +5,32 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
+  cat <<'HELP'
+scripts/journey.sh [tinygpt journey options]
+
+Installs what is missing, builds build/release and runs `tinygpt journey`: every step of
+the course end to end, its figures in .tinygpt/journey/REPORT.md.
+
+The time budget, on 2 cores (the whole journey stays within 10 minutes):
+
+  stage                                        budget   stops early past
+  steps 01-03: spirals, bigram, pre-training    150 s   pre-training: --time-limit (120 s)
+  step 04: fine-tuning                           90 s   (to come)
+  step 05: alignment                             90 s   (to come)
+  step 06: evaluation                            60 s   (to come)
+  step 07: deployment                            20 s   (to come)
+  in all                                        410 s   about 7 minutes
+
+A stage that reaches its limit stops training early, keeps what it has learnt, and says
+so in REPORT.md; the rest of the journey goes on.
+
+The options of `tinygpt journey`:
+HELP
+  if [[ -x build/release/apps/tinygpt ]]; then build/release/apps/tinygpt journey --help; fi
+  exit 0
+fi
+
 bash scripts/setup.sh
 cmake --preset release
 cmake --build --preset release --parallel "$(nproc)"

@@ -238,22 +238,17 @@ JourneyResult run_journey(const JourneyOptions& options, std::ostream& log) {
   config.eval_interval = options.eval_interval;
   config.keep = 1;
   config.seed = options.seed;
+  config.time_limit = options.time_limit_seconds;
   log << "\n  pre-training the GPT (" << options.model.layers << " layers, " << options.model.heads
       << " heads, width " << options.model.width << ", context " << options.model.context_length
       << ") for " << options.steps << " steps of " << options.batch << " x " << config.time()
       << " tokens; stops early past " << format_seconds(options.time_limit_seconds)
       << "; Ctrl-C stops it early too\n";
-  bool limit_hit = false;
   train::TrainCallbacks callbacks;
   callbacks.on_message = [&log](const std::string& message) {
     log << "  trainer: " << message << "\n";
   };
   callbacks.on_step = [&](const train::StepReport& report) {
-    if (!limit_hit && report.step < report.steps &&
-        report.elapsed_seconds > options.time_limit_seconds) {
-      limit_hit = true;
-      train::request_stop();
-    }
     const bool print = report.val_loss || report.step == 1 ||
                        (options.print_every > 0 && report.step % options.print_every == 0);
     if (!print) return;
@@ -273,13 +268,14 @@ JourneyResult run_journey(const JourneyOptions& options, std::ostream& log) {
   }
   result.times.pretraining = seconds_since(start);
   result.steps_done = training.last_step;
-  result.stopped_by_time_limit = limit_hit && training.interrupted;
+  result.stopped_by_time_limit = training.time_limited;
   result.tokens_per_second = training.tokens_per_second;
   result.train_losses = training.losses;
-  if (training.interrupted) {
+  if (training.interrupted || training.time_limited) {
     log << "  note: pre-training stopped after " << training.last_step << " of " << options.steps
         << " steps"
-        << (limit_hit ? " (the wall-clock limit; --time-limit raises it)" : " (interrupted)")
+        << (training.time_limited ? " (the wall-clock limit; --time-limit raises it)"
+                                  : " (interrupted)")
         << "\n";
   }
   log << "  pre-trained in " << format_seconds(result.times.pretraining) << ", " << std::fixed

@@ -76,7 +76,7 @@ TEST_CASE("the journey's model config is the small GPT the lesson describes", "[
   const models::ModelConfig config = models::load_model_config(demo::default_journey_config());
   CHECK(config.family == models::Family::kGpt);
   CHECK(config.vocab_size == 1024);
-  CHECK(config.context_length == 128);
+  CHECK(config.context_length == 256);
   CHECK(config.width == 256);
   CHECK(config.layers == 4);
   CHECK(config.heads == 4);
