@@ -35,7 +35,7 @@ struct JourneyOptions {
   std::int64_t world_bytes = data::kDefaultStoryBytes;      ///< story text to generate
   int vocab_size = 1024;             ///< BPE tokens (the world's text saturates near 1,200)
   models::ModelConfig model;         ///< the GPT (load it from default_journey_config())
-  std::int64_t steps = 800;          ///< optimizer steps: fixed, so a run is deterministic
+  std::int64_t steps = 700;          ///< optimizer steps: fixed, so a run is deterministic
   std::int64_t batch = 4;            ///< sequences per step (4 x 256 tokens)
   float lr = 3e-3f;                  ///< peak learning rate (warmup, then cosine to lr / 10)
   std::int64_t eval_interval = 100;  ///< the trainer's validation every this many steps
