@@ -1,6 +1,8 @@
 #include "blocks.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
@@ -126,12 +128,33 @@ Tensor Forward::embed(Parameter& wte, std::span<const std::int32_t> ids, std::in
                       const PositionTable& positions, Parameter* wtt,
                       std::span<const std::int32_t> type_ids) {
   const Shape shape{batch, static_cast<std::int64_t>(ids.size()) / batch, config_.width};
-  Tensor x = nn::add_positions(tape_, nn::embedding(tape_, wte.tensor(), ids).reshaped(shape),
-                               positions.tensor());
+  const Tensor tokens = nn::embedding(tape_, wte.tensor(), ids).reshaped(shape);
+  Tensor x = options_.cache != nullptr ? add_cached_positions(tokens, positions)
+                                       : nn::add_positions(tape_, tokens, positions.tensor());
   if (wtt != nullptr) {
     x = nn::add(tape_, x, nn::embedding(tape_, wtt->tensor(), type_ids).reshaped(shape));
   }
   return dropout(x);
+}
+
+Tensor Forward::add_cached_positions(const Tensor& tokens, const PositionTable& positions) {
+  const std::span<const std::int64_t> cached = options_.cache->cached_lengths();
+  const std::int64_t batch = tokens.shape[0];
+  const std::int64_t time = tokens.shape[1];
+  if (std::all_of(cached.begin(), cached.end(),
+                  [&cached](std::int64_t length) { return length == cached.front(); })) {
+    return nn::add_positions(tape_, tokens, positions.tensor(), cached.front());
+  }
+  // Sequences at different lengths: each row looks up its own position (the same sum as
+  // add_positions, x + table[p], so the result does not depend on which path ran).
+  std::vector<std::int32_t> rows(static_cast<std::size_t>(batch * time));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    for (std::int64_t t = 0; t < time; ++t) {
+      rows[static_cast<std::size_t>(b * time + t)] = static_cast<std::int32_t>(cached[b] + t);
+    }
+  }
+  return nn::add(tape_, tokens,
+                 nn::embedding(tape_, positions.tensor(), rows).reshaped(tokens.shape));
 }
 
 float* Forward::attention_map(const std::string& name, std::int64_t batch, std::int64_t queries,
@@ -153,14 +176,17 @@ Tensor Forward::block(const Block& block, const std::string& name, Tensor x, boo
   const std::int64_t batch = x.shape[0];
   const std::int64_t time = x.shape[1];
 
-  // x = x + dropout(attn(ln_1(x)) c_proj)
+  // x = x + dropout(attn(ln_1(x)) c_proj); with a cache, over its earlier keys too.
   const Tensor qkv = linear(norm(x, block.ln_1), block.c_attn);
+  const std::int64_t layer = self_attention_layer_++;
   const Tensor attended =
-      nn::self_attention(tape_, qkv,
-                         {.heads = config_.heads,
-                          .causal = causal,
-                          .key_keep = self_keep,
-                          .probs_out = attention_map(name + ".attn", batch, time, time)});
+      options_.cache != nullptr
+          ? options_.cache->attend(tape_, layer, qkv, config_.heads)
+          : nn::self_attention(tape_, qkv,
+                               {.heads = config_.heads,
+                                .causal = causal,
+                                .key_keep = self_keep,
+                                .probs_out = attention_map(name + ".attn", batch, time, time)});
   x = nn::add(tape_, x, dropout(linear(attended, block.attn_proj)));
 
   const Norm* mlp_norm = &block.ln_2;

@@ -102,11 +102,15 @@ class Forward {
   float* attention_map(const std::string& name, std::int64_t batch, std::int64_t queries,
                        std::int64_t keys);
 
+  // Positions for the new tokens after a cache's earlier ones (RunOptions::cache).
+  Tensor add_cached_positions(const Tensor& tokens, const PositionTable& positions);
+
   Tape& tape_;
   const ModelConfig& config_;
   const RunOptions& options_;
   std::int64_t time_;
   std::uint64_t dropout_site_;
+  std::int64_t self_attention_layer_ = 0;  // the next self-attention layer's index
 };
 
 // Checks the ids and mask of a batch: ids.size() == batch * time, ids in [0, V),

@@ -68,6 +68,7 @@ EncoderOutput Encoder::forward(Tape& tape, std::span<const std::int32_t> ids,
                                std::span<const std::uint8_t> mask, const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Encoder::forward", ids, batch, mask);
+  TINYGPT_CHECK(options.cache == nullptr, "Encoder::forward: a KV cache is for GPT generation");
   const std::int64_t time = static_cast<std::int64_t>(ids.size()) / batch;
   std::vector<std::int32_t> zero_types;
   if (type_ids.empty()) {

@@ -8,9 +8,8 @@
 
 namespace tinygpt::models {
 
-std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> prompt,
-                                   const GenerateOptions& options) {
-  const ModelConfig& config = model.config();
+void check_generate(const ModelConfig& config, std::span<const std::int32_t> prompt,
+                    const GenerateOptions& options) {
   TINYGPT_CHECK(!prompt.empty(), "generate: the prompt is empty; give at least one token");
   TINYGPT_CHECK(options.usable_vocab >= 0, "generate: usable_vocab is ", options.usable_vocab,
                 ", it must be 0 (all) or positive");
@@ -20,6 +19,23 @@ std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> pro
     TINYGPT_CHECK(prompt[i] >= 0 && prompt[i] < config.vocab_size, "generate: prompt token ", i,
                   " is ", prompt[i], ", outside the vocabulary [0, ", config.vocab_size, ")");
   }
+}
+
+std::int32_t choose_token(std::span<float> logits, const GenerateOptions& options,
+                          std::int64_t index) {
+  const auto vocab = static_cast<std::int64_t>(logits.size());
+  if (options.usable_vocab > 0 && options.usable_vocab < vocab) {
+    std::fill(logits.begin() + options.usable_vocab, logits.end(),
+              -std::numeric_limits<float>::infinity());
+  }
+  CounterRng rng(options.seed, RngStream::kSampling, static_cast<std::uint64_t>(index), 0);
+  return sample_next(logits, options.sampling, rng);
+}
+
+std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> prompt,
+                                   const GenerateOptions& options) {
+  const ModelConfig& config = model.config();
+  check_generate(config, prompt, options);
   std::vector<std::int32_t> tokens(prompt.begin(), prompt.end());
   std::vector<std::int32_t> generated;
   Tape tape;
@@ -31,14 +47,9 @@ std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> pro
     const std::span<const std::int32_t> context(tokens.data() + tokens.size() - window, window);
     tape.reset();
     const Tensor logits = model.forward(tape, context, 1);
-    const std::span<float> last(logits.data + (window - 1) * config.vocab_size,
-                                static_cast<std::size_t>(config.vocab_size));
-    if (options.usable_vocab > 0 && options.usable_vocab < config.vocab_size) {
-      std::fill(last.begin() + options.usable_vocab, last.end(),
-                -std::numeric_limits<float>::infinity());
-    }
-    CounterRng rng(options.seed, RngStream::kSampling, static_cast<std::uint64_t>(i), 0);
-    const std::int32_t next = sample_next(last, options.sampling, rng);
+    const std::int32_t next = choose_token({logits.data + (window - 1) * config.vocab_size,
+                                            static_cast<std::size_t>(config.vocab_size)},
+                                           options, i);
     tokens.push_back(next);
     generated.push_back(next);
     const bool keep_going = !options.on_token || options.on_token(next);

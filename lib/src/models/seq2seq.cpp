@@ -58,6 +58,7 @@ Tensor Seq2Seq::encode(Tape& tape, const SequenceBatch& source, std::int64_t bat
                        const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Seq2Seq source", source.ids, batch, source.mask);
+  TINYGPT_CHECK(options.cache == nullptr, "Seq2Seq: a KV cache is for GPT generation");
   const std::int64_t time = static_cast<std::int64_t>(source.ids.size()) / batch;
   detail::Forward run(tape, w.config, options, time, /*first_dropout_site=*/0);
   Tensor x = run.embed(*w.wte, source.ids, batch, w.positions);
@@ -71,6 +72,7 @@ Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::ui
                        const SequenceBatch& target, std::int64_t batch, const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Seq2Seq target", target.ids, batch, target.mask);
+  TINYGPT_CHECK(options.cache == nullptr, "Seq2Seq: a KV cache is for GPT generation");
   TINYGPT_CHECK(
       memory.shape.rank() == 3 && memory.shape[0] == batch && memory.shape[2] == w.config.width,
       "Seq2Seq::decode: memory ", memory.shape.str(), " is not (", batch, ", S, ", w.config.width,

@@ -2,8 +2,9 @@
 /// @brief Text generation with a GPT: one token at a time, each sampled from the model's
 /// scores for the next position (greedy, temperature, top-k, top-p).
 ///
-/// Each step runs the model on the last context_length tokens (no cache yet: step 07 adds
-/// a KV cache) and samples from the last position's logits. Token i's random number comes
+/// Each step runs the model on the last context_length tokens and samples from the last
+/// position's logits: simple, and the reference for infer::generate(), which keeps a KV
+/// cache instead of reading the whole context again for every token. Token i's random number comes
 /// from CounterRng(seed, kSampling, i, 0), so a seed gives the same text every time.
 #pragma once
 
@@ -31,6 +32,23 @@ struct GenerateOptions {
   /// returning false stops early.
   std::function<bool(std::int32_t)> on_token;
 };
+
+/// @brief Refuses what no generation can start from: an empty prompt, an id outside the
+/// vocabulary, a negative max_new_tokens or usable_vocab (Error naming the value).
+/// @param config the model's config.
+/// @param prompt the prompt's token ids.
+/// @param options sampling and stopping.
+void check_generate(const ModelConfig& config, std::span<const std::int32_t> prompt,
+                    const GenerateOptions& options);
+
+/// @brief Chooses new token `index` from the last position's logits: ids at or above
+/// usable_vocab are ruled out, then sample_next() with CounterRng(seed, kSampling, index, 0).
+/// @param logits (V) the last position's logits, changed in place.
+/// @param options sampling.
+/// @param index the new token's index (0 for the first).
+/// @return the chosen id.
+std::int32_t choose_token(std::span<float> logits, const GenerateOptions& options,
+                          std::int64_t index);
 
 /// @brief Continues a prompt.
 ///

@@ -14,10 +14,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "tinygpt/core/parameters.h"
+#include "tinygpt/core/tape.h"
 #include "tinygpt/models/config.h"
 
 namespace tinygpt::models {
@@ -30,6 +32,27 @@ struct AttentionMap {
   std::int64_t queries = 0;    ///< T
   std::int64_t keys = 0;       ///< S
   std::vector<float> weights;  ///< (B, H, T, S), each query's row sums to 1 (or is 0)
+};
+
+/// @brief The keys and values of tokens a GPT has already read, kept between forward
+/// passes so that generating a token costs one position's work, not the whole context's
+/// (implemented by infer::KvCache).
+///
+/// A forward pass with a cache takes only the new tokens of each sequence. Their positions
+/// start after the cached ones; every self-attention layer stores their keys and values
+/// after the cached ones and attends each new query over all keys up to its own position.
+class AttentionCache {
+ public:
+  virtual ~AttentionCache() = default;
+  /// @return for each sequence of the batch, how many positions it has cached (B values).
+  virtual std::span<const std::int64_t> cached_lengths() const = 0;
+  /// @brief Causal self-attention of one layer for the batch's new tokens.
+  /// @param tape the tape (gradients disabled: a cache is for inference).
+  /// @param layer the block's index, in [0, L).
+  /// @param qkv (B, T, 3C) the new tokens' fused query, key and value projections.
+  /// @param heads H.
+  /// @return (B, T, C): each new token's attention output, heads merged.
+  virtual Tensor attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::int64_t heads) = 0;
 };
 
 /// @brief How a forward pass runs.
@@ -45,6 +68,9 @@ struct RunOptions {
   std::uint64_t first_example = 0;
   /// When set, every attention layer appends its weights here, in the order they run.
   std::vector<AttentionMap>* attention = nullptr;
+  /// Generation (GPT, evaluation mode): the ids are each sequence's new tokens, attending
+  /// over the cache's earlier keys and values (see AttentionCache).
+  AttentionCache* cache = nullptr;
 };
 
 /// @brief Initialises parameters as GPT-2 does: weights and embeddings N(0, 0.02^2), the

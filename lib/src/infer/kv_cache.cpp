@@ -1,0 +1,120 @@
+// The KV cache (infer/kv_cache.h): storage per layer and slot, and the attention of new
+// tokens over their slot's cached keys and values.
+#include "tinygpt/infer/kv_cache.h"
+
+#include <algorithm>
+
+#include "../core/parallel.h"
+#include "tinygpt/core/check.h"
+#include "tinygpt/nn/attention.h"
+
+namespace tinygpt::infer {
+
+KvCache::KvCache(const models::ModelConfig& config, std::int64_t slots)
+    : layers_(config.layers),
+      width_(config.width),
+      heads_(config.heads),
+      capacity_(config.context_length),
+      slots_(slots) {
+  TINYGPT_CHECK(config.family == models::Family::kGpt, "KvCache: the model is a ",
+                models::family_name(config.family), "; the cache holds a GPT's keys and values");
+  TINYGPT_CHECK(slots >= 1, "KvCache: slots must be at least 1, got ", slots);
+  const auto size = static_cast<std::size_t>(layers_ * slots_ * capacity_ * width_);
+  keys_.assign(size, 0.0f);
+  values_.assign(size, 0.0f);
+  lengths_.assign(static_cast<std::size_t>(slots_), 0);
+}
+
+std::size_t KvCache::offset(std::int64_t layer, std::int64_t slot) const {
+  return static_cast<std::size_t>(((layer * slots_) + slot) * capacity_ * width_);
+}
+
+std::int64_t KvCache::length(std::int64_t slot) const {
+  TINYGPT_CHECK(slot >= 0 && slot < slots_, "KvCache: slot ", slot, " is outside [0, ", slots_,
+                ")");
+  return lengths_[static_cast<std::size_t>(slot)];
+}
+
+void KvCache::clear(std::int64_t slot) {
+  TINYGPT_CHECK(slot >= 0 && slot < slots_, "KvCache: slot ", slot, " is outside [0, ", slots_,
+                ")");
+  // The stale keys stay in memory; a length of 0 makes them unreachable.
+  lengths_[static_cast<std::size_t>(slot)] = 0;
+}
+
+void KvCache::bind(std::span<const std::int64_t> slots) {
+  TINYGPT_CHECK(!slots.empty(), "KvCache::bind: no slots");
+  bound_.assign(slots.begin(), slots.end());
+  bound_lengths_.clear();
+  for (std::size_t i = 0; i < bound_.size(); ++i) {
+    TINYGPT_CHECK(bound_[i] >= 0 && bound_[i] < slots_, "KvCache::bind: slot ", bound_[i],
+                  " is outside [0, ", slots_, ")");
+    TINYGPT_CHECK(std::find(bound_.begin(), bound_.begin() + static_cast<std::ptrdiff_t>(i),
+                            bound_[i]) == bound_.begin() + static_cast<std::ptrdiff_t>(i),
+                  "KvCache::bind: slot ", bound_[i], " appears twice in one batch");
+    bound_lengths_.push_back(lengths_[static_cast<std::size_t>(bound_[i])]);
+  }
+}
+
+void KvCache::advance(std::int64_t tokens) {
+  for (std::size_t i = 0; i < bound_.size(); ++i) {
+    std::int64_t& length = lengths_[static_cast<std::size_t>(bound_[i])];
+    TINYGPT_CHECK(tokens >= 0 && bound_lengths_[i] + tokens <= capacity_, "KvCache::advance: slot ",
+                  bound_[i], " would hold ", bound_lengths_[i] + tokens,
+                  " positions, more than its ", capacity_);
+    length = bound_lengths_[i] + tokens;
+  }
+  bound_lengths_.clear();
+  bound_.clear();
+}
+
+Tensor KvCache::attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::int64_t heads) {
+  TINYGPT_CHECK(!tape.grad_enabled(),
+                "KvCache::attend: a cache is for inference; disable "
+                "gradients (NoGradGuard)");
+  TINYGPT_CHECK(layer >= 0 && layer < layers_ && heads == heads_, "KvCache::attend: layer ", layer,
+                " with ", heads, " heads, but the cache is for ", layers_, " layers of ", heads_,
+                " heads");
+  const std::int64_t batch = qkv.shape[0];
+  const std::int64_t time = qkv.shape[1];
+  const std::int64_t c = width_;
+  const std::int64_t d = c / heads_;
+  TINYGPT_CHECK(qkv.shape.rank() == 3 && qkv.shape[2] == 3 * c &&
+                    batch == static_cast<std::int64_t>(bound_.size()),
+                "KvCache::attend: qkv ", qkv.shape.str(), " for ", bound_.size(),
+                " bound sequences of width ", c);
+  const MatrixMap fused = qkv.matrix();  // (B*T, 3C): q | k | v
+  // 1. Append the new keys and values after each sequence's cached ones.
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const std::size_t at = offset(layer, bound_[static_cast<std::size_t>(b)]);
+    MatrixMap keys(keys_.data() + at, capacity_, c);
+    MatrixMap values(values_.data() + at, capacity_, c);
+    const std::int64_t start = bound_lengths_[static_cast<std::size_t>(b)];
+    keys.middleRows(start, time) = fused.block(b * time, c, time, c);
+    values.middleRows(start, time) = fused.block(b * time, 2 * c, time, c);
+  }
+  // 2. Each (sequence, head): the new queries over keys [0, start + T), causal with the
+  // offset (query t is position start + t), exactly attention_forward's rule for S > T.
+  Tensor out = tape.output(Shape{batch, time, c}, {});
+  MatrixMap merged = out.matrix();
+  std::int64_t longest = 0;
+  for (const std::int64_t length : bound_lengths_) longest = std::max(longest, length + time);
+  float* probs_buffer = tape.scratch(static_cast<std::size_t>(batch * heads_ * time * longest));
+  detail::parallel_for(
+      batch * heads_, batch * heads_ * time * longest * d, [&](std::int64_t slice) {
+        const std::int64_t b = slice / heads_;
+        const std::int64_t h = slice % heads_;
+        const std::size_t at = offset(layer, bound_[static_cast<std::size_t>(b)]);
+        const std::int64_t keys_seen = bound_lengths_[static_cast<std::size_t>(b)] + time;
+        const MatrixMap keys(keys_.data() + at, capacity_, c);
+        const MatrixMap values(values_.data() + at, capacity_, c);
+        MatrixMap probs(probs_buffer + slice * time * longest, time, keys_seen);
+        nn::attention_forward(
+            merged.block(b * time, h * d, time, d), probs, fused.block(b * time, h * d, time, d),
+            keys.block(0, h * d, keys_seen, d), values.block(0, h * d, keys_seen, d),
+            /*causal=*/true, {});
+      });
+  return out;
+}
+
+}  // namespace tinygpt::infer

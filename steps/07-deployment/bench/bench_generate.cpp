@@ -1,0 +1,87 @@
+// How fast does a GPT generate, with and without the KV cache?
+//
+// The small configuration with a 256-token context (4 layers, 4 heads, width 256,
+// vocabulary 4,096, random weights), a 128-token prompt and 128 new tokens, greedy, one
+// sequence, float32, 2 threads:
+//   uncached  models::generate: every new token runs the model on the whole context so far;
+//   cached    infer::generate: one prefill pass over the prompt, then one pass per token.
+// Counters: tokens_per_s (new tokens over the whole call, prefill included) and ms_per_token.
+//
+// Run: build/release/steps/07-deployment/bench/bench_generate [--new_tokens=N]
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+#include "tinygpt/infer/generate.h"
+#include "tinygpt/models/generate.h"
+#include "tinygpt/models/gpt.h"
+
+namespace {
+
+using namespace tinygpt;
+using namespace tinygpt::bench;
+
+constexpr std::int64_t kPrompt = 128;
+std::int64_t new_tokens = 128;  // --new_tokens=N
+
+models::ModelConfig small_config() {
+  models::ModelConfig config;
+  config.vocab_size = 4096;
+  config.context_length = 256;
+  config.width = 256;
+  config.layers = 4;
+  config.heads = 4;
+  return config;
+}
+
+// Arg: 1 with the KV cache, 0 without.
+void BM_generate(benchmark::State& state) {
+  const bool cached = state.range(0) == 1;
+  models::Gpt model(small_config());
+  model.init(1);
+  const std::vector<std::int32_t> prompt = random_token_ids(kPrompt, 4096, 2);
+  models::GenerateOptions options;
+  options.max_new_tokens = new_tokens;
+  options.sampling.temperature = 0.0f;
+  const auto run = [&] {
+    return cached ? infer::generate(model, prompt, options).tokens.size()
+                  : models::generate(model, prompt, options).size();
+  };
+  run();  // faults in the arena and the BLAS buffers
+  for (auto _ : state) benchmark::DoNotOptimize(run());
+  state.counters["tokens_per_s"] =
+      benchmark::Counter(static_cast<double>(new_tokens) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["ms_per_token"] =
+      benchmark::Counter(static_cast<double>(new_tokens) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.SetLabel(cached ? "KV cache" : "no cache");
+}
+
+BENCHMARK(BM_generate)
+    ->Name("generate/uncached")
+    ->Arg(0)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_generate)
+    ->Name("generate/cached")
+    ->Arg(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // --new_tokens=N is ours; Google Benchmark gets the rest.
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--new_tokens=", 13) == 0) {
+      new_tokens = std::stoll(argv[i] + 13);
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int count = static_cast<int>(rest.size());
+  return tinygpt::bench::run_benchmarks(count, rest.data());
+}
