@@ -1,5 +1,6 @@
 // `tinygpt generate` continues a prompt with a GPT from a model folder (ours or Hugging
-// Face's GPT-2); `tinygpt attention` draws its attention weights for a prompt as SVG.
+// Face's GPT-2), with a KV cache (infer/generate.h); `tinygpt attention` draws its
+// attention weights for a prompt as SVG.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,7 +12,7 @@
 #include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/core/utf8.h"
-#include "tinygpt/models/generate.h"
+#include "tinygpt/infer/generate.h"
 #include "tinygpt/models/pretrained.h"
 
 namespace tinygpt::cli {
@@ -90,8 +91,14 @@ void add_generate(CLI::App& app) {
       pending.erase(0, ready);
       return true;
     };
-    const std::vector<std::int32_t> generated = models::generate(pretrained.model, prompt, options);
+    const infer::Generation result = infer::generate(pretrained.model, prompt, options);
+    const std::vector<std::int32_t>& generated = result.tokens;
     std::cout << pending << "\n";
+    if (result.finish == infer::FinishReason::kLength &&
+        static_cast<std::int64_t>(generated.size()) < args->max_tokens) {
+      std::cerr << "(stopped early: the model's context of "
+                << pretrained.model.config().context_length << " tokens is full)\n";
+    }
     if (args->ids) {
       std::cout << "prompt ids:";
       for (std::int32_t id : prompt) std::cout << " " << id;
