@@ -1,6 +1,7 @@
 // `tinygpt generate` continues a prompt with a GPT from a model folder (ours or Hugging
 // Face's GPT-2), with a KV cache (infer/generate.h); `tinygpt attention` draws its
 // attention weights for a prompt as SVG.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "tinygpt/core/tape.h"
 #include "tinygpt/core/utf8.h"
 #include "tinygpt/infer/generate.h"
+#include "tinygpt/infer/stop_strings.h"
 #include "tinygpt/models/pretrained.h"
 
 namespace tinygpt::cli {
@@ -28,6 +30,8 @@ struct GenerateArgs {
   float top_p = 1.0f;
   std::uint64_t seed = 0;
   bool ids = false;
+  std::vector<std::string> stops;
+  infer::Penalties penalties;
 };
 
 std::vector<std::int32_t> encode_prompt(const models::PretrainedGpt& pretrained,
@@ -67,6 +71,24 @@ void add_generate(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", args->seed, "Sampling seed: the same seed, the same text")
       ->capture_default_str();
+  command->add_option("--stop", args->stops,
+                      "Stop when the text contains this string, never showing it (repeatable)");
+  command
+      ->add_option(
+          "--repetition-penalty", args->penalties.repetition,
+          "Divide (or, when negative, multiply) the logits of tokens seen so far (1: none)")
+      ->check(CLI::Range(1.0, 100.0))
+      ->capture_default_str();
+  command
+      ->add_option("--frequency-penalty", args->penalties.frequency,
+                   "Subtract this times each seen token's count from its logit")
+      ->check(CLI::Range(-2.0, 2.0))
+      ->capture_default_str();
+  command
+      ->add_option("--presence-penalty", args->penalties.presence,
+                   "Subtract this from the logit of every token seen so far")
+      ->check(CLI::Range(-2.0, 2.0))
+      ->capture_default_str();
   command->add_flag("--ids", args->ids, "Also print the token ids");
   command->callback([args] {
     models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
@@ -80,18 +102,26 @@ void add_generate(CLI::App& app) {
     options.stop_token = pretrained.end_of_text;
     options.usable_vocab = pretrained.tokenizer.vocab_size();
     // Print as the tokens come. A byte-level token can end inside a multi-byte character,
-    // so hold back an unfinished character until its last bytes arrive.
+    // and the end of the text can be the start of a stop string: both are held back until
+    // the next tokens settle them (infer/stop_strings.h).
     std::string pending;
     std::cout << args->prompt << std::flush;
     options.on_token = [&](std::int32_t token) {
       if (pretrained.end_of_text && token == *pretrained.end_of_text) return true;
       pending += pretrained.tokenizer.decode({&token, 1});
-      const std::size_t ready = complete_utf8_prefix(pending);
+      const infer::StopScan scan = infer::scan_stop_strings(pending, args->stops);
+      if (scan.stopped) {
+        std::cout << pending.substr(0, scan.show) << std::flush;
+        pending.clear();
+        return false;
+      }
+      const std::size_t ready = std::min(scan.show, complete_utf8_prefix(pending));
       std::cout << pending.substr(0, ready) << std::flush;
       pending.erase(0, ready);
       return true;
     };
-    const infer::Generation result = infer::generate(pretrained.model, prompt, options);
+    const infer::Generation result =
+        infer::generate(pretrained.model, prompt, options, args->penalties);
     const std::vector<std::int32_t>& generated = result.tokens;
     std::cout << pending << "\n";
     if (result.finish == infer::FinishReason::kLength &&

@@ -69,7 +69,12 @@ std::string detail::pretraining_settings_json(const TrainConfig& config) {
 }
 
 std::string to_json(const TrainConfig& config) {
-  return "{" + detail::pretraining_settings_json(config) + "," + loop_config_json(config) + "}";
+  // Built by appending: GCC 12 warns (wrongly, -Wrestrict) about "{" + a temporary string.
+  std::string json = "{";
+  json += detail::pretraining_settings_json(config);
+  json += ",";
+  json += loop_config_json(config);
+  return json + "}";
 }
 
 void check_train_config(const TrainConfig& config) {

@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "tinygpt/infer/penalties.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/gpt.h"
 
@@ -44,8 +45,10 @@ struct Generation {
 /// @param model the GPT.
 /// @param prompt the prompt's token ids.
 /// @param options sampling and stopping, as for models::generate().
+/// @param penalties repetition, frequency and presence penalties over the prompt and the
+///        tokens generated so far, applied to the logits before each choice (none by default).
 /// @return the new tokens and why generation stopped.
 Generation generate(models::Gpt& model, std::span<const std::int32_t> prompt,
-                    const models::GenerateOptions& options);
+                    const models::GenerateOptions& options, const Penalties& penalties = {});
 
 }  // namespace tinygpt::infer
