@@ -16,13 +16,16 @@ KvCache::KvCache(const models::ModelConfig& config, std::int64_t slots)
       heads_(config.heads),
       capacity_(config.context_length),
       slots_(slots) {
-  TINYGPT_CHECK(config.family == models::Family::kGpt, "KvCache: the model is a ",
-                models::family_name(config.family), "; the cache holds a GPT's keys and values");
+  TINYGPT_CHECK(config.family != models::Family::kEncoder,
+                "KvCache: the model is an encoder; the cache holds the keys and values of a GPT "
+                "or of an encoder-decoder's decoder");
   TINYGPT_CHECK(slots >= 1, "KvCache: slots must be at least 1, got ", slots);
   const auto size = static_cast<std::size_t>(layers_ * slots_ * capacity_ * width_);
   keys_.assign(size, 0.0f);
   values_.assign(size, 0.0f);
+  if (config.family == models::Family::kSeq2Seq) cross_.assign(2 * size, 0.0f);
   lengths_.assign(static_cast<std::size_t>(slots_), 0);
+  cross_lengths_.assign(static_cast<std::size_t>(layers_ * slots_), 0);
 }
 
 std::size_t KvCache::offset(std::int64_t layer, std::int64_t slot) const {
@@ -40,6 +43,9 @@ void KvCache::clear(std::int64_t slot) {
                 ")");
   // The stale keys stay in memory; a length of 0 makes them unreachable.
   lengths_[static_cast<std::size_t>(slot)] = 0;
+  for (std::int64_t layer = 0; layer < layers_; ++layer) {
+    cross_lengths_[static_cast<std::size_t>(layer * slots_ + slot)] = 0;
+  }
 }
 
 void KvCache::bind(std::span<const std::int64_t> slots) {
@@ -115,6 +121,49 @@ Tensor KvCache::attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::i
             /*causal=*/true, {});
       });
   return out;
+}
+
+Tensor KvCache::cross_kv(Tape& tape, std::int64_t layer, const std::function<Tensor()>& compute) {
+  TINYGPT_CHECK(!cross_.empty(),
+                "KvCache::cross_kv: this cache was made for a GPT, which has no cross-attention");
+  TINYGPT_CHECK(layer >= 0 && layer < layers_ && !bound_.empty(), "KvCache::cross_kv: layer ",
+                layer, " of ", layers_, " with ", bound_.size(), " bound sequences");
+  const auto batch = static_cast<std::int64_t>(bound_.size());
+  const std::int64_t c2 = 2 * width_;
+  const auto index = [&](std::int64_t b) {
+    return static_cast<std::size_t>(layer * slots_ + bound_[static_cast<std::size_t>(b)]);
+  };
+  const auto storage = [&](std::int64_t b) {
+    return cross_.data() + index(b) * static_cast<std::size_t>(capacity_ * c2);
+  };
+  bool all_kept = true;
+  for (std::int64_t b = 0; b < batch; ++b) all_kept = all_kept && cross_lengths_[index(b)] > 0;
+  if (!all_kept) {
+    // The first pass of these sequences: compute, and keep each sequence's rows.
+    const Tensor kv = compute();
+    const std::int64_t source = kv.shape[1];
+    TINYGPT_CHECK(
+        kv.shape.rank() == 3 && kv.shape[0] == batch && kv.shape[2] == c2 && source <= capacity_,
+        "KvCache::cross_kv: keys and values ", kv.shape.str(), " for ", batch,
+        " sequences of at most ", capacity_, " source positions");
+    for (std::int64_t b = 0; b < batch; ++b) {
+      std::copy_n(kv.data + b * source * c2, source * c2, storage(b));
+      cross_lengths_[index(b)] = source;
+    }
+    return kv;
+  }
+  const std::int64_t source = cross_lengths_[index(0)];
+  for (std::int64_t b = 1; b < batch; ++b) {
+    TINYGPT_CHECK(cross_lengths_[index(b)] == source,
+                  "KvCache::cross_kv: the sequences of one "
+                  "pass have sources of ",
+                  source, " and ", cross_lengths_[index(b)], " positions");
+  }
+  Tensor kv = tape.output(Shape{batch, source, c2}, {});
+  for (std::int64_t b = 0; b < batch; ++b) {
+    std::copy_n(storage(b), source * c2, kv.data + b * source * c2);
+  }
+  return kv;
 }
 
 }  // namespace tinygpt::infer

@@ -194,7 +194,9 @@ Tensor Forward::block(const Block& block, const std::string& name, Tensor x, boo
     // x = x + dropout(cross(ln_2(x), memory) c_proj): queries from the decoder, keys and
     // values from the encoder's output.
     const Tensor q = linear(norm(x, block.ln_2), block.cross_q);
-    const Tensor kv = linear(*memory, block.cross_kv);
+    const auto memory_kv = [&] { return linear(*memory, block.cross_kv); };
+    const Tensor kv =
+        options_.cache != nullptr ? options_.cache->cross_kv(tape_, layer, memory_kv) : memory_kv();
     const Tensor crossed = nn::cross_attention(
         tape_, q, kv,
         {.heads = config_.heads,
@@ -208,6 +210,21 @@ Tensor Forward::block(const Block& block, const std::string& name, Tensor x, boo
   // x = x + dropout(gelu(ln(x) c_fc) c_proj)
   const Tensor hidden = nn::gelu(tape_, linear(norm(x, *mlp_norm), block.c_fc));
   return nn::add(tape_, x, dropout(linear(hidden, block.mlp_proj)));
+}
+
+void check_cached_batch(const ModelConfig& config, const char* what, AttentionCache& cache,
+                        std::int64_t batch, std::int64_t time, std::span<const std::uint8_t> mask,
+                        const RunOptions& options) {
+  const std::span<const std::int64_t> cached = cache.cached_lengths();
+  TINYGPT_CHECK(static_cast<std::int64_t>(cached.size()) == batch, what, ": the cache has ",
+                cached.size(), " sequences bound, the batch ", batch);
+  TINYGPT_CHECK(mask.empty() && !options.training, what,
+                ": a pass with a cache takes no padding mask and no training mode");
+  for (std::int64_t b = 0; b < batch; ++b) {
+    TINYGPT_CHECK(cached[b] + time <= config.context_length, what, ": sequence ", b, " has ",
+                  cached[b], " cached positions; ", time, " more exceed the context length ",
+                  config.context_length);
+  }
 }
 
 void check_batch(const ModelConfig& config, const char* what, std::span<const std::int32_t> ids,

@@ -113,6 +113,12 @@ class Forward {
   std::int64_t self_attention_layer_ = 0;  // the next self-attention layer's index
 };
 
+// A pass with a cache reads only new tokens, in evaluation mode, without a padding mask,
+// and each sequence must still fit in the context with its cached positions.
+void check_cached_batch(const ModelConfig& config, const char* what, AttentionCache& cache,
+                        std::int64_t batch, std::int64_t time, std::span<const std::uint8_t> mask,
+                        const RunOptions& options);
+
 // Checks the ids and mask of a batch: ids.size() == batch * time, ids in [0, V),
 // time in [1, P], mask empty or batch * time flags of 0 or 1.
 void check_batch(const ModelConfig& config, const char* what, std::span<const std::int32_t> ids,

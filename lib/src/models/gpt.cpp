@@ -42,32 +42,15 @@ void Gpt::init(std::uint64_t seed) {
   init_parameters(weights_->parameters, weights_->config, seed);
 }
 
-namespace {
-// A pass with a cache reads only new tokens, in evaluation mode, and each sequence must
-// still fit in the context with its cached positions.
-void check_cached_batch(const ModelConfig& config, AttentionCache& cache, std::int64_t batch,
-                        std::int64_t time, std::span<const std::uint8_t> mask,
-                        const RunOptions& options) {
-  const std::span<const std::int64_t> cached = cache.cached_lengths();
-  TINYGPT_CHECK(static_cast<std::int64_t>(cached.size()) == batch, "Gpt::forward: the cache has ",
-                cached.size(), " sequences bound, the batch ", batch);
-  TINYGPT_CHECK(mask.empty() && !options.training,
-                "Gpt::forward: a pass with a cache takes no padding mask and no training mode");
-  for (std::int64_t b = 0; b < batch; ++b) {
-    TINYGPT_CHECK(cached[b] + time <= config.context_length, "Gpt::forward: sequence ", b, " has ",
-                  cached[b], " cached positions; ", time, " more exceed the context length ",
-                  config.context_length);
-  }
-}
-}  // namespace
-
 Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
                     std::span<const std::uint8_t> mask, const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Gpt::forward", ids, batch, mask);
   const std::int64_t time = static_cast<std::int64_t>(ids.size()) / batch;
-  if (options.cache != nullptr)
-    check_cached_batch(w.config, *options.cache, batch, time, mask, options);
+  if (options.cache != nullptr) {
+    detail::check_cached_batch(w.config, "Gpt::forward", *options.cache, batch, time, mask,
+                               options);
+  }
   detail::Forward run(tape, w.config, options, time);
 
   Tensor x = run.embed(*w.wte, ids, batch, w.positions);

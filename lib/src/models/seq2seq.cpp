@@ -58,7 +58,8 @@ Tensor Seq2Seq::encode(Tape& tape, const SequenceBatch& source, std::int64_t bat
                        const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Seq2Seq source", source.ids, batch, source.mask);
-  TINYGPT_CHECK(options.cache == nullptr, "Seq2Seq: a KV cache is for GPT generation");
+  TINYGPT_CHECK(options.cache == nullptr,
+                "Seq2Seq::encode: the encoder reads its source whole; a KV cache is for decode()");
   const std::int64_t time = static_cast<std::int64_t>(source.ids.size()) / batch;
   detail::Forward run(tape, w.config, options, time, /*first_dropout_site=*/0);
   Tensor x = run.embed(*w.wte, source.ids, batch, w.positions);
@@ -72,7 +73,6 @@ Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::ui
                        const SequenceBatch& target, std::int64_t batch, const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Seq2Seq target", target.ids, batch, target.mask);
-  TINYGPT_CHECK(options.cache == nullptr, "Seq2Seq: a KV cache is for GPT generation");
   TINYGPT_CHECK(
       memory.shape.rank() == 3 && memory.shape[0] == batch && memory.shape[2] == w.config.width,
       "Seq2Seq::decode: memory ", memory.shape.str(), " is not (", batch, ", S, ", w.config.width,
@@ -82,6 +82,10 @@ Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::ui
                 "Seq2Seq::decode: the source mask has ", source_mask.size(), " flags for memory ",
                 memory.shape.str());
   const std::int64_t time = static_cast<std::int64_t>(target.ids.size()) / batch;
+  if (options.cache != nullptr) {
+    detail::check_cached_batch(w.config, "Seq2Seq::decode", *options.cache, batch, time,
+                               target.mask, options);
+  }
   detail::Forward run(tape, w.config, options, time, kDecoderDropoutSites);
   Tensor y = run.embed(*w.wte, target.ids, batch, w.positions);
   for (std::size_t l = 0; l < w.decoder.size(); ++l) {

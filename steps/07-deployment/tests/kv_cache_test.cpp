@@ -12,6 +12,7 @@
 #include "tinygpt/infer/kv_cache.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/models/pretrained.h"
+#include "tinygpt/models/seq2seq.h"
 
 namespace fs = std::filesystem;
 using namespace tinygpt;
@@ -96,6 +97,52 @@ TEST_CASE("every decode step gives the logits of the full forward pass", "[step0
     CHECK(cache.length(1) == static_cast<std::int64_t>(ids.size()));
     CHECK(cache.length(0) == 0);
   }
+}
+
+TEST_CASE("an encoder-decoder's decoder decodes from its cache as in one pass",
+          "[step07][kv_cache]") {
+  // Sinusoidal positions, a padded source; the cross-attention keys and values are
+  // computed on the first pass only: afterwards the encoder's output is overwritten with
+  // zeros, and the logits stay those of the full pass.
+  models::ModelConfig config;
+  config.family = models::Family::kSeq2Seq;
+  config.vocab_size = 512;
+  config.context_length = 64;
+  config.width = 64;
+  config.layers = 2;
+  config.heads = 4;
+  config.positions = models::Positions::kSinusoidal;
+  models::Seq2Seq model(config);
+  model.init(9);
+  const std::vector<std::int32_t> source = token_ids(12, 512, 31), target = token_ids(10, 512, 32);
+  std::vector<std::uint8_t> source_mask(12, 1);
+  source_mask[10] = source_mask[11] = 0;
+
+  Tape tape;
+  NoGradGuard no_grad(tape);
+  const Tensor memory = model.encode(tape, {source, source_mask}, 1);
+  std::vector<float> kept(memory.data, memory.data + memory.numel());
+  const Matrix full = model.decode(tape, memory, source_mask, {target, {}}, 1).matrix();
+
+  infer::KvCache cache(config, 1);
+  models::RunOptions run;
+  run.cache = &cache;
+  const Tensor memory_copy{memory.shape, kept.data(), nullptr};
+  const std::int64_t slot = 0;
+  Matrix cached(8, 512);
+  std::size_t done = 0;
+  for (Eigen::Index pass = 0; pass < 8; ++pass) {
+    const std::size_t count = pass == 0 ? 3 : 1;
+    tape.reset();
+    cache.bind({&slot, 1});
+    const Tensor logits = model.decode(tape, memory_copy, source_mask,
+                                       {std::span(target).subspan(done, count), {}}, 1, run);
+    cache.advance(static_cast<std::int64_t>(count));
+    cached.row(pass) = logits.matrix().row(static_cast<Eigen::Index>(count) - 1);
+    done += count;
+    std::fill(kept.begin(), kept.end(), 0.0f);  // later passes must not read it
+  }
+  CHECK(max_difference(cached, full.bottomRows(8)) < 1e-5f);
 }
 
 TEST_CASE("sequences of different lengths decode together as they do alone", "[step07][kv_cache]") {

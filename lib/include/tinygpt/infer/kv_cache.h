@@ -11,7 +11,9 @@
 /// Storage: `slots` sequences, each with room for the model's whole context P. For layer l
 /// and slot s, keys and values are (P, C) row-major matrices, head h in columns
 /// [h D, (h+1) D): K[l][s][t] is the key of position t. Memory: 2 L P C floats per slot
-/// (the journey's model, L 4, P 256, C 256: 2 MiB per slot).
+/// (the journey's model, L 4, P 256, C 256: 2 MiB per slot). For an encoder-decoder's
+/// decoder it also keeps each layer's cross-attention keys and values of the encoder's
+/// output, computed once per sequence (another 2 L P C floats per slot).
 ///
 /// A forward pass sees the cache through models::AttentionCache: bind() says which slot
 /// each row of the next batch is, the pass appends the new tokens' keys and values in
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -64,6 +67,14 @@ class KvCache final : public models::AttentionCache {
   /// @param heads H.
   /// @return (B, T, C) attention outputs, heads merged.
   Tensor attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::int64_t heads) override;
+  /// @brief An encoder-decoder's cross-attention keys and values of one layer: computed
+  /// and kept on the bound sequences' first pass, read back on the later ones. The bound
+  /// sequences of one pass share the source length S.
+  /// @param tape the tape (gradients disabled).
+  /// @param layer the decoder block, in [0, L).
+  /// @param compute computes them from the encoder's output: (B, S, 2C).
+  /// @return (B, S, 2C).
+  Tensor cross_kv(Tape& tape, std::int64_t layer, const std::function<Tensor()>& compute) override;
 
  private:
   // Keys (or values) of one layer and slot: (P, C) at this offset.
@@ -74,10 +85,12 @@ class KvCache final : public models::AttentionCache {
   std::int64_t heads_;
   std::int64_t capacity_;
   std::int64_t slots_;
-  AlignedFloats keys_;                 // (L, slots, P, C)
-  AlignedFloats values_;               // (L, slots, P, C)
-  std::vector<std::int64_t> lengths_;  // per slot
-  std::vector<std::int64_t> bound_;    // the slots of the next batch
+  AlignedFloats keys_;    // (L, slots, P, C)
+  AlignedFloats values_;  // (L, slots, P, C)
+  AlignedFloats cross_;   // encoder-decoder: (L, slots, P, 2C), keys | values of the source
+  std::vector<std::int64_t> cross_lengths_;  // (L, slots): S kept, 0 when none yet
+  std::vector<std::int64_t> lengths_;        // per slot
+  std::vector<std::int64_t> bound_;          // the slots of the next batch
   std::vector<std::int64_t> bound_lengths_;
 };
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,7 +39,8 @@ struct AttentionMap {
 /// passes so that generating a token costs one position's work, not the whole context's
 /// (implemented by infer::KvCache).
 ///
-/// A forward pass with a cache takes only the new tokens of each sequence. Their positions
+/// A forward pass with a cache (a GPT's, or an encoder-decoder's decoder) takes only the
+/// new tokens of each sequence. Their positions
 /// start after the cached ones; every self-attention layer stores their keys and values
 /// after the cached ones and attends each new query over all keys up to its own position.
 class AttentionCache {
@@ -53,6 +55,15 @@ class AttentionCache {
   /// @param heads H.
   /// @return (B, T, C): each new token's attention output, heads merged.
   virtual Tensor attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::int64_t heads) = 0;
+  /// @brief The cross-attention keys and values of one decoder layer (encoder-decoder):
+  /// they depend on the encoder's output only, so the first pass computes them and later
+  /// passes get the kept ones back.
+  /// @param tape the tape (gradients disabled).
+  /// @param layer the decoder block's index, in [0, L).
+  /// @param compute computes them from the encoder's output: (B, S, 2C).
+  /// @return (B, S, 2C), valid until the tape is reset.
+  virtual Tensor cross_kv(Tape& tape, std::int64_t layer,
+                          const std::function<Tensor()>& compute) = 0;
 };
 
 /// @brief How a forward pass runs.
@@ -68,8 +79,9 @@ struct RunOptions {
   std::uint64_t first_example = 0;
   /// When set, every attention layer appends its weights here, in the order they run.
   std::vector<AttentionMap>* attention = nullptr;
-  /// Generation (GPT, evaluation mode): the ids are each sequence's new tokens, attending
-  /// over the cache's earlier keys and values (see AttentionCache).
+  /// Generation (a GPT, or the decoder of an encoder-decoder; evaluation mode): the ids are
+  /// each sequence's new tokens, attending over the cache's earlier keys and values (see
+  /// AttentionCache).
   AttentionCache* cache = nullptr;
 };
 
