@@ -6,13 +6,21 @@
 //   uncached  models::generate: every new token runs the model on the whole context so far;
 //   cached    infer::generate: one prefill pass over the prompt, then one pass per token.
 // Counters: tokens_per_s (new tokens over the whole call, prefill included) and ms_per_token.
+// The first token of the cached run carries the prefill of the prompt.
 //
 // Run: build/release/steps/07-deployment/bench/bench_generate [--new_tokens=N]
+// The lesson's picture, the time of every new token with and without the cache:
+//      build/release/steps/07-deployment/bench/bench_generate \
+//          --plot=steps/07-deployment/images/kv-cache.svg
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "bench_support.hpp"
+#include "tinygpt/core/files.h"
+#include "tinygpt/core/svg.h"
 #include "tinygpt/infer/generate.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/gpt.h"
@@ -59,6 +67,42 @@ void BM_generate(benchmark::State& state) {
   state.SetLabel(cached ? "KV cache" : "no cache");
 }
 
+// Times every token of one generation each way and draws milliseconds against the token's
+// position: without a cache the cost grows with the context, with it it stays flat.
+void plot_token_times(const std::string& path) {
+  models::Gpt model(small_config());
+  model.init(1);
+  const std::vector<std::int32_t> prompt = random_token_ids(kPrompt, 4096, 2);
+  std::vector<svg::Series> series;
+  for (const bool cached : {false, true}) {
+    models::GenerateOptions options;
+    options.max_new_tokens = new_tokens;
+    options.sampling.temperature = 0.0f;
+    svg::Series times{cached ? "with the KV cache" : "without a cache", {}};
+    auto last = std::chrono::steady_clock::now();
+    options.on_token = [&](std::int32_t) {
+      const auto now = std::chrono::steady_clock::now();
+      const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+      // The first token's time is the prompt's (prefill), drawn at its own position.
+      times.points.push_back({static_cast<double>(kPrompt + times.points.size()), ms});
+      last = now;
+      return true;
+    };
+    if (cached) {
+      infer::generate(model, prompt, options);
+    } else {
+      models::generate(model, prompt, options);
+    }
+    series.push_back(std::move(times));
+  }
+  svg::LineChartOptions chart;
+  chart.title = "time of each new token (prompt of 128 tokens, small GPT, 2 threads)";
+  chart.x_label = "position of the new token";
+  chart.y_label = "milliseconds";
+  write_file_atomically(path, svg::line_chart(series, chart));
+  std::fprintf(stderr, "wrote %s\n", path.c_str());
+}
+
 BENCHMARK(BM_generate)
     ->Name("generate/uncached")
     ->Arg(0)
@@ -75,12 +119,20 @@ BENCHMARK(BM_generate)
 int main(int argc, char** argv) {
   // --new_tokens=N is ours; Google Benchmark gets the rest.
   std::vector<char*> rest;
+  std::string plot;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--new_tokens=", 13) == 0) {
       new_tokens = std::stoll(argv[i] + 13);
+    } else if (std::strncmp(argv[i], "--plot=", 7) == 0) {
+      plot = argv[i] + 7;
     } else {
       rest.push_back(argv[i]);
     }
+  }
+  if (!plot.empty()) {
+    omp_set_num_threads(tinygpt::bench::kThreads);
+    plot_token_times(plot);
+    return 0;
   }
   int count = static_cast<int>(rest.size());
   return tinygpt::bench::run_benchmarks(count, rest.data());
