@@ -1,0 +1,106 @@
+/// @file engine.h
+/// @brief Continuous batching: many generations at once in a fixed KV memory, one batched
+/// decode pass per step for every active sequence, requests joining and leaving between
+/// steps.
+///
+/// The engine holds a KvCache of `slots` sequences. A submitted request waits in a queue
+/// until a slot is free; step() then admits it (its prompt's prefill pass, which also
+/// chooses its first token) and afterwards decodes one token for every active sequence in
+/// one forward pass of B rows. A sequence leaves between steps when it finishes (its stop
+/// token, its max_new_tokens, a full context) or is cancelled, and its slot goes to the
+/// next request in the queue. Each request chooses its tokens as infer::generate() would:
+/// its own sampling options, seed and penalties.
+///
+/// submit() and cancel() may be called from any thread; step() and run_until_idle() from
+/// one thread at a time (the engine's loop), which also runs the callbacks.
+///
+/// Batching changes which paths the matrix products take (one row or sixteen), so a
+/// sequence's logits can differ in their last bits from those it has alone; the tokens
+/// agree unless two candidates are that close.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "tinygpt/infer/generate.h"
+#include "tinygpt/infer/kv_cache.h"
+#include "tinygpt/infer/penalties.h"
+#include "tinygpt/models/generate.h"
+#include "tinygpt/models/gpt.h"
+
+namespace tinygpt::infer {
+
+/// @brief One token of a request, or its end.
+struct TokenEvent {
+  std::int64_t request = 0;            ///< the request's id (from submit())
+  std::optional<std::int32_t> token;   ///< the new token; empty on a cancelled request's end
+  std::optional<FinishReason> finish;  ///< set on the request's last event
+};
+
+/// @brief A generation to run.
+struct Request {
+  std::vector<std::int32_t> prompt;  ///< at least one token, at most the model's context
+  models::GenerateOptions options;   ///< length, sampling, seed, stop token (not on_token)
+  Penalties penalties;               ///< repetition, frequency and presence penalties
+  std::function<void(const TokenEvent&)> on_event;  ///< every token and the end (engine thread)
+};
+
+/// @brief Continuous batching over a KV cache of fixed size.
+class Engine {
+ public:
+  /// @param model the GPT; it must outlive the engine.
+  /// @param slots how many sequences decode at once, at least 1.
+  Engine(models::Gpt& model, std::int64_t slots);
+
+  /// @brief Queues a request (any thread). Error, at once, for a request that can never
+  /// run: an empty prompt, an id outside the vocabulary, a prompt longer than the context.
+  /// @param request the request.
+  /// @return its id, counting from 0.
+  std::int64_t submit(Request request);
+  /// @brief Cancels a request (any thread): it leaves at the next step with
+  /// FinishReason::kCancelled; unknown or finished ids are ignored.
+  /// @param request the id.
+  void cancel(std::int64_t request);
+
+  /// @brief One step: cancellations, admissions (prefills) into free slots, then one
+  /// decode pass over every active sequence.
+  /// @return whether anything is still queued or active.
+  bool step();
+  /// @brief Steps until no request is queued or active.
+  void run_until_idle();
+
+  /// @return requests waiting for a slot.
+  std::size_t queue_depth() const;
+  /// @return sequences in slots.
+  std::size_t active() const { return sequences_.size(); }
+
+ private:
+  struct Sequence {
+    std::int64_t id = 0;
+    std::int64_t slot = 0;
+    Request request;
+    std::vector<std::int32_t> history;  // prompt and generated tokens (for the penalties)
+    std::int64_t generated = 0;
+  };
+
+  // Chooses a sequence's next token from its logits row and reports it; returns whether
+  // the sequence goes on.
+  bool emit(Sequence& sequence, std::span<float> logits);
+  void finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token);
+
+  models::Gpt& model_;
+  KvCache cache_;
+  Tape tape_;
+  std::vector<Sequence> sequences_;       // active, in slots (engine thread only)
+  std::vector<std::int64_t> free_slots_;  // engine thread only
+  mutable std::mutex mutex_;              // guards the three below
+  std::deque<Sequence> queue_;            // submitted, waiting for a slot
+  std::vector<std::int64_t> cancelled_;   // ids to cancel at the next step
+  std::int64_t next_id_ = 0;
+};
+
+}  // namespace tinygpt::infer
