@@ -6,6 +6,8 @@
 //   uncached  models::generate: every new token runs the model on the whole context so far;
 //   cached    infer::generate: one prefill pass over the prompt, then one pass per token.
 // Counters: tokens_per_s (new tokens over the whole call, prefill included) and ms_per_token.
+// batch16: 16 sequences (prompts of 96 to 126 tokens, 64 new tokens each by default), through the
+// engine (continuous batching) or one infer::generate after another.
 // The first token of the cached run carries the prefill of the prompt.
 //
 // Run: build/release/steps/07-deployment/bench/bench_generate [--new_tokens=N]
@@ -21,6 +23,7 @@
 #include "bench_support.hpp"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
+#include "tinygpt/infer/engine.h"
 #include "tinygpt/infer/generate.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/gpt.h"
@@ -67,6 +70,44 @@ void BM_generate(benchmark::State& state) {
   state.SetLabel(cached ? "KV cache" : "no cache");
 }
 
+// Args: sequences, and 1 for the engine or 0 for one after another. Throughput of many
+// generations at once: the engine (continuous batching, every sequence of a step in one
+// pass) against one infer::generate after another. Prompts of different lengths (96 to
+// 126 tokens), new_tokens / 2 new tokens each (64 by default).
+void BM_batch(benchmark::State& state) {
+  const std::int64_t count = state.range(0);
+  const bool engine = state.range(1) == 1;
+  models::Gpt model(small_config());
+  model.init(1);
+  std::vector<infer::Request> requests;
+  for (std::int64_t i = 0; i < count; ++i) {
+    infer::Request request;
+    request.prompt =
+        random_token_ids(96 + (32 * i) / count, 4096, static_cast<std::uint64_t>(3 + i));
+    request.options.max_new_tokens = new_tokens / 2;
+    request.options.sampling.temperature = 0.0f;
+    requests.push_back(request);
+  }
+  const auto run = [&] {
+    if (engine) {
+      infer::Engine batcher(model, count);
+      for (const infer::Request& request : requests) batcher.submit(request);
+      batcher.run_until_idle();
+    } else {
+      for (const infer::Request& request : requests) {
+        infer::generate(model, request.prompt, request.options);
+      }
+    }
+  };
+  run();  // faults in the arena and the BLAS buffers
+  for (auto _ : state) run();
+  state.counters["tokens_per_s"] = benchmark::Counter(
+      static_cast<double>(new_tokens / 2 * count) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(count) +
+                 (engine ? " sequences, engine" : " sequences, one after another"));
+}
+
 // Times every token of one generation each way and draws milliseconds against the token's
 // position: without a cache the cost grows with the context, with it it stays flat.
 void plot_token_times(const std::string& path) {
@@ -103,6 +144,16 @@ void plot_token_times(const std::string& path) {
   std::fprintf(stderr, "wrote %s\n", path.c_str());
 }
 
+BENCHMARK(BM_batch)
+    ->Name("batch16/one_after_another")
+    ->Args({16, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_batch)
+    ->Name("batch16/engine")
+    ->Args({16, 1})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_generate)
     ->Name("generate/uncached")
     ->Arg(0)
