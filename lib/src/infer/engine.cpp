@@ -42,8 +42,9 @@ std::size_t Engine::queue_depth() const {
   return queue_.size();
 }
 
-void Engine::finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token) {
-  if (sequence.request.on_event) sequence.request.on_event({sequence.id, token, reason});
+void Engine::finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token,
+                    const std::string& error) {
+  if (sequence.request.on_event) sequence.request.on_event({sequence.id, token, reason, error});
 }
 
 bool Engine::emit(Sequence& sequence, std::span<float> logits) {
@@ -121,9 +122,15 @@ bool Engine::step() {
     tape_.reset();
     cache_.clear(sequence.slot);
     cache_.bind({&sequence.slot, 1});
-    const Tensor logits = model_.forward(tape_, sequence.request.prompt, 1, {}, run);
-    cache_.advance(time);
-    if (emit(sequence, {logits.data + (time - 1) * vocab, static_cast<std::size_t>(vocab)})) {
+    bool goes_on = false;
+    try {
+      const Tensor logits = model_.forward(tape_, sequence.request.prompt, 1, {}, run);
+      cache_.advance(time);
+      goes_on = emit(sequence, {logits.data + (time - 1) * vocab, static_cast<std::size_t>(vocab)});
+    } catch (const std::exception& error) {
+      finish(sequence, FinishReason::kError, std::nullopt, error.what());
+    }
+    if (goes_on) {
       sequences_.push_back(std::move(sequence));
     } else {
       cache_.clear(sequence.slot);
@@ -141,8 +148,18 @@ bool Engine::step() {
     }
     tape_.reset();
     cache_.bind(slots);
-    const Tensor logits =
-        model_.forward(tape_, last, static_cast<std::int64_t>(last.size()), {}, run);
+    Tensor logits;
+    try {
+      logits = model_.forward(tape_, last, static_cast<std::int64_t>(last.size()), {}, run);
+    } catch (const std::exception& error) {
+      // The pass was for all of them: none can go on, and their slots are freed.
+      for (auto sequence = sequences_.begin(); sequence != sequences_.end();) {
+        finish(*sequence, FinishReason::kError, std::nullopt, error.what());
+        sequence = release(sequence);
+      }
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return !queue_.empty();
+    }
     cache_.advance(1);
     std::size_t row = 0;
     for (auto sequence = sequences_.begin(); sequence != sequences_.end(); ++row) {

@@ -6,6 +6,7 @@
 
 #include "../core/parallel.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/infer/cached_attention.h"
 #include "tinygpt/nn/attention.h"
 
 namespace tinygpt::infer {
@@ -105,7 +106,10 @@ Tensor KvCache::attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::i
   MatrixMap merged = out.matrix();
   std::int64_t longest = 0;
   for (const std::int64_t length : bound_lengths_) longest = std::max(longest, length + time);
-  float* probs_buffer = tape.scratch(static_cast<std::size_t>(batch * heads_ * time * longest));
+  // Prefill keeps each (sequence, head)'s (T, S) weights for attention_forward; a decode
+  // pass needs none.
+  float* probs_buffer =
+      time == 1 ? nullptr : tape.scratch(static_cast<std::size_t>(batch * heads_ * time * longest));
   detail::parallel_for(
       batch * heads_, batch * heads_ * time * longest * d, [&](std::int64_t slice) {
         const std::int64_t b = slice / heads_;
@@ -114,6 +118,11 @@ Tensor KvCache::attend(Tape& tape, std::int64_t layer, const Tensor& qkv, std::i
         const std::int64_t keys_seen = bound_lengths_[static_cast<std::size_t>(b)] + time;
         const MatrixMap keys(keys_.data() + at, capacity_, c);
         const MatrixMap values(values_.data() + at, capacity_, c);
+        if (time == 1) {  // decoding: one query sees every key (exercise 07.3)
+          attend_one(merged.block(b, h * d, 1, d), fused.block(b, h * d, 1, d),
+                     keys.block(0, h * d, keys_seen, d), values.block(0, h * d, keys_seen, d));
+          return;
+        }
         MatrixMap probs(probs_buffer + slice * time * longest, time, keys_seen);
         nn::attention_forward(
             merged.block(b * time, h * d, time, d), probs, fused.block(b * time, h * d, time, d),

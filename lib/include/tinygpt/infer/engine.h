@@ -12,7 +12,9 @@
 /// its own sampling options, seed and penalties.
 ///
 /// submit() and cancel() may be called from any thread; step() and run_until_idle() from
-/// one thread at a time (the engine's loop), which also runs the callbacks.
+/// one thread at a time (the engine's loop), which also runs the callbacks. A forward pass
+/// that fails (an Error, a learner's unfinished exercise) ends the requests it was for
+/// with FinishReason::kError and frees their slots; the engine goes on with the others.
 ///
 /// Batching changes which paths the matrix products take (one row or sixteen), so a
 /// sequence's logits can differ in their last bits from those it has alone; the tokens
@@ -24,6 +26,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tinygpt/infer/generate.h"
@@ -39,6 +42,7 @@ struct TokenEvent {
   std::int64_t request = 0;            ///< the request's id (from submit())
   std::optional<std::int32_t> token;   ///< the new token; empty on a cancelled request's end
   std::optional<FinishReason> finish;  ///< set on the request's last event
+  std::string error;                   ///< with FinishReason::kError: what failed
 };
 
 /// @brief A generation to run.
@@ -90,7 +94,8 @@ class Engine {
   // Chooses a sequence's next token from its logits row and reports it; returns whether
   // the sequence goes on.
   bool emit(Sequence& sequence, std::span<float> logits);
-  void finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token);
+  void finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token,
+              const std::string& error = {});
 
   models::Gpt& model_;
   KvCache cache_;

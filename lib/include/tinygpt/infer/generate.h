@@ -25,11 +25,12 @@ namespace tinygpt::infer {
 enum class FinishReason {
   kStop,       ///< the stop token was produced
   kLength,     ///< max_new_tokens were produced, or the context is full
-  kCancelled,  ///< the on_token callback returned false
+  kCancelled,  ///< the on_token callback returned false (the engine: cancel())
+  kError,      ///< the engine: the request's forward pass failed (TokenEvent::error says why)
 };
 
 /// @param reason a reason.
-/// @return "stop", "length" or "cancelled" (the names OpenAI's API uses for the first two).
+/// @return "stop", "length", "cancelled" or "error" (OpenAI's API uses the first two).
 const char* finish_reason_name(FinishReason reason);
 
 /// @brief What a generation produced.
