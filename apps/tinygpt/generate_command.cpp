@@ -2,8 +2,11 @@
 // Face's GPT-2), with a KV cache (infer/generate.h); `tinygpt attention` draws its
 // attention weights for a prompt as SVG.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,7 @@ struct GenerateArgs {
   float top_p = 1.0f;
   std::uint64_t seed = 0;
   bool ids = false;
+  bool stats = false;
   std::vector<std::string> stops;
   infer::Penalties penalties;
 };
@@ -90,6 +94,8 @@ void add_generate(CLI::App& app) {
       ->check(CLI::Range(-2.0, 2.0))
       ->capture_default_str();
   command->add_flag("--ids", args->ids, "Also print the token ids");
+  command->add_flag("--stats", args->stats,
+                    "Print the time to the first token and the decoding speed (on stderr)");
   command->callback([args] {
     models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
     const std::vector<std::int32_t> prompt = encode_prompt(pretrained, args->prompt);
@@ -106,7 +112,11 @@ void add_generate(CLI::App& app) {
     // the next tokens settle them (infer/stop_strings.h).
     std::string pending;
     std::cout << args->prompt << std::flush;
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    std::optional<Clock::time_point> first_token;
     options.on_token = [&](std::int32_t token) {
+      if (!first_token) first_token = Clock::now();
       if (pretrained.end_of_text && token == *pretrained.end_of_text) return true;
       pending += pretrained.tokenizer.decode({&token, 1});
       const infer::StopScan scan = infer::scan_stop_strings(pending, args->stops);
@@ -128,6 +138,21 @@ void add_generate(CLI::App& app) {
         static_cast<std::int64_t>(generated.size()) < args->max_tokens) {
       std::cerr << "(stopped early: the model's context of "
                 << pretrained.model.config().context_length << " tokens is full)\n";
+    }
+    if (args->stats && first_token) {
+      // The first token's time is the prompt's prefill; the rest are decode steps.
+      const auto seconds = [](Clock::duration d) {
+        return std::chrono::duration<double>(d).count();
+      };
+      const double decode = seconds(Clock::now() - *first_token);
+      const auto decoded = static_cast<double>(generated.size()) - 1.0;
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "%zu prompt tokens, %zu new (%s); time to first token %.1f ms, then %.0f "
+                    "tokens/s\n",
+                    prompt.size(), generated.size(), infer::finish_reason_name(result.finish),
+                    seconds(*first_token - start) * 1e3, decode > 0.0 ? decoded / decode : 0.0);
+      std::cerr << line;
     }
     if (args->ids) {
       std::cout << "prompt ids:";
