@@ -1,7 +1,6 @@
 #include "tinygpt/models/generate.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/tape.h"
@@ -23,13 +22,12 @@ void check_generate(const ModelConfig& config, std::span<const std::int32_t> pro
 
 std::int32_t choose_token(std::span<float> logits, const GenerateOptions& options,
                           std::int64_t index) {
+  // Ids at or above usable_vocab have no text: sampling sees only the ids below it.
   const auto vocab = static_cast<std::int64_t>(logits.size());
-  if (options.usable_vocab > 0 && options.usable_vocab < vocab) {
-    std::fill(logits.begin() + options.usable_vocab, logits.end(),
-              -std::numeric_limits<float>::infinity());
-  }
+  const std::int64_t usable =
+      options.usable_vocab > 0 ? std::min(options.usable_vocab, vocab) : vocab;
   CounterRng rng(options.seed, RngStream::kSampling, static_cast<std::uint64_t>(index), 0);
-  return sample_next(logits, options.sampling, rng);
+  return sample_next(logits.first(static_cast<std::size_t>(usable)), options.sampling, rng);
 }
 
 std::vector<std::int32_t> generate(Gpt& model, std::span<const std::int32_t> prompt,

@@ -11,8 +11,8 @@
 // The first token of the cached run carries the prefill of the prompt.
 //
 // Run: build/release/steps/07-deployment/bench/bench_generate [--new_tokens=N]
-// The lesson's picture, the time of every new token with and without the cache:
-//      build/release/steps/07-deployment/bench/bench_generate \
+// The lesson's picture, the time of every new token with and without the cache (one line):
+//      build/release/steps/07-deployment/bench/bench_generate
 //          --plot=steps/07-deployment/images/kv-cache.svg
 #include <chrono>
 #include <cstdio>

@@ -284,3 +284,20 @@ TEST_CASE("the cache refuses what does not fit, naming it", "[step07][kv_cache]"
   CHECK_THROWS_WITH(gpt2.model.forward(tape, std::vector<std::int32_t>(3, 5), 1, {}, run),
                     contains("30 cached positions; 3 more exceed the context length 32"));
 }
+
+TEST_CASE("ids the tokenizer cannot decode are never chosen", "[step07][kv_cache]") {
+  // A tokenizer with fewer tokens than the model's vocabulary (a BPE that ran out of
+  // merges): generation rules the extra ids out (usable_vocab) instead of failing on them.
+  models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);  // V = 657
+  const std::vector<std::int32_t> prompt = {400, 271, 298};
+  models::GenerateOptions options;
+  options.max_new_tokens = 25;
+  options.usable_vocab = 300;
+  options.sampling.temperature = 2.0f;  // flat: the tail would be drawn often
+  for (std::uint64_t seed = 0; seed < 4; ++seed) {
+    options.seed = seed;
+    const infer::Generation result = infer::generate(gpt2.model, prompt, options);
+    CHECK(result.tokens.size() == 25);
+    for (const std::int32_t token : result.tokens) CHECK(token < 300);
+  }
+}

@@ -41,9 +41,9 @@ struct GenerateOptions {
 void check_generate(const ModelConfig& config, std::span<const std::int32_t> prompt,
                     const GenerateOptions& options);
 
-/// @brief Chooses new token `index` from the last position's logits: ids at or above
-/// usable_vocab are ruled out, then sample_next() with CounterRng(seed, kSampling, index, 0).
-/// @param logits (V) the last position's logits, changed in place.
+/// @brief Chooses new token `index` from the last position's logits: sample_next() with
+/// CounterRng(seed, kSampling, index, 0) over the ids below usable_vocab (all when 0).
+/// @param logits (V) the last position's logits (a penalty may have changed them).
 /// @param options sampling.
 /// @param index the new token's index (0 for the first).
 /// @return the chosen id.
