@@ -47,6 +47,11 @@ void Engine::finish(Sequence& sequence, FinishReason reason, std::optional<std::
   if (sequence.request.on_event) sequence.request.on_event({sequence.id, token, reason, error});
 }
 
+void Engine::free_slot(std::int64_t slot) {
+  cache_.clear(slot);
+  free_slots_.push_back(slot);
+}
+
 bool Engine::emit(Sequence& sequence, std::span<float> logits) {
   const models::GenerateOptions& options = sequence.request.options;
   if (sequence.request.penalties.any()) {
@@ -86,8 +91,7 @@ bool Engine::step() {
     }
   }
   const auto release = [this](std::vector<Sequence>::iterator sequence) {
-    cache_.clear(sequence->slot);
-    free_slots_.push_back(sequence->slot);
+    free_slot(sequence->slot);
     return sequences_.erase(sequence);
   };
   for (auto sequence = sequences_.begin(); sequence != sequences_.end();) {
@@ -120,8 +124,7 @@ bool Engine::step() {
     free_slots_.pop_back();
     const auto time = static_cast<std::int64_t>(sequence.request.prompt.size());
     tape_.reset();
-    cache_.clear(sequence.slot);
-    cache_.bind({&sequence.slot, 1});
+    cache_.bind({&sequence.slot, 1});  // a free slot is empty (free_slot cleared it)
     bool goes_on = false;
     try {
       const Tensor logits = model_.forward(tape_, sequence.request.prompt, 1, {}, run);
@@ -133,8 +136,7 @@ bool Engine::step() {
     if (goes_on) {
       sequences_.push_back(std::move(sequence));
     } else {
-      cache_.clear(sequence.slot);
-      free_slots_.push_back(sequence.slot);
+      free_slot(sequence.slot);
     }
   }
 

@@ -2,10 +2,8 @@
 #include "tinygpt/train/trainer.h"
 
 #include <memory>
-#include <optional>
 
 #include "pretraining_detail.h"
-#include "tinygpt/data/token_file.h"
 #include "tinygpt/models/config.h"
 
 namespace tinygpt::train {

@@ -94,6 +94,8 @@ class Engine {
   // Chooses a sequence's next token from its logits row and reports it; returns whether
   // the sequence goes on.
   bool emit(Sequence& sequence, std::span<float> logits);
+  // Empties a slot's cache and gives it back to the free list.
+  void free_slot(std::int64_t slot);
   void finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token,
               const std::string& error = {});
 
