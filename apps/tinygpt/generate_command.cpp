@@ -1,6 +1,6 @@
 // `tinygpt generate` continues a prompt with a GPT from a model folder (ours or Hugging
-// Face's GPT-2), with a KV cache (infer/generate.h); `tinygpt attention` draws its
-// attention weights for a prompt as SVG.
+// Face's GPT-2) on the inference engine (infer/engine.h), printing the text as it comes;
+// `tinygpt attention` draws its attention weights for a prompt as SVG.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
-#include "tinygpt/core/utf8.h"
-#include "tinygpt/infer/generate.h"
-#include "tinygpt/infer/stop_strings.h"
+#include "tinygpt/infer/engine.h"
 #include "tinygpt/models/pretrained.h"
 
 namespace tinygpt::cli {
@@ -31,7 +31,10 @@ struct GenerateArgs {
   bool greedy = false;
   int top_k = 0;
   float top_p = 1.0f;
+  float min_p = 0.0f;
   std::uint64_t seed = 0;
+  std::string weights = "float32";
+  int logprobs = -1;
   bool ids = false;
   bool stats = false;
   std::vector<std::string> stops;
@@ -47,6 +50,19 @@ std::vector<std::int32_t> encode_prompt(const models::PretrainedGpt& pretrained,
                 "generate: the prompt is empty and the tokenizer has no "
                 "<|endoftext|> token to start from; give --prompt");
   return ids;
+}
+
+// One line on stderr per token: its log-probability and the best alternatives'.
+void print_logprobs(const models::PretrainedGpt& pretrained, const infer::TokenEvent& event) {
+  const auto quoted = [&](std::int32_t token) {
+    return nlohmann::json(pretrained.tokenizer.decode({&token, 1}))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string line = "[" + quoted(*event.token) + " " + std::to_string(event.logprob);
+  for (const infer::TokenLogprob& alternative : event.top) {
+    line += " | " + quoted(alternative.token) + " " + std::to_string(alternative.logprob);
+  }
+  std::cerr << line << "]\n";
 }
 
 void add_generate(CLI::App& app) {
@@ -73,6 +89,11 @@ void add_generate(CLI::App& app) {
   command->add_option("--top-p", args->top_p, "Sample from the nucleus of this mass (1: all)")
       ->check(CLI::Range(0.000001, 1.0))
       ->capture_default_str();
+  command
+      ->add_option("--min-p", args->min_p,
+                   "Drop tokens less than this fraction as likely as the best one (0: none)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   command->add_option("--seed", args->seed, "Sampling seed: the same seed, the same text")
       ->capture_default_str();
   command->add_option("--stop", args->stops,
@@ -93,6 +114,13 @@ void add_generate(CLI::App& app) {
                    "Subtract this from the logit of every token seen so far")
       ->check(CLI::Range(-2.0, 2.0))
       ->capture_default_str();
+  command->add_option("--weights", args->weights, "Weights as stored for inference")
+      ->check(CLI::IsMember({"float32", "int8"}))
+      ->capture_default_str();
+  command
+      ->add_option("--logprobs", args->logprobs,
+                   "Print each token's log-probability and this many alternatives (on stderr)")
+      ->check(CLI::Range(0, 20));
   command->add_flag("--ids", args->ids, "Also print the token ids");
   command->add_flag("--stats", args->stats,
                     "Print the time to the first token and the decoding speed (on stderr)");
@@ -103,38 +131,42 @@ void add_generate(CLI::App& app) {
     options.max_new_tokens = args->max_tokens;
     options.sampling = {.temperature = args->greedy ? 0.0f : args->temperature,
                         .top_k = args->top_k,
-                        .top_p = args->top_p};
+                        .top_p = args->top_p,
+                        .min_p = args->min_p};
     options.seed = args->seed;
     options.stop_token = pretrained.end_of_text;
     options.usable_vocab = pretrained.tokenizer.vocab_size();
-    // Print as the tokens come. A byte-level token can end inside a multi-byte character,
-    // and the end of the text can be the start of a stop string: both are held back until
-    // the next tokens settle them (infer/stop_strings.h).
-    std::string pending;
+    infer::Engine engine(pretrained.model, {.slots = 1,
+                                            .weights = infer::weight_format(args->weights),
+                                            .tokenizer = &pretrained.tokenizer});
     std::cout << args->prompt << std::flush;
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();
     std::optional<Clock::time_point> first_token;
-    options.on_token = [&](std::int32_t token) {
-      if (!first_token) first_token = Clock::now();
-      if (pretrained.end_of_text && token == *pretrained.end_of_text) return true;
-      pending += pretrained.tokenizer.decode({&token, 1});
-      const infer::StopScan scan = infer::scan_stop_strings(pending, args->stops);
-      if (scan.stopped) {
-        std::cout << pending.substr(0, scan.show) << std::flush;
-        pending.clear();
-        return false;
-      }
-      const std::size_t ready = std::min(scan.show, complete_utf8_prefix(pending));
-      std::cout << pending.substr(0, ready) << std::flush;
-      pending.erase(0, ready);
-      return true;
-    };
-    const infer::Generation result =
-        infer::generate(pretrained.model, prompt, options, args->penalties);
-    const std::vector<std::int32_t>& generated = result.tokens;
-    std::cout << pending << "\n";
-    if (result.finish == infer::FinishReason::kLength &&
+    std::vector<std::int32_t> generated;
+    infer::FinishReason finish = infer::FinishReason::kLength;
+    std::string error;
+    engine.submit({.prompt = prompt,
+                   .options = options,
+                   .penalties = args->penalties,
+                   .stop_strings = args->stops,
+                   .logprobs = args->logprobs,
+                   .on_event = [&](const infer::TokenEvent& event) {
+                     if (event.token) {
+                       if (!first_token) first_token = Clock::now();
+                       generated.push_back(*event.token);
+                     }
+                     std::cout << event.text << std::flush;
+                     if (event.token && args->logprobs >= 0) print_logprobs(pretrained, event);
+                     if (event.finish) {
+                       finish = *event.finish;
+                       error = event.error;
+                     }
+                   }});
+    engine.run_until_idle();
+    std::cout << "\n";
+    TINYGPT_CHECK(finish != infer::FinishReason::kError, "generate: ", error);
+    if (finish == infer::FinishReason::kLength &&
         static_cast<std::int64_t>(generated.size()) < args->max_tokens) {
       std::cerr << "(stopped early: the model's context of "
                 << pretrained.model.config().context_length << " tokens is full)\n";
@@ -150,7 +182,7 @@ void add_generate(CLI::App& app) {
       std::snprintf(line, sizeof line,
                     "%zu prompt tokens, %zu new (%s); time to first token %.1f ms, then %.0f "
                     "tokens/s\n",
-                    prompt.size(), generated.size(), infer::finish_reason_name(result.finish),
+                    prompt.size(), generated.size(), infer::finish_reason_name(finish),
                     seconds(*first_token - start) * 1e3, decode > 0.0 ? decoded / decode : 0.0);
       std::cerr << line;
     }

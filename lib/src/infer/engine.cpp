@@ -3,16 +3,50 @@
 #include "tinygpt/infer/engine.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 
 #include "tinygpt/core/check.h"
 
 namespace tinygpt::infer {
 
-Engine::Engine(models::Gpt& model, std::int64_t slots)
-    : model_(model), cache_(model.config(), slots) {
+namespace {
+
+// The chosen token's log-probability and the `count` most likely tokens' (best first, the
+// lower id first on ties), from the log-softmax of the logits the sampler saw.
+void add_logprobs(TokenEvent& event, std::span<const float> logits, int count) {
+  const float largest = *std::max_element(logits.begin(), logits.end());
+  double total = 0.0;
+  for (const float logit : logits) total += std::exp(static_cast<double>(logit - largest));
+  const double log_total = largest + std::log(total);
+  const auto logprob = [&](std::int32_t token) {
+    return static_cast<float>(logits[static_cast<std::size_t>(token)] - log_total);
+  };
+  event.logprob = logprob(*event.token);
+  std::vector<std::int32_t> order(logits.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto top =
+      static_cast<std::ptrdiff_t>(std::min(order.size(), static_cast<std::size_t>(count)));
+  std::partial_sort(order.begin(), order.begin() + top, order.end(),
+                    [&](std::int32_t a, std::int32_t b) {
+                      const float la = logits[static_cast<std::size_t>(a)];
+                      const float lb = logits[static_cast<std::size_t>(b)];
+                      return la > lb || (la == lb && a < b);
+                    });
+  for (std::ptrdiff_t i = 0; i < top; ++i) event.top.push_back({order[i], logprob(order[i])});
+}
+
+}  // namespace
+
+Engine::Engine(models::Gpt& model, const EngineOptions& options)
+    : model_(model), tokenizer_(options.tokenizer), cache_(model.config(), options.slots) {
+  TINYGPT_CHECK(options.batch_invariant || options.weights == WeightFormat::kFloat32,
+                "Engine: ", weight_format_name(options.weights),
+                " weights are always batch-invariant; batch_invariant = false is for float32");
+  if (options.batch_invariant) weights_.emplace(options.weights);
   tape_.set_grad_enabled(false);
   // Slots are handed out lowest first.
-  for (std::int64_t slot = slots - 1; slot >= 0; --slot) free_slots_.push_back(slot);
+  for (std::int64_t slot = options.slots - 1; slot >= 0; --slot) free_slots_.push_back(slot);
 }
 
 std::int64_t Engine::submit(Request request) {
@@ -23,10 +57,17 @@ std::int64_t Engine::submit(Request request) {
                 " tokens, more than the model's context of ", config.context_length);
   TINYGPT_CHECK(request.penalties.repetition >= 1.0f, "Engine::submit: the repetition penalty is ",
                 request.penalties.repetition, "; it must be at least 1 (1: none)");
-  const std::lock_guard<std::mutex> lock(mutex_);
+  TINYGPT_CHECK(request.logprobs >= -1 && request.logprobs <= 20, "Engine::submit: logprobs is ",
+                request.logprobs, "; it must be -1 (none) or the alternatives to list, 0 to 20");
+  TINYGPT_CHECK(request.stop_strings.empty() || tokenizer_ != nullptr,
+                "Engine::submit: stop strings need the engine to have a tokenizer");
   Sequence sequence;
-  sequence.id = next_id_++;
+  if (tokenizer_ != nullptr) {
+    sequence.text.emplace(*tokenizer_, request.stop_strings, request.options.stop_token);
+  }
   sequence.history = request.prompt;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  sequence.id = next_id_++;
   sequence.request = std::move(request);
   queue_.push_back(std::move(sequence));
   return queue_.back().id;
@@ -42,9 +83,10 @@ std::size_t Engine::queue_depth() const {
   return queue_.size();
 }
 
-void Engine::finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token,
-                    const std::string& error) {
-  if (sequence.request.on_event) sequence.request.on_event({sequence.id, token, reason, error});
+void Engine::finish(Sequence& sequence, FinishReason reason, const std::string& error) {
+  TokenEvent event{.request = sequence.id, .finish = reason, .error = error};
+  if (sequence.text) event.text = sequence.text->finish();
+  if (sequence.request.on_event) sequence.request.on_event(event);
 }
 
 void Engine::free_slot(std::int64_t slot) {
@@ -53,26 +95,36 @@ void Engine::free_slot(std::int64_t slot) {
 }
 
 bool Engine::emit(Sequence& sequence, std::span<float> logits) {
-  const models::GenerateOptions& options = sequence.request.options;
-  if (sequence.request.penalties.any()) {
-    apply_penalties(logits, sequence.history, sequence.request.penalties);
-  }
+  const Request& request = sequence.request;
+  const models::GenerateOptions& options = request.options;
+  if (request.penalties.any()) apply_penalties(logits, sequence.history, request.penalties);
   const std::int32_t token = models::choose_token(logits, options, sequence.generated);
   ++sequence.generated;
   sequence.history.push_back(token);
-  std::optional<FinishReason> reason;
-  if (options.stop_token && token == *options.stop_token) {
-    reason = FinishReason::kStop;
+  TokenEvent event{.request = sequence.id, .token = token};
+  if (request.logprobs >= 0) {
+    const std::size_t usable =
+        options.usable_vocab > 0
+            ? std::min(logits.size(), static_cast<std::size_t>(options.usable_vocab))
+            : logits.size();
+    add_logprobs(event, logits.first(usable), request.logprobs);
+  }
+  bool stop_string = false;
+  if (sequence.text) {
+    TextStream::Delta delta = sequence.text->push(token);
+    event.text = std::move(delta.text);
+    stop_string = delta.stopped;
+  }
+  if (stop_string || (options.stop_token && token == *options.stop_token)) {
+    event.finish = FinishReason::kStop;
   } else if (sequence.generated >= options.max_new_tokens ||
              cache_.length(sequence.slot) + 1 > cache_.capacity()) {
-    reason = FinishReason::kLength;  // its length, or a full context (as infer::generate)
+    event.finish = FinishReason::kLength;  // its length, or a full context (as infer::generate)
   }
-  if (reason) {
-    finish(sequence, *reason, token);
-    return false;
-  }
-  if (sequence.request.on_event) sequence.request.on_event({sequence.id, token, std::nullopt});
-  return true;
+  // Text held back for a stop string that never came is shown at the end.
+  if (event.finish && !stop_string && sequence.text) event.text += sequence.text->finish();
+  if (request.on_event) request.on_event(event);
+  return !event.finish;
 }
 
 bool Engine::step() {
@@ -86,7 +138,7 @@ bool Engine::step() {
         ++queued;
         continue;
       }
-      finish(*queued, FinishReason::kCancelled, std::nullopt);
+      finish(*queued, FinishReason::kCancelled);
       queued = queue_.erase(queued);
     }
   }
@@ -99,12 +151,13 @@ bool Engine::step() {
       ++sequence;
       continue;
     }
-    finish(*sequence, FinishReason::kCancelled, std::nullopt);
+    finish(*sequence, FinishReason::kCancelled);
     sequence = release(sequence);
   }
 
   models::RunOptions run;
   run.cache = &cache_;
+  run.products = weights_ ? &*weights_ : nullptr;
   const std::int64_t vocab = model_.config().vocab_size;
   // Admissions: each waiting request gets a free slot and its prefill pass, which also
   // chooses its first token.
@@ -117,7 +170,7 @@ bool Engine::step() {
       queue_.pop_front();
     }
     if (sequence.request.options.max_new_tokens == 0) {
-      finish(sequence, FinishReason::kLength, std::nullopt);
+      finish(sequence, FinishReason::kLength);
       continue;
     }
     sequence.slot = free_slots_.back();
@@ -131,7 +184,7 @@ bool Engine::step() {
       cache_.advance(time);
       goes_on = emit(sequence, {logits.data + (time - 1) * vocab, static_cast<std::size_t>(vocab)});
     } catch (const std::exception& error) {
-      finish(sequence, FinishReason::kError, std::nullopt, error.what());
+      finish(sequence, FinishReason::kError, error.what());
     }
     if (goes_on) {
       sequences_.push_back(std::move(sequence));
@@ -156,7 +209,7 @@ bool Engine::step() {
     } catch (const std::exception& error) {
       // The pass was for all of them: none can go on, and their slots are freed.
       for (auto sequence = sequences_.begin(); sequence != sequences_.end();) {
-        finish(*sequence, FinishReason::kError, std::nullopt, error.what());
+        finish(*sequence, FinishReason::kError, error.what());
         sequence = release(sequence);
       }
       const std::lock_guard<std::mutex> lock(mutex_);

@@ -13,6 +13,7 @@
 #include "tinygpt/nn/gelu.h"
 #include "tinygpt/nn/layernorm.h"
 #include "tinygpt/nn/linear.h"
+#include "tinygpt/nn/matmul.h"
 #include "tinygpt/nn/positions.h"
 
 namespace tinygpt::models {
@@ -105,8 +106,16 @@ PositionTable::PositionTable(ParameterSet& parameters, const std::string& name,
 }
 
 Tensor Forward::linear(const Tensor& x, const Linear& layer) {
+  if (options_.products != nullptr) {
+    return options_.products->linear(tape_, x, *layer.weight, layer.bias);
+  }
   return nn::linear(tape_, x, layer.weight->tensor(),
                     layer.bias != nullptr ? layer.bias->tensor() : Tensor{});
+}
+
+Tensor Forward::tied_logits(const Tensor& x, Parameter& wte) {
+  if (options_.products != nullptr) return options_.products->transposed(tape_, x, wte);
+  return nn::matmul(tape_, x, wte.tensor(), false, true);
 }
 
 Tensor Forward::norm(const Tensor& x, const Norm& layer) {

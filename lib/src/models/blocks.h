@@ -83,6 +83,8 @@ class Forward {
 
   Tensor linear(const Tensor& x, const Linear& layer);
   Tensor norm(const Tensor& x, const Norm& layer);
+  // The output layer: logits = x wte^T, reusing the token embeddings (weight tying).
+  Tensor tied_logits(const Tensor& x, Parameter& wte);
   Tensor dropout(const Tensor& x);
   // Token embeddings of ids (B*T) plus positions (plus token-type embeddings when given),
   // dropped out: (B, T, C).

@@ -14,6 +14,7 @@ void check_generate(const ModelConfig& config, std::span<const std::int32_t> pro
                 ", it must be 0 (all) or positive");
   TINYGPT_CHECK(options.max_new_tokens >= 0, "generate: max_new_tokens is ", options.max_new_tokens,
                 ", it must be 0 or more");
+  check_sampling(options.sampling, "generate");
   for (std::size_t i = 0; i < prompt.size(); ++i) {
     TINYGPT_CHECK(prompt[i] >= 0 && prompt[i] < config.vocab_size, "generate: prompt token ", i,
                   " is ", prompt[i], ", outside the vocabulary [0, ", config.vocab_size, ")");

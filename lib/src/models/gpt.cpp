@@ -2,7 +2,6 @@
 
 #include "blocks.h"
 #include "tinygpt/core/check.h"
-#include "tinygpt/nn/matmul.h"
 
 namespace tinygpt::models {
 
@@ -57,8 +56,7 @@ Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t 
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
     x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/true, mask);
   }
-  // logits = ln_f(x) wte^T: the output layer reuses the token embeddings (weight tying).
-  return nn::matmul(tape, run.norm(x, w.ln_f), w.wte->tensor(), false, true);
+  return run.tied_logits(run.norm(x, w.ln_f), *w.wte);
 }
 
 }  // namespace tinygpt::models

@@ -83,23 +83,43 @@ void apply_top_p(std::span<float> logits, float p, float temperature) {
   }
 }
 
+void apply_min_p(std::span<float> logits, float min_p, float temperature) {
+  check_filter_input(logits, "apply_min_p");
+  TINYGPT_CHECK(min_p >= 0.0f && min_p <= 1.0f, "apply_min_p: min_p must be in [0, 1], got ",
+                min_p);
+  TINYGPT_CHECK(temperature >= 0.0f && std::isfinite(temperature),
+                "apply_min_p: temperature must be 0 (greedy) or positive, got ", temperature);
+  if (min_p == 0.0f || temperature == 0.0f || logits.empty()) return;
+  const float best = *std::max_element(logits.begin(), logits.end());
+  const double threshold = best + static_cast<double>(temperature) * std::log(min_p);
+  for (float& logit : logits) {
+    if (logit < threshold) logit = kRemoved;
+  }
+}
+
+void check_sampling(const SamplingOptions& options, const char* what) {
+  TINYGPT_CHECK(options.temperature >= 0.0f && std::isfinite(options.temperature), what,
+                ": temperature must be 0 (greedy) or positive, got ", options.temperature);
+  TINYGPT_CHECK(options.top_k >= 0, what, ": top_k must be 0 (off) or positive, got ",
+                options.top_k);
+  TINYGPT_CHECK(options.top_p > 0.0f && options.top_p <= 1.0f, what,
+                ": top_p must be in (0, 1] (1 is off), got ", options.top_p);
+  TINYGPT_CHECK(options.min_p >= 0.0f && options.min_p <= 1.0f, what,
+                ": min_p must be in [0, 1] (0 is off), got ", options.min_p);
+}
+
 std::int32_t sample_next(std::span<const float> logits, const SamplingOptions& options,
                          CounterRng& rng) {
   TINYGPT_CHECK(!logits.empty(), "sample_next: there are no logits to sample from");
   for (std::size_t i = 0; i < logits.size(); ++i) {
     TINYGPT_CHECK(std::isfinite(logits[i]), "sample_next: logit ", i, " is ", logits[i]);
   }
-  TINYGPT_CHECK(options.temperature >= 0.0f && std::isfinite(options.temperature),
-                "sample_next: temperature must be 0 (greedy) or positive, got ",
-                options.temperature);
-  TINYGPT_CHECK(options.top_k >= 0, "sample_next: top_k must be 0 (off) or positive, got ",
-                options.top_k);
-  TINYGPT_CHECK(options.top_p > 0.0f && options.top_p <= 1.0f,
-                "sample_next: top_p must be in (0, 1] (1 is off), got ", options.top_p);
+  check_sampling(options, "sample_next");
 
   std::vector<float> filtered(logits.begin(), logits.end());
   apply_top_k(filtered, options.top_k);
   apply_top_p(filtered, options.top_p, options.temperature);
+  apply_min_p(filtered, options.min_p, options.temperature);
   // Removed tokens are -inf: exp(-inf) = 0 gives them no share of the cumulative sum, so
   // sample_from_logits can never stop on one (see solutions/01-basics/sampling.cpp).
   return sample_from_logits(filtered, options.temperature, rng.uniform());

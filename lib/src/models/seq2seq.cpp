@@ -4,7 +4,6 @@
 
 #include "blocks.h"
 #include "tinygpt/core/check.h"
-#include "tinygpt/nn/matmul.h"
 
 namespace tinygpt::models {
 namespace {
@@ -92,8 +91,7 @@ Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::ui
     y = run.block(w.decoder[l], "decoder.h." + std::to_string(l), y, /*causal=*/true, target.mask,
                   &memory, source_mask);
   }
-  // The output layer reuses the shared token embeddings (weight tying).
-  return nn::matmul(tape, run.norm(y, w.decoder_ln_f), w.wte->tensor(), false, true);
+  return run.tied_logits(run.norm(y, w.decoder_ln_f), *w.wte);
 }
 
 Tensor Seq2Seq::forward(Tape& tape, const SequenceBatch& source, const SequenceBatch& target,

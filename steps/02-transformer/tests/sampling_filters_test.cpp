@@ -31,6 +31,14 @@ std::vector<float> logits_of(const std::vector<double>& probabilities) {
   return logits;
 }
 
+// The tokens a filter(logits, value, temperature) keeps of (0.1, 0.4, 0.2, 0.3).
+template <typename Filter>
+std::vector<int> kept_of_four(const Filter& filter, float value, float temperature) {
+  std::vector<float> filtered = logits_of({0.1, 0.4, 0.2, 0.3});
+  filter(filtered, value, temperature);
+  return kept(filtered);
+}
+
 }  // namespace
 
 TEST_CASE("top-k keeps the k largest logits", "[step02][sampling]") {
@@ -63,11 +71,8 @@ TEST_CASE("top-k keeps every logit tied with the k-th", "[step02][sampling]") {
 }
 
 TEST_CASE("top-p keeps the smallest most-probable set of mass p", "[step02][sampling]") {
-  const std::vector<float> logits = logits_of({0.1, 0.4, 0.2, 0.3});
-  auto top_p = [&](float p, float temperature) {
-    std::vector<float> filtered = logits;
-    models::apply_top_p(filtered, p, temperature);
-    return kept(filtered);
+  auto top_p = [](float p, float temperature) {
+    return kept_of_four(models::apply_top_p, p, temperature);
   };
   // Sorted: 0.4 (token 1), 0.3 (token 3), 0.2 (token 2), 0.1 (token 0).
   CHECK(top_p(0.05f, 1.0f) == std::vector<int>{1});
@@ -94,6 +99,22 @@ TEST_CASE("top-p keeps tokens tied with the last one it needs", "[step02][sampli
   std::vector<float> masked = {-kInf, 2.0f, 0.0f, -kInf};
   models::apply_top_p(masked, 0.999f, 1.0f);
   CHECK(kept(masked) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("min-p keeps tokens at least min_p times as probable as the best", "[step02][sampling]") {
+  auto min_p = [](float fraction, float temperature) {
+    return kept_of_four(models::apply_min_p, fraction, temperature);
+  };
+  // The best is 0.4: min_p 0.45 keeps p >= 0.18, min_p 0.6 keeps p >= 0.24, 0.9 only 0.4.
+  CHECK(min_p(0.45f, 1.0f) == std::vector<int>{1, 2, 3});
+  CHECK(min_p(0.6f, 1.0f) == std::vector<int>{1, 3});
+  CHECK(min_p(0.9f, 1.0f) == std::vector<int>{1});
+  CHECK(min_p(0.0f, 1.0f) == std::vector<int>{0, 1, 2, 3});
+  // At T = 0.5 the ratios square: 0.3 / 0.4 = 0.75 becomes 0.5625 < 0.6.
+  CHECK(min_p(0.6f, 0.5f) == std::vector<int>{1});
+  CHECK(min_p(0.5f, 0.0f) == std::vector<int>{0, 1, 2, 3});  // greedy: unchanged
+  std::vector<float> bad = logits_of({0.5, 0.5});
+  REQUIRE_THROWS_WITH(models::apply_min_p(bad, 1.5f, 1.0f), contains("min_p must be in [0, 1]"));
 }
 
 TEST_CASE("sample_next with k = 1 or T = 0 is greedy", "[step02][sampling]") {

@@ -90,7 +90,7 @@ void BM_batch(benchmark::State& state) {
   }
   const auto run = [&] {
     if (engine) {
-      infer::Engine batcher(model, count);
+      infer::Engine batcher(model, {.slots = count});
       for (const infer::Request& request : requests) batcher.submit(request);
       batcher.run_until_idle();
     } else {

@@ -1,6 +1,8 @@
 // Continuous batching (infer/engine.h) on the tiny Hugging Face GPT-2 folder: requests
-// batched, queued and cancelled give each the tokens it gets alone; submission from other
-// threads; the queue's depth; requests that can never run are refused at once.
+// batched, queued and cancelled give each exactly the tokens, text and log-probabilities it
+// gets alone; submission from other threads; the queue's depth; requests that can never
+// run are refused at once.
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -36,6 +38,8 @@ std::vector<infer::Request> eight_requests() {
 
 struct Outcome {
   std::vector<std::int32_t> tokens;
+  std::string text;
+  std::vector<float> logprobs;
   std::optional<infer::FinishReason> finish;
 };
 
@@ -48,6 +52,8 @@ std::map<std::int64_t, Outcome> run_engine(
     request.on_event = [&](const infer::TokenEvent& event) {
       Outcome& outcome = outcomes[event.request];
       if (event.token) outcome.tokens.push_back(*event.token);
+      if (event.token) outcome.logprobs.push_back(event.logprob);
+      outcome.text += event.text;
       if (event.finish) outcome.finish = event.finish;
       if (after_token) after_token(event.request, outcome.tokens.size());
     };
@@ -57,24 +63,134 @@ std::map<std::int64_t, Outcome> run_engine(
   return outcomes;
 }
 
+// What a request gets alone in an engine of one slot.
+Outcome alone(models::PretrainedGpt& gpt2, infer::Request request,
+              infer::WeightFormat weights = infer::WeightFormat::kFloat32) {
+  infer::Engine engine(gpt2.model, {.slots = 1, .weights = weights, .tokenizer = &gpt2.tokenizer});
+  return run_engine(engine, {std::move(request)}).at(0);
+}
+
 }  // namespace
 
-TEST_CASE("batched and queued, every request gets the tokens it gets alone", "[step07][engine]") {
+TEST_CASE("batched and queued, every request gets exactly what it gets alone", "[step07][engine]") {
+  models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
+  std::vector<infer::Request> requests = eight_requests();
+  for (infer::Request& request : requests) request.logprobs = 2;
+  for (const infer::WeightFormat weights :
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+    // 8 requests, 3 slots: five wait in the queue, and each decodes beside changing others.
+    infer::Engine engine(gpt2.model,
+                         {.slots = 3, .weights = weights, .tokenizer = &gpt2.tokenizer});
+    const std::map<std::int64_t, Outcome> outcomes = run_engine(engine, requests);
+    REQUIRE(outcomes.size() == 8);
+    for (std::int64_t id = 0; id < 8; ++id) {
+      const Outcome single = alone(gpt2, requests[static_cast<std::size_t>(id)], weights);
+      INFO(infer::weight_format_name(weights) << " request " << id);
+      CHECK(outcomes.at(id).tokens == single.tokens);
+      CHECK(outcomes.at(id).text == single.text);
+      CHECK(outcomes.at(id).logprobs == single.logprobs);  // bit for bit
+      CHECK(outcomes.at(id).finish == single.finish);
+    }
+    CHECK(engine.active() == 0);
+    CHECK(engine.queue_depth() == 0);
+  }
+}
+
+TEST_CASE("the same seed gives the same text alone or among fifteen others", "[step07][engine]") {
+  models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
+  infer::Request probe;
+  probe.prompt = {400, 271, 298};
+  probe.options.max_new_tokens = 20;
+  probe.options.sampling.temperature = 1.0f;
+  probe.options.seed = 7;
+  probe.logprobs = 0;
+  const Outcome single = alone(gpt2, probe);
+  // The probe at the front, in the middle and at the end of a batch of 16.
+  for (const std::size_t position : {std::size_t{0}, std::size_t{7}, std::size_t{15}}) {
+    std::vector<infer::Request> batch;
+    for (std::size_t i = 0; i < 16; ++i) {
+      infer::Request other = probe;
+      other.prompt = {static_cast<std::int32_t>(50 + 31 * i), 9, static_cast<std::int32_t>(i)};
+      other.prompt.resize(1 + i % 6, 17);
+      other.options.seed = 100 + i;
+      batch.push_back(i == position ? probe : other);
+    }
+    infer::Engine engine(gpt2.model, {.slots = 16, .tokenizer = &gpt2.tokenizer});
+    const Outcome together = run_engine(engine, batch).at(static_cast<std::int64_t>(position));
+    INFO("position " << position);
+    CHECK(together.tokens == single.tokens);
+    CHECK(together.logprobs == single.logprobs);
+    CHECK(together.text == single.text);
+  }
+}
+
+TEST_CASE("the engine's tokens are the cached loop's, with BLAS products too", "[step07][engine]") {
   models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
   const std::vector<infer::Request> requests = eight_requests();
-  infer::Engine engine(gpt2.model, 3);  // 8 requests, 3 slots: five wait in the queue
+  infer::Engine engine(gpt2.model, {.slots = 1, .batch_invariant = false});
   const std::map<std::int64_t, Outcome> outcomes = run_engine(engine, requests);
-  REQUIRE(outcomes.size() == 8);
   for (std::int64_t id = 0; id < 8; ++id) {
     const infer::Request& request = requests[static_cast<std::size_t>(id)];
-    const infer::Generation alone =
+    const infer::Generation reference =
         infer::generate(gpt2.model, request.prompt, request.options, request.penalties);
     INFO("request " << id);
-    CHECK(outcomes.at(id).tokens == alone.tokens);
-    CHECK(outcomes.at(id).finish == alone.finish);
+    CHECK(outcomes.at(id).tokens == reference.tokens);
+    CHECK(outcomes.at(id).finish == reference.finish);
   }
-  CHECK(engine.active() == 0);
-  CHECK(engine.queue_depth() == 0);
+}
+
+TEST_CASE("stop strings end the text across token boundaries and are never shown",
+          "[step07][engine]") {
+  models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
+  infer::Request request;
+  request.prompt = {400, 271, 298};
+  request.options.max_new_tokens = 24;
+  request.options.sampling.temperature = 0.0f;
+  const Outcome free_text = alone(gpt2, request);
+  REQUIRE(free_text.tokens.size() == 24);
+  // A stop string made of the end of token 3's text and the start of token 4's.
+  const std::string third = gpt2.tokenizer.decode({&free_text.tokens[3], 1});
+  const std::string fourth = gpt2.tokenizer.decode({&free_text.tokens[4], 1});
+  REQUIRE(!third.empty());
+  REQUIRE(!fourth.empty());
+  const std::string stop{third.back(), fourth.front()};
+  const std::size_t at = free_text.text.find(stop);
+  REQUIRE(at != std::string::npos);
+  request.stop_strings = {"never in this text \x01", stop};
+  const Outcome stopped = alone(gpt2, request);
+  CHECK(stopped.finish == infer::FinishReason::kStop);
+  CHECK(stopped.text == free_text.text.substr(0, at));
+  CHECK(stopped.tokens.size() <= 5);
+  // A held-back start of a stop string that never completes is shown at the end.
+  request.stop_strings = {std::string{free_text.text.back(), '\x01'}};
+  CHECK(alone(gpt2, request).text == free_text.text);
+}
+
+TEST_CASE("log-probabilities: the chosen token's and the best alternatives'", "[step07][engine]") {
+  models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
+  infer::Engine engine(gpt2.model, {.slots = 1});
+  std::vector<infer::TokenEvent> events;
+  infer::Request request;
+  request.prompt = {400, 271};
+  request.options.max_new_tokens = 4;
+  request.options.sampling.temperature = 0.0f;
+  request.logprobs = 5;
+  request.on_event = [&](const infer::TokenEvent& event) { events.push_back(event); };
+  engine.submit(request);
+  engine.run_until_idle();
+  REQUIRE(events.size() == 4);
+  for (const infer::TokenEvent& event : events) {
+    REQUIRE(event.top.size() == 5);
+    CHECK(event.top[0].token == *event.token);  // greedy chose the best
+    CHECK(event.top[0].logprob == event.logprob);
+    for (std::size_t i = 1; i < event.top.size(); ++i) {
+      CHECK(event.top[i].logprob <= event.top[i - 1].logprob);
+    }
+    CHECK(event.logprob < 0.0f);
+    double mass = 0.0;
+    for (const infer::TokenLogprob& alternative : event.top) mass += std::exp(alternative.logprob);
+    CHECK(mass <= 1.0 + 1e-6);
+  }
 }
 
 TEST_CASE("cancelling one of eight mid-stream leaves the other seven their text",
@@ -82,7 +198,7 @@ TEST_CASE("cancelling one of eight mid-stream leaves the other seven their text"
   models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
   std::vector<infer::Request> requests = eight_requests();
   for (infer::Request& request : requests) request.options.max_new_tokens = 12;
-  infer::Engine engine(gpt2.model, 8);
+  infer::Engine engine(gpt2.model, {.slots = 8});
   const std::map<std::int64_t, Outcome> outcomes =
       run_engine(engine, requests, [&engine](std::int64_t id, std::size_t tokens) {
         if (id == 3 && tokens == 2) engine.cancel(3);
@@ -93,14 +209,13 @@ TEST_CASE("cancelling one of eight mid-stream leaves the other seven their text"
     if (id == 3) continue;
     const infer::Request& request = requests[static_cast<std::size_t>(id)];
     INFO("request " << id);
-    CHECK(outcomes.at(id).tokens ==
-          infer::generate(gpt2.model, request.prompt, request.options, request.penalties).tokens);
+    CHECK(outcomes.at(id).tokens == alone(gpt2, request).tokens);
   }
 }
 
 TEST_CASE("requests submitted from other threads all run", "[step07][engine]") {
   models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
-  infer::Engine engine(gpt2.model, 4);
+  infer::Engine engine(gpt2.model, {.slots = 4});
   std::mutex mutex;
   std::map<std::int64_t, std::size_t> tokens;
   int finished = 0;
@@ -130,7 +245,7 @@ TEST_CASE("requests submitted from other threads all run", "[step07][engine]") {
 
 TEST_CASE("the engine reports its queue and refuses what can never run", "[step07][engine]") {
   models::PretrainedGpt gpt2 = models::load_pretrained_gpt(TINYGPT_TINY_GPT2);
-  infer::Engine engine(gpt2.model, 1);
+  infer::Engine engine(gpt2.model, {.slots = 1});
   infer::Request request;
   request.prompt = {400, 271};
   request.options.max_new_tokens = 3;
@@ -149,5 +264,34 @@ TEST_CASE("the engine reports its queue and refuses what can never run", "[step0
   request.prompt = {400};
   request.penalties.repetition = 0.5f;
   CHECK_THROWS_WITH(engine.submit(request), contains("repetition penalty is 0.5"));
-  CHECK_THROWS_WITH(infer::Engine(gpt2.model, 0), contains("slots must be at least 1"));
+  request.penalties = {};
+  request.options.sampling.temperature = -0.5f;
+  CHECK_THROWS_WITH(engine.submit(request),
+                    contains("temperature must be 0 (greedy) or positive, got -0.5"));
+  request.options.sampling = {.top_p = 1.5f};
+  CHECK_THROWS_WITH(engine.submit(request),
+                    contains("top_p must be in (0, 1] (1 is off), got 1.5"));
+  request.options.sampling = {.min_p = -0.1f};
+  CHECK_THROWS_WITH(engine.submit(request), contains("min_p must be in [0, 1]"));
+  request.options.sampling = {};
+  request.options.max_new_tokens = -1;
+  CHECK_THROWS_WITH(engine.submit(request), contains("max_new_tokens is -1"));
+  request.options.max_new_tokens = 3;
+  request.prompt = {400, 9999};
+  CHECK_THROWS_WITH(engine.submit(request), contains("prompt token 1 is 9999"));
+  request.prompt = {400};
+  request.logprobs = 21;
+  CHECK_THROWS_WITH(engine.submit(request), contains("logprobs is 21"));
+  request.logprobs = -1;
+  request.stop_strings = {"."};
+  CHECK_THROWS_WITH(engine.submit(request),
+                    contains("stop strings need the engine to have a tokenizer"));
+  infer::Engine with_text(gpt2.model, {.slots = 1, .tokenizer = &gpt2.tokenizer});
+  request.stop_strings = {""};
+  CHECK_THROWS_WITH(with_text.submit(request), contains("stop string 0 is empty"));
+  CHECK(engine.queue_depth() == 0);
+  CHECK_THROWS_WITH(infer::Engine(gpt2.model, {.slots = 0}), contains("slots must be at least 1"));
+  CHECK_THROWS_WITH(
+      infer::Engine(gpt2.model, {.weights = infer::WeightFormat::kInt8, .batch_invariant = false}),
+      contains("int8 weights are always batch-invariant"));
 }

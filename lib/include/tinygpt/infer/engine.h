@@ -16,9 +16,13 @@
 /// that fails (an Error, a learner's unfinished exercise) ends the requests it was for
 /// with FinishReason::kError and frees their slots; the engine goes on with the others.
 ///
-/// Batching changes which paths the matrix products take (one row or sixteen), so a
-/// sequence's logits can differ in their last bits from those it has alone; the tokens
-/// agree unless two candidates are that close.
+/// **Batch invariance.** By default every matrix product with a weight runs on the packed
+/// weights' kernel (serving_weights.h), which computes each row alone in a fixed order, and
+/// attention and LayerNorm work row by row anyway: a sequence's logits are then the same
+/// bits whatever else is in the batch and wherever it sits, so a request with a seed gives
+/// the same text alone or among fifteen others. `batch_invariant = false` (float32 only)
+/// uses the BLAS products instead, whose results can differ in the last bits with the
+/// batch; the lesson measures what each costs.
 #pragma once
 
 #include <cstdint>
@@ -32,17 +36,28 @@
 #include "tinygpt/infer/generate.h"
 #include "tinygpt/infer/kv_cache.h"
 #include "tinygpt/infer/penalties.h"
+#include "tinygpt/infer/serving_weights.h"
+#include "tinygpt/infer/text_stream.h"
 #include "tinygpt/models/generate.h"
 #include "tinygpt/models/gpt.h"
 
 namespace tinygpt::infer {
 
+/// @brief A token and its log-probability.
+struct TokenLogprob {
+  std::int32_t token = 0;  ///< the id
+  float logprob = 0.0f;    ///< ln p(token): log-softmax of the logits after the penalties
+};
+
 /// @brief One token of a request, or its end.
 struct TokenEvent {
   std::int64_t request = 0;            ///< the request's id (from submit())
   std::optional<std::int32_t> token;   ///< the new token; empty on a cancelled request's end
+  std::string text;                    ///< the text to show now (with a tokenizer; see TextStream)
   std::optional<FinishReason> finish;  ///< set on the request's last event
   std::string error;                   ///< with FinishReason::kError: what failed
+  float logprob = 0.0f;                ///< the token's, when the request asked for logprobs
+  std::vector<TokenLogprob> top;       ///< the most likely tokens, best first (Request::logprobs)
 };
 
 /// @brief A generation to run.
@@ -50,18 +65,36 @@ struct Request {
   std::vector<std::int32_t> prompt;  ///< at least one token, at most the model's context
   models::GenerateOptions options;   ///< length, sampling, seed, stop token (not on_token)
   Penalties penalties;               ///< repetition, frequency and presence penalties
+  /// Stop strings, matched on the decoded text and never shown (the engine needs a tokenizer).
+  std::vector<std::string> stop_strings;
+  /// -1: no log-probabilities; n in [0, 20]: each event has the token's log-probability and
+  /// the n most likely tokens with theirs.
+  int logprobs = -1;
   std::function<void(const TokenEvent&)> on_event;  ///< every token and the end (engine thread)
+};
+
+/// @brief How an engine runs.
+struct EngineOptions {
+  std::int64_t slots = 16;                        ///< sequences that decode at once, at least 1
+  WeightFormat weights = WeightFormat::kFloat32;  ///< how the weights are stored
+  /// Batch-invariant products (see the file). false: BLAS on the float32 parameters.
+  bool batch_invariant = true;
+  /// Decodes text deltas and stop strings; nullptr: events carry tokens only.
+  const text::Tokenizer* tokenizer = nullptr;
 };
 
 /// @brief Continuous batching over a KV cache of fixed size.
 class Engine {
  public:
-  /// @param model the GPT; it must outlive the engine.
-  /// @param slots how many sequences decode at once, at least 1.
-  Engine(models::Gpt& model, std::int64_t slots);
+  /// @param model the GPT; it must outlive the engine (and the tokenizer, if any).
+  /// @param options slots, weights, invariance, tokenizer; Error on int8 weights that are
+  ///        not batch-invariant (their kernel always is).
+  Engine(models::Gpt& model, const EngineOptions& options);
 
-  /// @brief Queues a request (any thread). Error, at once, for a request that can never
-  /// run: an empty prompt, an id outside the vocabulary, a prompt longer than the context.
+  /// @brief Queues a request (any thread). Error, at once, naming the value, for a request
+  /// that can never run: an empty prompt, an id outside the vocabulary, a prompt longer than
+  /// the context, bad sampling options or penalties, stop strings without a tokenizer,
+  /// logprobs outside [-1, 20].
   /// @param request the request.
   /// @return its id, counting from 0.
   std::int64_t submit(Request request);
@@ -81,6 +114,8 @@ class Engine {
   std::size_t queue_depth() const;
   /// @return sequences in slots.
   std::size_t active() const { return sequences_.size(); }
+  /// @return the packed weights' bytes (0 with batch_invariant = false).
+  std::int64_t weight_bytes() const { return weights_ ? weights_->bytes() : 0; }
 
  private:
   struct Sequence {
@@ -89,6 +124,7 @@ class Engine {
     Request request;
     std::vector<std::int32_t> history;  // prompt and generated tokens (for the penalties)
     std::int64_t generated = 0;
+    std::optional<TextStream> text;  // with a tokenizer
   };
 
   // Chooses a sequence's next token from its logits row and reports it; returns whether
@@ -96,10 +132,12 @@ class Engine {
   bool emit(Sequence& sequence, std::span<float> logits);
   // Empties a slot's cache and gives it back to the free list.
   void free_slot(std::int64_t slot);
-  void finish(Sequence& sequence, FinishReason reason, std::optional<std::int32_t> token,
-              const std::string& error = {});
+  // Reports a request's end without a new token (cancelled, failed, nothing to generate).
+  void finish(Sequence& sequence, FinishReason reason, const std::string& error = {});
 
   models::Gpt& model_;
+  const text::Tokenizer* tokenizer_;
+  std::optional<ServingWeights> weights_;  // the packed weights, unless BLAS products
   KvCache cache_;
   Tape tape_;
   std::vector<Sequence> sequences_;       // active, in slots (engine thread only)

@@ -34,7 +34,8 @@ struct GenerateOptions {
 };
 
 /// @brief Refuses what no generation can start from: an empty prompt, an id outside the
-/// vocabulary, a negative max_new_tokens or usable_vocab (Error naming the value).
+/// vocabulary, a negative max_new_tokens or usable_vocab, sampling options that
+/// check_sampling() refuses (Error naming the value).
 /// @param config the model's config.
 /// @param prompt the prompt's token ids.
 /// @param options sampling and stopping.

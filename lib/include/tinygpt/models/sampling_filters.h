@@ -41,15 +41,34 @@ void apply_top_k(std::span<float> logits, int k);
 /// @param temperature 0 (greedy) or positive: the temperature the caller samples with.
 void apply_top_p(std::span<float> logits, float p, float temperature);
 
+/// @brief Min-p filtering: keeps the tokens at least min_p times as probable as the most
+/// probable one, under softmax(logits / temperature), and sets every other one to -infinity
+/// (Nguyen et al. 2024, "Turning up the heat: min-p sampling"). The cut scales with the
+/// model's confidence: a sure model keeps few tokens, an unsure one many.
+///
+/// In logits: keep l_i >= l_max + temperature * ln(min_p). min_p = 0 or temperature 0
+/// leaves the logits unchanged (greedy picks the best token anyway).
+/// @param logits (V) scores, each finite or -infinity, at least one finite; changed in place.
+/// @param min_p the fraction of the best token's probability to keep, in [0, 1].
+/// @param temperature 0 (greedy) or positive.
+void apply_min_p(std::span<float> logits, float min_p, float temperature);
+
 /// @brief How to choose the next token.
 struct SamplingOptions {
   float temperature = 1.0f;  ///< 0 (greedy) or positive; below 1 sharpens, above 1 flattens
   int top_k = 0;             ///< keep the k best tokens; 0 keeps all
   float top_p = 1.0f;        ///< keep the nucleus of mass top_p, in (0, 1]; 1 keeps all
+  float min_p = 0.0f;        ///< keep tokens >= min_p x the best one's probability; 0 keeps all
 };
 
+/// @brief Refuses sampling options no draw can use (Error naming the value): a negative or
+/// non-finite temperature, a negative top_k, top_p outside (0, 1], min_p outside [0, 1].
+/// @param options the options.
+/// @param what the caller, for the message.
+void check_sampling(const SamplingOptions& options, const char* what);
+
 /// @brief Draws the next token: checks the arguments, copies the logits, applies top-k,
-/// then top-p (on the probabilities that remain after top-k), then samples with the
+/// then top-p (on the probabilities that remain after top-k), then min-p, then samples with the
 /// temperature from one uniform number of `rng` (exactly one, also when greedy, so a
 /// sequence's draws do not depend on the options).
 ///

@@ -66,6 +66,29 @@ class AttentionCache {
                           const std::function<Tensor()>& compute) = 0;
 };
 
+/// @brief How an inference pass computes the model's matrix products with its weights,
+/// when they are stored another way than the trained float32 parameters (implemented by
+/// infer::ServingWeights: int8 weights, a batch-invariant kernel).
+///
+/// Every linear layer calls linear(); the output layer, which reuses the token embeddings
+/// (V, C), calls transposed(). Inference only: nothing is recorded for a backward pass.
+class MatrixProducts {
+ public:
+  virtual ~MatrixProducts() = default;
+  /// @param tape the tape (gradients disabled).
+  /// @param x (..., C_in) the input rows.
+  /// @param weight the layer's (C_in, C_out) weight.
+  /// @param bias its (C_out) bias, or nullptr.
+  /// @return (..., C_out) = x weight + bias.
+  virtual Tensor linear(Tape& tape, const Tensor& x, const Parameter& weight,
+                        const Parameter* bias) = 0;
+  /// @param tape the tape (gradients disabled).
+  /// @param x (..., C) the input rows.
+  /// @param weight a (V, C) matrix (the token embeddings).
+  /// @return (..., V) = x weight^T.
+  virtual Tensor transposed(Tape& tape, const Tensor& x, const Parameter& weight) = 0;
+};
+
 /// @brief How a forward pass runs.
 struct RunOptions {
   /// Training mode: dropout is applied (with the config's probability). Evaluation mode
@@ -83,6 +106,9 @@ struct RunOptions {
   /// each sequence's new tokens, attending over the cache's earlier keys and values (see
   /// AttentionCache).
   AttentionCache* cache = nullptr;
+  /// Inference with weights stored for serving (see MatrixProducts); nullptr: the
+  /// parameters themselves.
+  MatrixProducts* products = nullptr;
 };
 
 /// @brief Initialises parameters as GPT-2 does: weights and embeddings N(0, 0.02^2), the

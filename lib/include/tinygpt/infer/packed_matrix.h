@@ -1,0 +1,98 @@
+/// @file packed_matrix.h
+/// @brief Weight matrices stored for serving (float32 or int8), and the one matrix-product
+/// kernel that reads them, whose results do not depend on the batch.
+///
+/// **Layout.** A packed matrix keeps each output channel's weights contiguous: W^T, (C_out,
+/// C_in), rows padded with zeros to a multiple of 16 floats and the channel count to a
+/// multiple of 4. A layer's output element is one dot product, x_row . W^T[channel].
+///
+/// **Batch invariance.** A BLAS library takes another path for 1 row than for 16 (a matrix-
+/// vector product, a blocked one), and splits the sum over C_in differently, so the same
+/// row gets results that differ in their last bits with the batch around it. Here every
+/// output element is computed by the same instructions in the same order whatever the
+/// batch: 16 lanes accumulate x[k] w[k] for k = lane, lane + 16, ..., then the lanes are
+/// added as a fixed tree. Rows and channels are only grouped (2 rows by 4 channels per
+/// inner loop, so that a weight read from memory serves two rows and an x read four
+/// channels), never mixed. Threads split the channels, which changes who computes an
+/// element, not how.
+///
+/// **Formats.** int8 stores each weight as round(w / s_c) in [-127, 127] with one float
+/// scale s_c = max_k |w_ck| / 127 per output channel (symmetric, per channel): a quarter of
+/// the bytes, which is what a decode step of a large model is bound by. The kernel asks a
+/// format for a tile of channels as floats (float32: the packed rows themselves; int8:
+/// q * s_c written into a small buffer that stays in cache), so a new format (NF4) needs
+/// only its own storage and that one function.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tinygpt/core/tensor.h"
+
+namespace tinygpt::infer {
+
+/// @brief How serving weights are stored.
+enum class WeightFormat {
+  kFloat32,  ///< as trained: 4 bytes a weight
+  kInt8,     ///< symmetric int8 per output channel: 1 byte a weight, plus a scale a channel
+};
+
+/// @param name "float32" or "int8".
+/// @return the format; Error naming the value otherwise.
+WeightFormat weight_format(const std::string& name);
+/// @param format a format.
+/// @return its name, as weight_format() reads it.
+const char* weight_format_name(WeightFormat format);
+
+/// @brief A weight matrix stored for serving, one output channel a row (see the file).
+class PackedMatrix {
+ public:
+  /// Channels of a tile: what the kernel asks a format for at once.
+  static constexpr std::int64_t kTileChannels = 32;
+  /// Floats a packed row is padded to a multiple of (the kernel's lanes).
+  static constexpr std::int64_t kLanes = 16;
+
+  virtual ~PackedMatrix() = default;
+  /// @return C_out, the output channels.
+  std::int64_t outputs() const { return outputs_; }
+  /// @return C_in, the inputs.
+  std::int64_t inputs() const { return inputs_; }
+  /// @return C_in rounded up to kLanes: the stride of a packed row.
+  std::int64_t stride() const { return stride_; }
+  /// @return C_out rounded up to kTileChannels.
+  std::int64_t padded_outputs() const { return padded_outputs_; }
+  /// @brief The weights of the tile of channels starting at `first` as float rows.
+  /// @param first a multiple of kTileChannels, below padded_outputs().
+  /// @param buffer room for kTileChannels * stride() floats, if the format needs it.
+  /// @return kTileChannels rows of stride() floats (in the packed matrix or in buffer).
+  virtual const float* tile(std::int64_t first, float* buffer) const = 0;
+  /// @return the bytes the weights take.
+  virtual std::int64_t bytes() const = 0;
+
+ protected:
+  PackedMatrix(std::int64_t outputs, std::int64_t inputs);
+
+ private:
+  std::int64_t outputs_;
+  std::int64_t inputs_;
+  std::int64_t stride_;
+  std::int64_t padded_outputs_;
+};
+
+/// @brief Packs a weight matrix.
+/// @param weight (C_in, C_out) as a linear layer holds it, or (C_out, C_in) when transposed.
+/// @param transposed whether `weight` is already (C_out, C_in) (the token embeddings used
+///        as the output layer).
+/// @param format how to store it.
+/// @return the packed matrix.
+std::unique_ptr<PackedMatrix> pack(ConstMatrixRef weight, bool transposed, WeightFormat format);
+
+/// @brief out = x W + bias with a packed W, each element computed as the file says.
+/// @param weight the packed W, C_in by C_out.
+/// @param x (N, C_in).
+/// @param bias C_out values, or nullptr.
+/// @param out (N, C_out), overwritten.
+void multiply(const PackedMatrix& weight, ConstMatrixRef x, const float* bias, MatrixRef out);
+
+}  // namespace tinygpt::infer

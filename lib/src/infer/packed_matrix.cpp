@@ -1,0 +1,209 @@
+// Serving weights (infer/packed_matrix.h): float32 and int8 storage, and the batch-
+// invariant product kernel.
+#include "tinygpt/infer/packed_matrix.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "../core/parallel.h"
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/parameters.h"
+
+namespace tinygpt::infer {
+
+namespace {
+
+// 16 floats that the compiler keeps in one vector register (AVX-512) or two (AVX); the
+// arithmetic on them is lane by lane, so its order is the same on every machine that
+// builds this code the same way.
+using Lanes = float __attribute__((vector_size(PackedMatrix::kLanes * sizeof(float))));
+
+Lanes load(const float* values) {
+  Lanes lanes;
+  std::memcpy(&lanes, values, sizeof(lanes));
+  return lanes;
+}
+
+// The lanes' sum as a fixed tree: halves added to halves.
+float sum(Lanes lanes) {
+  float values[PackedMatrix::kLanes];
+  std::memcpy(values, &lanes, sizeof(values));
+  for (std::int64_t width = PackedMatrix::kLanes / 2; width > 0; width /= 2) {
+    for (std::int64_t i = 0; i < width; ++i) values[i] += values[i + width];
+  }
+  return values[0];
+}
+
+std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Copies (C_out, C_in) or (C_in, C_out) weights into padded channel rows.
+template <typename Store>
+void for_each_channel(ConstMatrixRef weight, bool transposed, const PackedMatrix& shape,
+                      const Store& store) {
+  std::vector<float> row(static_cast<std::size_t>(shape.stride()), 0.0f);
+  for (std::int64_t c = 0; c < shape.outputs(); ++c) {
+    for (std::int64_t k = 0; k < shape.inputs(); ++k) {
+      row[static_cast<std::size_t>(k)] = transposed ? weight(c, k) : weight(k, c);
+    }
+    store(c, row);
+  }
+}
+
+class Float32Matrix final : public PackedMatrix {
+ public:
+  Float32Matrix(ConstMatrixRef weight, bool transposed)
+      : PackedMatrix(transposed ? weight.rows() : weight.cols(),
+                     transposed ? weight.cols() : weight.rows()),
+        values_(static_cast<std::size_t>(padded_outputs() * stride()), 0.0f) {
+    for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
+      std::copy(row.begin(), row.end(), values_.begin() + c * stride());
+    });
+  }
+  const float* tile(std::int64_t first, float* /*buffer*/) const override {
+    return values_.data() + first * stride();
+  }
+  std::int64_t bytes() const override {
+    return outputs() * inputs() * static_cast<std::int64_t>(sizeof(float));
+  }
+
+ private:
+  AlignedFloats values_;
+};
+
+class Int8Matrix final : public PackedMatrix {
+ public:
+  Int8Matrix(ConstMatrixRef weight, bool transposed)
+      : PackedMatrix(transposed ? weight.rows() : weight.cols(),
+                     transposed ? weight.cols() : weight.rows()),
+        values_(static_cast<std::size_t>(padded_outputs() * stride()), 0),
+        scales_(static_cast<std::size_t>(padded_outputs()), 0.0f) {
+    for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
+      float largest = 0.0f;
+      for (const float w : row) largest = std::max(largest, std::abs(w));
+      const float scale = largest / 127.0f;
+      scales_[static_cast<std::size_t>(c)] = scale;
+      std::int8_t* out = values_.data() + c * stride();
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        out[k] = scale == 0.0f ? 0 : static_cast<std::int8_t>(std::lround(row[k] / scale));
+      }
+    });
+  }
+  const float* tile(std::int64_t first, float* buffer) const override {
+    const std::int64_t stride = this->stride();
+    for (std::int64_t c = 0; c < kTileChannels; ++c) {
+      const std::int8_t* q = values_.data() + (first + c) * stride;
+      const float scale = scales_[static_cast<std::size_t>(first + c)];
+      float* w = buffer + c * stride;
+      for (std::int64_t k = 0; k < stride; ++k) w[k] = static_cast<float>(q[k]) * scale;
+    }
+    return buffer;
+  }
+  std::int64_t bytes() const override {
+    return outputs() * inputs() + outputs() * static_cast<std::int64_t>(sizeof(float));
+  }
+
+ private:
+  std::vector<std::int8_t> values_;
+  std::vector<float> scales_;
+};
+
+// Rows per inner loop: each weight vector loaded serves this many rows.
+constexpr std::int64_t kRowGroup = 2;
+// Channels per inner loop: each x vector loaded serves this many channels.
+constexpr std::int64_t kChannelGroup = 4;
+static_assert(PackedMatrix::kTileChannels % kChannelGroup == 0);
+
+// out[r][c] for rows [0, rows) (a multiple of kRowGroup) and the channels of one tile:
+// 2 x 4 dot products at a time, each with its own 16 lanes.
+void multiply_tile(const float* x, std::int64_t rows, const float* w, std::int64_t stride,
+                   float* out, std::int64_t out_stride) {
+  for (std::int64_t c = 0; c < PackedMatrix::kTileChannels; c += kChannelGroup) {
+    const float* w0 = w + c * stride;
+    for (std::int64_t r = 0; r < rows; r += kRowGroup) {
+      const float* x0 = x + r * stride;
+      const float* x1 = x0 + stride;
+      Lanes acc[kRowGroup][kChannelGroup] = {};
+      for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
+        const Lanes a = load(x0 + k);
+        const Lanes b = load(x1 + k);
+        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+          const Lanes weights = load(w0 + j * stride + k);
+          acc[0][j] += a * weights;
+          acc[1][j] += b * weights;
+        }
+      }
+      for (std::int64_t i = 0; i < kRowGroup; ++i) {
+        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+          out[(r + i) * out_stride + c + j] = sum(acc[i][j]);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+WeightFormat weight_format(const std::string& name) {
+  TINYGPT_CHECK(name == "float32" || name == "int8", "weight format \"", name,
+                "\": expected \"float32\" or \"int8\"");
+  return name == "int8" ? WeightFormat::kInt8 : WeightFormat::kFloat32;
+}
+
+const char* weight_format_name(WeightFormat format) {
+  return format == WeightFormat::kInt8 ? "int8" : "float32";
+}
+
+PackedMatrix::PackedMatrix(std::int64_t outputs, std::int64_t inputs)
+    : outputs_(outputs),
+      inputs_(inputs),
+      stride_(round_up(inputs, kLanes)),
+      padded_outputs_(round_up(outputs, kTileChannels)) {
+  TINYGPT_CHECK(outputs > 0 && inputs > 0, "pack: an empty weight matrix (", inputs, " x ", outputs,
+                ")");
+}
+
+std::unique_ptr<PackedMatrix> pack(ConstMatrixRef weight, bool transposed, WeightFormat format) {
+  if (format == WeightFormat::kInt8) return std::make_unique<Int8Matrix>(weight, transposed);
+  return std::make_unique<Float32Matrix>(weight, transposed);
+}
+
+void multiply(const PackedMatrix& weight, ConstMatrixRef x, const float* bias, MatrixRef out) {
+  TINYGPT_CHECK(
+      x.cols() == weight.inputs() && out.rows() == x.rows() && out.cols() == weight.outputs(),
+      "multiply: x is (", x.rows(), ", ", x.cols(), "), the weight ", weight.inputs(), " x ",
+      weight.outputs(), ", out (", out.rows(), ", ", out.cols(), ")");
+  const std::int64_t stride = weight.stride();
+  const std::int64_t rows = round_up(x.rows(), kRowGroup);
+  const std::int64_t padded_outputs = weight.padded_outputs();
+  // x's rows padded as the weights' are (an odd last row pairs with a row of zeros), and
+  // the result's columns padded to whole tiles; both paddings are dropped at the end.
+  thread_local std::vector<float> padded_x;
+  thread_local std::vector<float> padded_out;
+  padded_x.assign(static_cast<std::size_t>(rows * stride), 0.0f);
+  padded_out.resize(static_cast<std::size_t>(rows * padded_outputs));
+  for (std::int64_t r = 0; r < x.rows(); ++r) {
+    std::copy_n(x.row(r).data(), x.cols(), padded_x.data() + r * stride);
+  }
+  const float* xs = padded_x.data();
+  float* outs = padded_out.data();
+  const std::int64_t tiles = padded_outputs / PackedMatrix::kTileChannels;
+  detail::parallel_for(tiles, rows * stride * padded_outputs, [&](std::int64_t tile) {
+    thread_local std::vector<float> buffer;
+    buffer.resize(static_cast<std::size_t>(PackedMatrix::kTileChannels * stride));
+    const std::int64_t first = tile * PackedMatrix::kTileChannels;
+    multiply_tile(xs, rows, weight.tile(first, buffer.data()), stride, outs + first,
+                  padded_outputs);
+  });
+  for (std::int64_t r = 0; r < x.rows(); ++r) {
+    for (std::int64_t c = 0; c < weight.outputs(); ++c) {
+      out(r, c) = padded_out[static_cast<std::size_t>(r * padded_outputs + c)] +
+                  (bias != nullptr ? bias[c] : 0.0f);
+    }
+  }
+}
+
+}  // namespace tinygpt::infer

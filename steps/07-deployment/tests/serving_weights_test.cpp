@@ -1,0 +1,146 @@
+// Serving weights (infer/packed_matrix.h, infer/serving_weights.h): the packed product
+// equals the plain one (float32) or stays within the quantisation error (int8), on shapes
+// that need padding; a sequence's logits are the same bits alone and among 16, wherever it
+// sits in the batch; a cached pass on packed weights matches the uncached BLAS forward.
+#include <vector>
+
+#include "test_support.hpp"
+#include "tinygpt/infer/kv_cache.h"
+#include "tinygpt/infer/serving_weights.h"
+#include "tinygpt/models/gpt.h"
+
+using namespace tinygpt;
+using tinygpt::testing::contains;
+
+namespace {
+
+Matrix random_matrix(Eigen::Index rows, Eigen::Index cols, unsigned seed) {
+  std::srand(seed);
+  return Matrix::Random(rows, cols);
+}
+
+models::ModelConfig small_config() {
+  models::ModelConfig config;
+  config.vocab_size = 1000;  // not a multiple of the kernel's 32 channels
+  config.context_length = 64;
+  config.width = 64;
+  config.layers = 2;
+  config.heads = 4;
+  return config;
+}
+
+// Prefills every sequence alone in its slot, then decodes one token for the slots given
+// in one batched pass; returns that pass's logits, a row per slot.
+Matrix decode_together(models::Gpt& model, models::MatrixProducts* products,
+                       const std::vector<std::vector<std::int32_t>>& prompts,
+                       const std::vector<std::int64_t>& slots) {
+  infer::KvCache cache(model.config(), static_cast<std::int64_t>(prompts.size()));
+  Tape tape;
+  NoGradGuard no_grad(tape);
+  models::RunOptions run{.cache = &cache, .products = products};
+  for (const std::int64_t slot : slots) {
+    tape.reset();
+    cache.bind({&slot, 1});
+    model.forward(tape, prompts[static_cast<std::size_t>(slot)], 1, {}, run);
+    cache.advance(static_cast<std::int64_t>(prompts[static_cast<std::size_t>(slot)].size()));
+  }
+  std::vector<std::int32_t> next;
+  for (const std::int64_t slot : slots) next.push_back(static_cast<std::int32_t>(7 * slot + 3));
+  tape.reset();
+  cache.bind(slots);
+  return model.forward(tape, next, static_cast<std::int64_t>(slots.size()), {}, run).matrix();
+}
+
+}  // namespace
+
+TEST_CASE("packed products equal the plain product, padding included", "[step07][serving]") {
+  const Matrix x = random_matrix(5, 20, 1);        // C_in 20: rows padded to 32 floats
+  const Matrix weight = random_matrix(20, 37, 2);  // C_out 37: channels padded to 64
+  const Matrix bias = random_matrix(1, 37, 3);
+  const Matrix expected = (x * weight).rowwise() + bias.row(0);
+  Matrix out(5, 37);
+  infer::multiply(*infer::pack(weight, false, infer::WeightFormat::kFloat32), x, bias.data(), out);
+  CHECK((out - expected).cwiseAbs().maxCoeff() < 1e-5f);
+  // The same matrix given as (C_out, C_in).
+  const Matrix transposed = weight.transpose();
+  infer::multiply(*infer::pack(transposed, true, infer::WeightFormat::kFloat32), x, bias.data(),
+                  out);
+  CHECK((out - expected).cwiseAbs().maxCoeff() < 1e-5f);
+  // int8: each weight is off by at most half its channel's step s_c = max |w_c| / 127, so
+  // an output by at most sum_k |x_k| s_c / 2.
+  const auto int8 = infer::pack(weight, false, infer::WeightFormat::kInt8);
+  CHECK(int8->bytes() == 20 * 37 + 37 * 4);
+  infer::multiply(*int8, x, bias.data(), out);
+  for (Eigen::Index c = 0; c < 37; ++c) {
+    const float step = weight.col(c).cwiseAbs().maxCoeff() / 127.0f;
+    for (Eigen::Index r = 0; r < 5; ++r) {
+      const float bound = x.row(r).cwiseAbs().sum() * step / 2.0f + 1e-5f;
+      CHECK(std::abs(out(r, c) - expected(r, c)) <= bound);
+    }
+  }
+  Matrix wrong(5, 36);
+  CHECK_THROWS_WITH(infer::multiply(*int8, x, nullptr, wrong), contains("out (5, 36)"));
+  CHECK_THROWS_WITH(infer::weight_format("int4"), contains("weight format \"int4\""));
+}
+
+TEST_CASE("a sequence's logits are the same bits alone and among 16, anywhere in the batch",
+          "[step07][serving]") {
+  models::Gpt model(small_config());
+  model.init(5);
+  std::vector<std::vector<std::int32_t>> prompts;
+  for (std::int32_t s = 0; s < 16; ++s) {
+    std::vector<std::int32_t> prompt;
+    for (std::int32_t t = 0; t < 3 + s % 5; ++t) prompt.push_back((31 * s + 17 * t) % 1000);
+    prompts.push_back(prompt);
+  }
+  std::vector<std::int64_t> all(16);
+  for (std::int64_t s = 0; s < 16; ++s) all[static_cast<std::size_t>(s)] = s;
+  for (const infer::WeightFormat format :
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+    infer::ServingWeights weights(format);
+    const Matrix together = decode_together(model, &weights, prompts, all);
+    for (const std::int64_t probe : {0, 5, 15}) {
+      const Matrix single = decode_together(model, &weights, prompts, {probe});
+      INFO(infer::weight_format_name(format) << ", sequence " << probe);
+      CHECK(single.row(0) == together.row(probe));  // exact equality, every bit
+    }
+    // Another order of the same batch: a sequence's row moves, its bits do not.
+    std::vector<std::int64_t> reversed(all.rbegin(), all.rend());
+    const Matrix backwards = decode_together(model, &weights, prompts, reversed);
+    CHECK(backwards.row(0) == together.row(15));
+  }
+}
+
+TEST_CASE("a cached pass on packed weights gives the uncached forward's logits",
+          "[step07][serving]") {
+  models::Gpt model(small_config());
+  model.init(6);
+  const std::vector<std::int32_t> ids = {5, 99, 310, 42, 7, 800, 12, 64};
+  Tape tape;
+  NoGradGuard no_grad(tape);
+  const Matrix full = model.forward(tape, ids, 1).matrix();
+  std::vector<double> bytes;
+  for (const infer::WeightFormat format :
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+    infer::ServingWeights weights(format);
+    infer::KvCache cache(model.config(), 1);
+    models::RunOptions run{.cache = &cache, .products = &weights};
+    const std::int64_t slot = 0;
+    float largest = 0.0f;
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+      tape.reset();
+      cache.bind({&slot, 1});
+      const Matrix logits = model.forward(tape, std::span(ids).subspan(t, 1), 1, {}, run).matrix();
+      cache.advance(1);
+      largest = std::max(
+          largest, (logits.row(0) - full.row(static_cast<Eigen::Index>(t))).cwiseAbs().maxCoeff());
+    }
+    INFO(infer::weight_format_name(format) << ": max |difference| " << largest);
+    // float32: only the order of the sums differs; int8: the weights' rounding.
+    CHECK(largest < (format == infer::WeightFormat::kFloat32 ? 1e-5f : 2e-2f));
+    bytes.push_back(static_cast<double>(weights.bytes()));
+  }
+  // Every weight was packed by now: int8 takes a quarter of the bytes, plus a scale per channel.
+  CHECK(bytes[1] * 4 < bytes[0] * 1.1);
+  CHECK(bytes[1] * 4 > bytes[0]);
+}
