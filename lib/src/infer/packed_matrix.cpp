@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 #include <vector>
 
 #include "../core/parallel.h"
@@ -26,6 +29,20 @@ Lanes load(const float* values) {
   return lanes;
 }
 
+// 16 int8 weights as floats (exact: every int8 is a float). GCC 12 turns the portable
+// forms (__builtin_convertvector, a loop) into slow code here, so AVX-512 gets its two
+// instructions spelled out.
+Lanes load(const std::int8_t* values) {
+#ifdef __AVX512F__
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
+  return reinterpret_cast<Lanes>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)));
+#else
+  float floats[PackedMatrix::kLanes];
+  for (std::int64_t i = 0; i < PackedMatrix::kLanes; ++i) floats[i] = static_cast<float>(values[i]);
+  return load(floats);
+#endif
+}
+
 // The lanes' sum as a fixed tree: halves added to halves.
 float sum(Lanes lanes) {
   float values[PackedMatrix::kLanes];
@@ -38,6 +55,43 @@ float sum(Lanes lanes) {
 
 std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
+}
+
+// Rows per inner loop: each weight vector loaded serves this many rows.
+constexpr std::int64_t kRowGroup = 2;
+// Channels per inner loop: each x vector loaded serves this many channels.
+constexpr std::int64_t kChannelGroup = 4;
+static_assert(PackedMatrix::kTileChannels % kChannelGroup == 0);
+
+// out[r][c] = scale_c (x_r . w_c) for rows [0, rows) (a multiple of kRowGroup) and the
+// channels of one tile: 2 x 4 dot products at a time, each with its own 16 lanes. `Weight`
+// is float or int8 (converted to float as it is loaded; no scales for float).
+template <typename Weight>
+void dot_tile(const float* x, std::int64_t rows, const Weight* w, const float* scales,
+              std::int64_t stride, float* out, std::int64_t out_stride) {
+  for (std::int64_t c = 0; c < PackedMatrix::kTileChannels; c += kChannelGroup) {
+    const Weight* w0 = w + c * stride;
+    for (std::int64_t r = 0; r < rows; r += kRowGroup) {
+      const float* x0 = x + r * stride;
+      const float* x1 = x0 + stride;
+      Lanes acc[kRowGroup][kChannelGroup] = {};
+      for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
+        const Lanes a = load(x0 + k);
+        const Lanes b = load(x1 + k);
+        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+          const Lanes weights = load(w0 + j * stride + k);
+          acc[0][j] += a * weights;
+          acc[1][j] += b * weights;
+        }
+      }
+      for (std::int64_t i = 0; i < kRowGroup; ++i) {
+        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+          const float dot = sum(acc[i][j]);
+          out[(r + i) * out_stride + c + j] = scales != nullptr ? dot * scales[c + j] : dot;
+        }
+      }
+    }
+  }
 }
 
 // Copies (C_out, C_in) or (C_in, C_out) weights into padded channel rows.
@@ -63,8 +117,9 @@ class Float32Matrix final : public PackedMatrix {
       std::copy(row.begin(), row.end(), values_.begin() + c * stride());
     });
   }
-  const float* tile(std::int64_t first, float* /*buffer*/) const override {
-    return values_.data() + first * stride();
+  void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
+                     std::int64_t out_stride) const override {
+    dot_tile(x, rows, values_.data() + first * stride(), nullptr, stride(), out, out_stride);
   }
   std::int64_t bytes() const override {
     return outputs() * inputs() * static_cast<std::int64_t>(sizeof(float));
@@ -92,15 +147,10 @@ class Int8Matrix final : public PackedMatrix {
       }
     });
   }
-  const float* tile(std::int64_t first, float* buffer) const override {
-    const std::int64_t stride = this->stride();
-    for (std::int64_t c = 0; c < kTileChannels; ++c) {
-      const std::int8_t* q = values_.data() + (first + c) * stride;
-      const float scale = scales_[static_cast<std::size_t>(first + c)];
-      float* w = buffer + c * stride;
-      for (std::int64_t k = 0; k < stride; ++k) w[k] = static_cast<float>(q[k]) * scale;
-    }
-    return buffer;
+  void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
+                     std::int64_t out_stride) const override {
+    dot_tile(x, rows, values_.data() + first * stride(), scales_.data() + first, stride(), out,
+             out_stride);
   }
   std::int64_t bytes() const override {
     return outputs() * inputs() + outputs() * static_cast<std::int64_t>(sizeof(float));
@@ -110,40 +160,6 @@ class Int8Matrix final : public PackedMatrix {
   std::vector<std::int8_t> values_;
   std::vector<float> scales_;
 };
-
-// Rows per inner loop: each weight vector loaded serves this many rows.
-constexpr std::int64_t kRowGroup = 2;
-// Channels per inner loop: each x vector loaded serves this many channels.
-constexpr std::int64_t kChannelGroup = 4;
-static_assert(PackedMatrix::kTileChannels % kChannelGroup == 0);
-
-// out[r][c] for rows [0, rows) (a multiple of kRowGroup) and the channels of one tile:
-// 2 x 4 dot products at a time, each with its own 16 lanes.
-void multiply_tile(const float* x, std::int64_t rows, const float* w, std::int64_t stride,
-                   float* out, std::int64_t out_stride) {
-  for (std::int64_t c = 0; c < PackedMatrix::kTileChannels; c += kChannelGroup) {
-    const float* w0 = w + c * stride;
-    for (std::int64_t r = 0; r < rows; r += kRowGroup) {
-      const float* x0 = x + r * stride;
-      const float* x1 = x0 + stride;
-      Lanes acc[kRowGroup][kChannelGroup] = {};
-      for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
-        const Lanes a = load(x0 + k);
-        const Lanes b = load(x1 + k);
-        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-          const Lanes weights = load(w0 + j * stride + k);
-          acc[0][j] += a * weights;
-          acc[1][j] += b * weights;
-        }
-      }
-      for (std::int64_t i = 0; i < kRowGroup; ++i) {
-        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-          out[(r + i) * out_stride + c + j] = sum(acc[i][j]);
-        }
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -192,11 +208,8 @@ void multiply(const PackedMatrix& weight, ConstMatrixRef x, const float* bias, M
   float* outs = padded_out.data();
   const std::int64_t tiles = padded_outputs / PackedMatrix::kTileChannels;
   detail::parallel_for(tiles, rows * stride * padded_outputs, [&](std::int64_t tile) {
-    thread_local std::vector<float> buffer;
-    buffer.resize(static_cast<std::size_t>(PackedMatrix::kTileChannels * stride));
     const std::int64_t first = tile * PackedMatrix::kTileChannels;
-    multiply_tile(xs, rows, weight.tile(first, buffer.data()), stride, outs + first,
-                  padded_outputs);
+    weight.multiply_tile(xs, rows, first, outs + first, padded_outputs);
   });
   for (std::int64_t r = 0; r < x.rows(); ++r) {
     for (std::int64_t c = 0; c < weight.outputs(); ++c) {
