@@ -3,6 +3,7 @@
 // `tinygpt attention` draws its attention weights for a prompt as SVG.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -17,8 +18,12 @@
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
+#include "tinygpt/data/batching.h"
+#include "tinygpt/data/token_file.h"
 #include "tinygpt/infer/engine.h"
+#include "tinygpt/infer/serving_weights.h"
 #include "tinygpt/models/pretrained.h"
+#include "tinygpt/nn/cross_entropy.h"
 
 namespace tinygpt::cli {
 namespace {
@@ -38,6 +43,7 @@ struct GenerateArgs {
   bool ids = false;
   bool stats = false;
   std::vector<std::string> stops;
+  std::vector<std::int32_t> stop_tokens;
   infer::Penalties penalties;
 };
 
@@ -98,6 +104,9 @@ void add_generate(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--stop", args->stops,
                       "Stop when the text contains this string, never showing it (repeatable)");
+  command->add_option("--stop-token", args->stop_tokens,
+                      "Stop after this token id, never showing its text (repeatable; "
+                      "<|endoftext|> always stops)");
   command
       ->add_option(
           "--repetition-penalty", args->penalties.repetition,
@@ -149,6 +158,7 @@ void add_generate(CLI::App& app) {
     engine.submit({.prompt = prompt,
                    .options = options,
                    .penalties = args->penalties,
+                   .stop_tokens = args->stop_tokens,
                    .stop_strings = args->stops,
                    .logprobs = args->logprobs,
                    .on_event = [&](const infer::TokenEvent& event) {
@@ -192,6 +202,67 @@ void add_generate(CLI::App& app) {
       std::cout << "\ngenerated ids:";
       for (std::int32_t id : generated) std::cout << " " << id;
       std::cout << "\n";
+    }
+  });
+}
+
+struct PerplexityArgs {
+  std::string model;
+  std::string tokens;
+  std::vector<std::string> weights = {"float32", "int8"};
+};
+
+// Mean cross-entropy (nats per token) of the model on every window of a token file:
+// consecutive windows of P inputs and their P shifted targets (as the journey scores its
+// validation split), with the weights stored as `format` for inference.
+double mean_loss(models::Gpt& model, const data::TokenFile& file, infer::WeightFormat format) {
+  const std::int64_t time = model.config().context_length;
+  const std::int64_t windows = data::causal_lm_validation_windows(file.size(), time);
+  TINYGPT_CHECK(windows >= 1, "perplexity: ", file.path().string(), " holds ", file.size(),
+                " tokens, fewer than one window of ", time + 1);
+  infer::ServingWeights weights(format);
+  Tape tape;
+  const NoGradGuard no_grad(tape);
+  double nats = 0.0;
+  for (std::int64_t window = 0; window < windows; ++window) {
+    const data::LmBatch batch = data::causal_lm_validation_batch(file, window, 1, time);
+    tape.reset();
+    const Tensor logits = model.forward(tape, batch.inputs, 1, {}, {.products = &weights});
+    nats += nn::softmax_cross_entropy(tape, logits, batch.targets).item();
+  }
+  return nats / static_cast<double>(windows);
+}
+
+void add_perplexity(CLI::App& app) {
+  auto args = std::make_shared<PerplexityArgs>();
+  CLI::App* command = app.add_subcommand(
+      "perplexity", "A GPT's perplexity on a token file, with its weights stored each way");
+  command->add_option("--model", args->model, "Model folder, as for generate")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command
+      ->add_option("--tokens", args->tokens,
+                   "Token file (data/validation.tokens of a journey or a training run)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--weights", args->weights, "Weight formats to compare")
+      ->check(CLI::IsMember({"float32", "int8"}))
+      ->capture_default_str();
+  command->callback([args] {
+    models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
+    const data::TokenFile file(args->tokens);
+    std::optional<double> first;
+    for (const std::string& name : args->weights) {
+      const double loss = mean_loss(pretrained.model, file, infer::weight_format(name));
+      char line[160];
+      std::snprintf(line, sizeof line, "%-8s loss %.4f nats/token, perplexity %.3f", name.c_str(),
+                    loss, std::exp(loss));
+      std::cout << line;
+      if (first)
+        std::cout << " (" << std::showpos << std::exp(loss - *first) * 100.0 - 100.0
+                  << std::noshowpos << "% against " << args->weights.front() << ")";
+      std::cout << "\n";
+      if (!first) first = loss;
     }
   });
 }
@@ -248,6 +319,7 @@ void add_attention(CLI::App& app) {
 
 void register_generate_command(CLI::App& app) {
   add_generate(app);
+  add_perplexity(app);
   add_attention(app);
 }
 

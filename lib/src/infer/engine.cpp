@@ -59,11 +59,16 @@ std::int64_t Engine::submit(Request request) {
                 request.penalties.repetition, "; it must be at least 1 (1: none)");
   TINYGPT_CHECK(request.logprobs >= -1 && request.logprobs <= 20, "Engine::submit: logprobs is ",
                 request.logprobs, "; it must be -1 (none) or the alternatives to list, 0 to 20");
+  for (std::size_t i = 0; i < request.stop_tokens.size(); ++i) {
+    const std::int32_t token = request.stop_tokens[i];
+    TINYGPT_CHECK(token >= 0 && token < config.vocab_size, "Engine::submit: stop token ", i, " is ",
+                  token, ", outside the vocabulary [0, ", config.vocab_size, ")");
+  }
   TINYGPT_CHECK(request.stop_strings.empty() || tokenizer_ != nullptr,
                 "Engine::submit: stop strings need the engine to have a tokenizer");
   Sequence sequence;
   if (tokenizer_ != nullptr) {
-    sequence.text.emplace(*tokenizer_, request.stop_strings, request.options.stop_token);
+    sequence.text.emplace(*tokenizer_, request.stop_strings);
   }
   sequence.history = request.prompt;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -84,7 +89,7 @@ std::size_t Engine::queue_depth() const {
 }
 
 void Engine::finish(Sequence& sequence, FinishReason reason, const std::string& error) {
-  TokenEvent event{.request = sequence.id, .finish = reason, .error = error};
+  TokenEvent event{.request = sequence.id, .slot = sequence.slot, .finish = reason, .error = error};
   if (sequence.text) event.text = sequence.text->finish();
   if (sequence.request.on_event) sequence.request.on_event(event);
 }
@@ -101,7 +106,7 @@ bool Engine::emit(Sequence& sequence, std::span<float> logits) {
   const std::int32_t token = models::choose_token(logits, options, sequence.generated);
   ++sequence.generated;
   sequence.history.push_back(token);
-  TokenEvent event{.request = sequence.id, .token = token};
+  TokenEvent event{.request = sequence.id, .slot = sequence.slot, .token = token};
   if (request.logprobs >= 0) {
     const std::size_t usable =
         options.usable_vocab > 0
@@ -109,22 +114,47 @@ bool Engine::emit(Sequence& sequence, std::span<float> logits) {
             : logits.size();
     add_logprobs(event, logits.first(usable), request.logprobs);
   }
+  const bool stop_token = (options.stop_token && token == *options.stop_token) ||
+                          std::find(request.stop_tokens.begin(), request.stop_tokens.end(),
+                                    token) != request.stop_tokens.end();
   bool stop_string = false;
-  if (sequence.text) {
+  if (sequence.text && !stop_token) {  // a stop token's text is never shown
     TextStream::Delta delta = sequence.text->push(token);
     event.text = std::move(delta.text);
     stop_string = delta.stopped;
   }
-  if (stop_string || (options.stop_token && token == *options.stop_token)) {
+  if (stop_string || stop_token) {
     event.finish = FinishReason::kStop;
   } else if (sequence.generated >= options.max_new_tokens ||
-             cache_.length(sequence.slot) + 1 > cache_.capacity()) {
-    event.finish = FinishReason::kLength;  // its length, or a full context (as infer::generate)
+             (cache_.length(sequence.slot) == cache_.capacity() &&
+              model_.config().positions == models::Positions::kLearned)) {
+    // Its length, or a full context of a model with learned positions, which has no
+    // position P to put the next token at (as infer::generate). Other models slide on.
+    event.finish = FinishReason::kLength;
   }
   // Text held back for a stop string that never came is shown at the end.
   if (event.finish && !stop_string && sequence.text) event.text += sequence.text->finish();
   if (request.on_event) request.on_event(event);
   return !event.finish;
+}
+
+models::RunOptions Engine::run_options() {
+  return {.cache = &cache_, .products = weights_ ? &*weights_ : nullptr};
+}
+
+bool Engine::prefill(Sequence& sequence, std::span<const std::int32_t> tokens) {
+  const auto time = static_cast<std::int64_t>(tokens.size());
+  const auto vocab = static_cast<std::size_t>(model_.config().vocab_size);
+  tape_.reset();
+  cache_.bind({&sequence.slot, 1});  // an empty slot
+  try {
+    const Tensor logits = model_.forward(tape_, tokens, 1, {}, run_options());
+    cache_.advance(time);
+    return emit(sequence, {logits.data + static_cast<std::size_t>(time - 1) * vocab, vocab});
+  } catch (const std::exception& error) {
+    finish(sequence, FinishReason::kError, error.what());
+    return false;
+  }
 }
 
 bool Engine::step() {
@@ -155,10 +185,6 @@ bool Engine::step() {
     sequence = release(sequence);
   }
 
-  models::RunOptions run;
-  run.cache = &cache_;
-  run.products = weights_ ? &*weights_ : nullptr;
-  const std::int64_t vocab = model_.config().vocab_size;
   // Admissions: each waiting request gets a free slot and its prefill pass, which also
   // chooses its first token.
   while (!free_slots_.empty()) {
@@ -175,22 +201,25 @@ bool Engine::step() {
     }
     sequence.slot = free_slots_.back();
     free_slots_.pop_back();
-    const auto time = static_cast<std::int64_t>(sequence.request.prompt.size());
-    tape_.reset();
-    cache_.bind({&sequence.slot, 1});  // a free slot is empty (free_slot cleared it)
-    bool goes_on = false;
-    try {
-      const Tensor logits = model_.forward(tape_, sequence.request.prompt, 1, {}, run);
-      cache_.advance(time);
-      goes_on = emit(sequence, {logits.data + (time - 1) * vocab, static_cast<std::size_t>(vocab)});
-    } catch (const std::exception& error) {
-      finish(sequence, FinishReason::kError, error.what());
-    }
-    if (goes_on) {
+    if (prefill(sequence, sequence.request.prompt)) {
       sequences_.push_back(std::move(sequence));
     } else {
       free_slot(sequence.slot);
     }
+  }
+
+  // A sequence whose context is full (a model without learned positions; the others stop
+  // at their context) starts a new window: its last P/2 tokens, read again in one prefill
+  // at positions 0 .. P/2 - 1, which also chooses its next token.
+  for (auto sequence = sequences_.begin(); sequence != sequences_.end();) {
+    if (cache_.length(sequence->slot) < cache_.capacity()) {
+      ++sequence;
+      continue;
+    }
+    cache_.clear(sequence->slot);
+    const std::span<const std::int32_t> history = sequence->history;
+    const auto window = static_cast<std::size_t>(cache_.capacity() / 2);
+    sequence = prefill(*sequence, history.last(window)) ? sequence + 1 : release(sequence);
   }
 
   // One decode pass: the last token of every active sequence, one row each.
@@ -205,7 +234,8 @@ bool Engine::step() {
     cache_.bind(slots);
     Tensor logits;
     try {
-      logits = model_.forward(tape_, last, static_cast<std::int64_t>(last.size()), {}, run);
+      logits =
+          model_.forward(tape_, last, static_cast<std::int64_t>(last.size()), {}, run_options());
     } catch (const std::exception& error) {
       // The pass was for all of them: none can go on, and their slots are freed.
       for (auto sequence = sequences_.begin(); sequence != sequences_.end();) {
@@ -217,9 +247,9 @@ bool Engine::step() {
     }
     cache_.advance(1);
     std::size_t row = 0;
+    const auto vocab = static_cast<std::size_t>(model_.config().vocab_size);
     for (auto sequence = sequences_.begin(); sequence != sequences_.end(); ++row) {
-      const std::span<float> scores(logits.data + row * static_cast<std::size_t>(vocab),
-                                    static_cast<std::size_t>(vocab));
+      const std::span<float> scores(logits.data + row * vocab, vocab);
       sequence = emit(*sequence, scores) ? sequence + 1 : release(sequence);
     }
   }

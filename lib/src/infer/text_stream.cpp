@@ -9,16 +9,14 @@
 
 namespace tinygpt::infer {
 
-TextStream::TextStream(const text::Tokenizer& tokenizer, std::vector<std::string> stops,
-                       std::optional<std::int32_t> end_of_text)
-    : tokenizer_(&tokenizer), stops_(std::move(stops)), end_of_text_(end_of_text) {
+TextStream::TextStream(const text::Tokenizer& tokenizer, std::vector<std::string> stops)
+    : tokenizer_(&tokenizer), stops_(std::move(stops)) {
   for (std::size_t i = 0; i < stops_.size(); ++i) {
     TINYGPT_CHECK(!stops_[i].empty(), "stop string ", i, " is empty");
   }
 }
 
 TextStream::Delta TextStream::push(std::int32_t token) {
-  if (end_of_text_ && token == *end_of_text_) return {};
   pending_ += tokenizer_->decode({&token, 1});
   const StopScan scan = scan_stop_strings(pending_, stops_);
   // A stop string ends the text at its start; otherwise what may be shown also stops

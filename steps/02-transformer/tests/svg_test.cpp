@@ -433,6 +433,28 @@ TEST_CASE("a line chart refuses empty data", "[step02][svg]") {
                       contains("none of the 2 series has a point with finite x and y"));
 }
 
+TEST_CASE("a timeline draws each bar in its lane, and refuses bars that do not fit",
+          "[step02][svg]") {
+  std::vector<svg::Bar> bars = {{.row = 0, .start = 0, .end = 12, .label = "r0 <a&b>"},
+                                {.row = 1, .start = 2, .end = 5, .label = "r1", .colour = 1},
+                                {.row = 1, .start = 5, .end = 30, .label = "r2", .colour = 2}};
+  svg::TimelineOptions options;
+  options.title = "slots";
+  options.row_prefix = "slot ";
+  const std::string svg = svg::timeline(bars, 3, options);
+  CHECK(xml_problem(svg) == "");
+  CHECK(count(svg, "<title>") == 3);             // a tooltip per bar
+  CHECK(count(svg, "r0 &lt;a&amp;b&gt;") >= 1);  // escaped
+  CHECK(count(svg, ">slot 2<") == 1);            // every lane labelled, the empty one too
+  CHECK(svg == svg::timeline(bars, 3, options));
+  bars[1].row = 3;
+  REQUIRE_THROWS_WITH(svg::timeline(bars, 3), contains("bar 1 is in row 3, outside [0, 3)"));
+  bars[1].row = 1;
+  bars[2].end = 5;
+  REQUIRE_THROWS_WITH(svg::timeline(bars, 3), contains("bar 2 runs from 5 to 5"));
+  REQUIRE_THROWS_WITH(svg::timeline({}, 0), contains("rows must be at least 1"));
+}
+
 TEST_CASE("the same input gives the same bytes", "[step02][svg]") {
   const Matrix weights = causal_attention(6, 2.0f);
   const std::vector<std::string> tokens = {"a", "b", "c", "d", "e", "f"};

@@ -11,12 +11,16 @@
 // The first token of the cached run carries the prefill of the prompt.
 //
 // Run: build/release/steps/07-deployment/bench/bench_generate [--new_tokens=N]
+// The lesson's picture of continuous batching, which request holds which slot at each step:
+//      build/release/steps/07-deployment/bench/bench_generate
+//          --plot-slots=steps/07-deployment/images/engine-slots.svg
 // The lesson's picture, the time of every new token with and without the cache (one line):
 //      build/release/steps/07-deployment/bench/bench_generate
 //          --plot=steps/07-deployment/images/kv-cache.svg
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -165,24 +169,67 @@ BENCHMARK(BM_generate)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// Runs 14 requests of different lengths through an engine of 4 slots and draws which
+// request holds which slot at every engine step: the picture of continuous batching.
+void plot_slots(const std::string& path) {
+  models::Gpt model(small_config());
+  model.init(1);
+  constexpr std::int64_t kSlots = 4;
+  infer::Engine engine(model, {.slots = kSlots});
+  std::int64_t step = 0;
+  std::vector<svg::Bar> bars;
+  std::map<std::int64_t, svg::Bar> open;  // by request: admitted, not finished yet
+  for (std::int64_t i = 0; i < 14; ++i) {
+    infer::Request request;
+    request.prompt = random_token_ids(8 + 5 * i, 4096, static_cast<std::uint64_t>(20 + i));
+    request.options.max_new_tokens = 6 + (i * 7) % 23;  // 6 to 28 tokens
+    request.options.sampling.temperature = 0.0f;
+    request.on_event = [&](const infer::TokenEvent& event) {
+      auto [bar, admitted] = open.try_emplace(event.request);
+      if (admitted) {
+        bar->second = {.row = event.slot,
+                       .start = static_cast<double>(step),
+                       .label = std::string(1, 'r').append(std::to_string(event.request)),
+                       .colour = static_cast<int>(event.request)};
+      }
+      if (event.finish) {
+        bar->second.end = static_cast<double>(step + 1);
+        bars.push_back(bar->second);
+      }
+    };
+    engine.submit(std::move(request));
+  }
+  while (engine.step()) ++step;
+  svg::TimelineOptions options;
+  options.title = "continuous batching: 14 requests, 4 KV-cache slots";
+  options.x_label = "engine step (each: admissions with their prefill, then one decode pass)";
+  options.row_prefix = "slot ";
+  write_file_atomically(path, svg::timeline(bars, kSlots, options));
+  std::printf("wrote %s (%lld steps)\n", path.c_str(), static_cast<long long>(step + 1));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // --new_tokens=N is ours; Google Benchmark gets the rest.
   std::vector<char*> rest;
   std::string plot;
+  std::string plot_slots_path;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--new_tokens=", 13) == 0) {
       new_tokens = std::stoll(argv[i] + 13);
     } else if (std::strncmp(argv[i], "--plot=", 7) == 0) {
       plot = argv[i] + 7;
+    } else if (std::strncmp(argv[i], "--plot-slots=", 13) == 0) {
+      plot_slots_path = argv[i] + 13;
     } else {
       rest.push_back(argv[i]);
     }
   }
-  if (!plot.empty()) {
+  if (!plot.empty() || !plot_slots_path.empty()) {
     omp_set_num_threads(tinygpt::bench::kThreads);
-    plot_token_times(plot);
+    if (!plot.empty()) plot_token_times(plot);
+    if (!plot_slots_path.empty()) plot_slots(plot_slots_path);
     return 0;
   }
   int count = static_cast<int>(rest.size());

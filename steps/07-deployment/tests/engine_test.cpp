@@ -161,6 +161,14 @@ TEST_CASE("stop strings end the text across token boundaries and are never shown
   CHECK(stopped.finish == infer::FinishReason::kStop);
   CHECK(stopped.text == free_text.text.substr(0, at));
   CHECK(stopped.tokens.size() <= 5);
+  // A stop token: the answer ends with it, its text unshown.
+  request.stop_strings.clear();
+  request.stop_tokens = {free_text.tokens[2], 1};
+  const Outcome third_token = alone(gpt2, request);
+  CHECK(third_token.finish == infer::FinishReason::kStop);
+  CHECK(third_token.tokens.size() <= 3);
+  CHECK(third_token.tokens.back() == free_text.tokens[2]);
+  request.stop_tokens.clear();
   // A held-back start of a stop string that never completes is shown at the end.
   request.stop_strings = {std::string{free_text.text.back(), '\x01'}};
   CHECK(alone(gpt2, request).text == free_text.text);
@@ -283,6 +291,9 @@ TEST_CASE("the engine reports its queue and refuses what can never run", "[step0
   request.logprobs = 21;
   CHECK_THROWS_WITH(engine.submit(request), contains("logprobs is 21"));
   request.logprobs = -1;
+  request.stop_tokens = {657};
+  CHECK_THROWS_WITH(engine.submit(request), contains("stop token 0 is 657"));
+  request.stop_tokens.clear();
   request.stop_strings = {"."};
   CHECK_THROWS_WITH(engine.submit(request),
                     contains("stop strings need the engine to have a tokenizer"));
@@ -294,4 +305,46 @@ TEST_CASE("the engine reports its queue and refuses what can never run", "[step0
   CHECK_THROWS_WITH(
       infer::Engine(gpt2.model, {.weights = infer::WeightFormat::kInt8, .batch_invariant = false}),
       contains("int8 weights are always batch-invariant"));
+}
+
+TEST_CASE("a full context ends a learned-position GPT and slides a sinusoidal one",
+          "[step07][engine]") {
+  models::ModelConfig config{
+      .vocab_size = 50, .context_length = 16, .width = 32, .layers = 2, .heads = 2};
+  const std::vector<std::int32_t> prompt = {3, 14, 15, 9, 26};
+  for (const models::Positions positions :
+       {models::Positions::kLearned, models::Positions::kSinusoidal}) {
+    config.positions = positions;
+    models::Gpt model(config);
+    model.init(8);
+    infer::Engine engine(model, {.slots = 2, .batch_invariant = false});
+    infer::Request request;
+    request.prompt = prompt;
+    request.options.max_new_tokens = 40;
+    request.options.sampling.temperature = 0.0f;
+    const Outcome outcome = run_engine(engine, {request}).at(0);
+    CHECK(outcome.finish == infer::FinishReason::kLength);
+    if (positions == models::Positions::kLearned) {
+      CHECK(outcome.tokens.size() == 16 - prompt.size() + 1);  // the last one fills position 15
+      continue;
+    }
+    REQUIRE(outcome.tokens.size() == 40);
+    // The rule the engine states, run without a cache: a token sees the tokens from the
+    // window's start; when they would exceed P, the window restarts at the last P/2.
+    std::vector<std::int32_t> text = prompt;
+    std::size_t start = 0;
+    Tape tape;
+    NoGradGuard no_grad(tape);
+    for (int i = 0; i < 40; ++i) {
+      if (text.size() - start > 16) start = text.size() - 8;
+      tape.reset();
+      const std::span<const std::int32_t> window = std::span(text).subspan(start);
+      const Matrix logits =
+          model.forward(tape, window, 1).matrix().row(static_cast<Eigen::Index>(window.size()) - 1);
+      Eigen::Index best = 0;
+      logits.row(0).maxCoeff(&best);
+      text.push_back(static_cast<std::int32_t>(best));
+    }
+    CHECK(outcome.tokens == std::vector<std::int32_t>(text.begin() + 5, text.end()));
+  }
 }

@@ -19,15 +19,9 @@ Matrix random_matrix(Eigen::Index rows, Eigen::Index cols, unsigned seed) {
   return Matrix::Random(rows, cols);
 }
 
-models::ModelConfig small_config() {
-  models::ModelConfig config;
-  config.vocab_size = 1000;  // not a multiple of the kernel's 32 channels
-  config.context_length = 64;
-  config.width = 64;
-  config.layers = 2;
-  config.heads = 4;
-  return config;
-}
+// Vocabulary 1,000: not a multiple of the kernel's 32 channels.
+const models::ModelConfig kSmall{
+    .vocab_size = 1000, .context_length = 64, .width = 64, .layers = 2, .heads = 4};
 
 // Prefills every sequence alone in its slot, then decodes one token for the slots given
 // in one batched pass; returns that pass's logits, a row per slot.
@@ -85,7 +79,7 @@ TEST_CASE("packed products equal the plain product, padding included", "[step07]
 
 TEST_CASE("a sequence's logits are the same bits alone and among 16, anywhere in the batch",
           "[step07][serving]") {
-  models::Gpt model(small_config());
+  models::Gpt model(kSmall);
   model.init(5);
   std::vector<std::vector<std::int32_t>> prompts;
   for (std::int32_t s = 0; s < 16; ++s) {
@@ -113,7 +107,7 @@ TEST_CASE("a sequence's logits are the same bits alone and among 16, anywhere in
 
 TEST_CASE("a cached pass on packed weights gives the uncached forward's logits",
           "[step07][serving]") {
-  models::Gpt model(small_config());
+  models::Gpt model(kSmall);
   model.init(6);
   const std::vector<std::int32_t> ids = {5, 99, 310, 42, 7, 800, 12, 64};
   Tape tape;

@@ -13,6 +13,7 @@
 /// becomes U+FFFD and control characters are written as visible escapes (a newline as "\\n").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,37 @@ struct LineChartOptions {
 /// @param options title, axis labels, size.
 /// @return the SVG document.
 std::string line_chart(const std::vector<Series>& series, const LineChartOptions& options = {});
+
+/// @brief One bar of a timeline: something that occupies a row from start to end.
+struct Bar {
+  std::int64_t row = 0;  ///< the row, from 0 at the top
+  double start = 0.0;    ///< where it begins on the x axis
+  double end = 0.0;      ///< where it ends, > start
+  std::string label;     ///< written inside the bar when it fits, and in its tooltip
+  int colour = 0;        ///< which of ten colours (repeating)
+};
+
+/// @brief How a timeline looks.
+struct TimelineOptions {
+  std::string title;       ///< drawn above; empty for none
+  std::string x_label;     ///< names the x axis, e.g. "engine step"
+  std::string row_prefix;  ///< rows are labelled prefix + index, e.g. "slot 3"
+  int width = 720;         ///< of the whole picture in pixels, at least 200
+  int row_height = 28;     ///< pixels per row, at least 8
+};
+
+/// @brief A timeline (a Gantt chart): `rows` horizontal lanes, each bar drawn in its lane
+/// from start to end, with an x axis of "nice" ticks. For an inference engine: a lane per
+/// KV-cache slot, a bar per request from its admission to its end.
+///
+/// Throws Error for no rows, a bar in a row outside [0, rows), or a bar whose end is not
+/// after its start.
+/// @param bars the bars.
+/// @param rows the number of lanes, at least 1.
+/// @param options title, labels, size.
+/// @return the SVG document.
+std::string timeline(const std::vector<Bar>& bars, std::int64_t rows,
+                     const TimelineOptions& options = {});
 
 /// @brief Tick values for an axis over [low, high]: multiples of a step of 1, 2 or 5 times a
 /// power of ten, from the largest multiple <= low to the smallest multiple >= high, with

@@ -7,9 +7,15 @@
 /// until a slot is free; step() then admits it (its prompt's prefill pass, which also
 /// chooses its first token) and afterwards decodes one token for every active sequence in
 /// one forward pass of B rows. A sequence leaves between steps when it finishes (its stop
-/// token, its max_new_tokens, a full context) or is cancelled, and its slot goes to the
+/// token or stop string, its max_new_tokens) or is cancelled, and its slot goes to the
 /// next request in the queue. Each request chooses its tokens as infer::generate() would:
 /// its own sampling options, seed and penalties.
+///
+/// **A full context.** A GPT with learned positions has no position P for another token:
+/// its sequence ends with FinishReason::kLength. A model without learned positions
+/// (sinusoidal) slides on instead: its cache restarts from the last P/2 tokens, read again
+/// in one prefill at positions 0 .. P/2 - 1, so each later token sees between P/2 and P
+/// tokens of context at the price of one prefill every P/2 tokens.
 ///
 /// submit() and cancel() may be called from any thread; step() and run_until_idle() from
 /// one thread at a time (the engine's loop), which also runs the callbacks. A forward pass
@@ -52,6 +58,7 @@ struct TokenLogprob {
 /// @brief One token of a request, or its end.
 struct TokenEvent {
   std::int64_t request = 0;            ///< the request's id (from submit())
+  std::int64_t slot = -1;              ///< its KV-cache slot; -1 when it never had one
   std::optional<std::int32_t> token;   ///< the new token; empty on a cancelled request's end
   std::string text;                    ///< the text to show now (with a tokenizer; see TextStream)
   std::optional<FinishReason> finish;  ///< set on the request's last event
@@ -65,6 +72,8 @@ struct Request {
   std::vector<std::int32_t> prompt;  ///< at least one token, at most the model's context
   models::GenerateOptions options;   ///< length, sampling, seed, stop token (not on_token)
   Penalties penalties;               ///< repetition, frequency and presence penalties
+  /// More stop tokens besides options.stop_token: producing one ends the request (kStop).
+  std::vector<std::int32_t> stop_tokens;
   /// Stop strings, matched on the decoded text and never shown (the engine needs a tokenizer).
   std::vector<std::string> stop_strings;
   /// -1: no log-probabilities; n in [0, 20]: each event has the token's log-probability and
@@ -120,13 +129,18 @@ class Engine {
  private:
   struct Sequence {
     std::int64_t id = 0;
-    std::int64_t slot = 0;
+    std::int64_t slot = -1;  // -1 while queued
     Request request;
     std::vector<std::int32_t> history;  // prompt and generated tokens (for the penalties)
     std::int64_t generated = 0;
     std::optional<TextStream> text;  // with a tokenizer
   };
 
+  // The forward pass options: the cache, and the packed weights unless BLAS products.
+  models::RunOptions run_options();
+  // Reads `tokens` into the sequence's empty slot in one pass and emits the token after
+  // them; returns whether the sequence goes on (a failed pass ends it with kError).
+  bool prefill(Sequence& sequence, std::span<const std::int32_t> tokens);
   // Chooses a sequence's next token from its logits row and reports it; returns whether
   // the sequence goes on.
   bool emit(Sequence& sequence, std::span<float> logits);

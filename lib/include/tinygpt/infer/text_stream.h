@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,9 +23,7 @@ class TextStream {
   /// @param tokenizer decodes the tokens; it must outlive the stream.
   /// @param stops stop strings (none: the text is only held back for UTF-8); Error on an
   ///        empty one.
-  /// @param end_of_text a token whose text is never shown (the stop token), if any.
-  TextStream(const text::Tokenizer& tokenizer, std::vector<std::string> stops,
-             std::optional<std::int32_t> end_of_text);
+  TextStream(const text::Tokenizer& tokenizer, std::vector<std::string> stops);
 
   /// @brief What a new token adds.
   struct Delta {
@@ -43,7 +40,6 @@ class TextStream {
  private:
   const text::Tokenizer* tokenizer_;  // a pointer, so that a stream can be moved into place
   std::vector<std::string> stops_;
-  std::optional<std::int32_t> end_of_text_;
   std::string pending_;  // decoded, not shown yet
 };
 
