@@ -57,39 +57,52 @@ std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Rows per inner loop: each weight vector loaded serves this many rows.
-constexpr std::int64_t kRowGroup = 2;
+// Rows per inner loop when there are several: each weight vector loaded serves this many
+// rows. One row (a single sequence's decode step) has a loop of its own.
+constexpr std::int64_t kRowGroup = 4;
 // Channels per inner loop: each x vector loaded serves this many channels.
 constexpr std::int64_t kChannelGroup = 4;
 static_assert(PackedMatrix::kTileChannels % kChannelGroup == 0);
 
-// out[r][c] = scale_c (x_r . w_c) for rows [0, rows) (a multiple of kRowGroup) and the
-// channels of one tile: 2 x 4 dot products at a time, each with its own 16 lanes. `Weight`
-// is float or int8 (converted to float as it is loaded; no scales for float).
+// out[r][c] = scale_c (x_r . w_c) for `Rows` rows from x and the kChannelGroup channels
+// from w: each of the Rows x kChannelGroup dot products in its own 16 lanes, accumulated
+// in the order of k, then summed as a fixed tree. The arithmetic of one element is the
+// same for any Rows: that is what makes the products batch-invariant.
+template <std::int64_t Rows, typename Weight>
+void dot_group(const float* x, const Weight* w, const float* scales, std::int64_t stride,
+               float* out, std::int64_t out_stride) {
+  Lanes acc[Rows][kChannelGroup] = {};
+  for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
+    Lanes inputs[Rows];
+    for (std::int64_t i = 0; i < Rows; ++i) inputs[i] = load(x + i * stride + k);
+    for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+      const Lanes weights = load(w + j * stride + k);
+      for (std::int64_t i = 0; i < Rows; ++i) acc[i][j] += inputs[i] * weights;
+    }
+  }
+  for (std::int64_t i = 0; i < Rows; ++i) {
+    for (std::int64_t j = 0; j < kChannelGroup; ++j) {
+      const float dot = sum(acc[i][j]);
+      out[i * out_stride + j] = scales != nullptr ? dot * scales[j] : dot;
+    }
+  }
+}
+
+// The channels of one tile for `rows` rows: 1, or a multiple of kRowGroup. `Weight` is
+// float or int8 (converted to float as it is loaded; no scales for float).
 template <typename Weight>
 void dot_tile(const float* x, std::int64_t rows, const Weight* w, const float* scales,
               std::int64_t stride, float* out, std::int64_t out_stride) {
   for (std::int64_t c = 0; c < PackedMatrix::kTileChannels; c += kChannelGroup) {
-    const Weight* w0 = w + c * stride;
+    const Weight* group = w + c * stride;
+    const float* group_scales = scales != nullptr ? scales + c : nullptr;
+    if (rows == 1) {
+      dot_group<1>(x, group, group_scales, stride, out + c, out_stride);
+      continue;
+    }
     for (std::int64_t r = 0; r < rows; r += kRowGroup) {
-      const float* x0 = x + r * stride;
-      const float* x1 = x0 + stride;
-      Lanes acc[kRowGroup][kChannelGroup] = {};
-      for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
-        const Lanes a = load(x0 + k);
-        const Lanes b = load(x1 + k);
-        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-          const Lanes weights = load(w0 + j * stride + k);
-          acc[0][j] += a * weights;
-          acc[1][j] += b * weights;
-        }
-      }
-      for (std::int64_t i = 0; i < kRowGroup; ++i) {
-        for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-          const float dot = sum(acc[i][j]);
-          out[(r + i) * out_stride + c + j] = scales != nullptr ? dot * scales[c + j] : dot;
-        }
-      }
+      dot_group<kRowGroup>(x + r * stride, group, group_scales, stride, out + r * out_stride + c,
+                           out_stride);
     }
   }
 }
@@ -193,10 +206,10 @@ void multiply(const PackedMatrix& weight, ConstMatrixRef x, const float* bias, M
       "multiply: x is (", x.rows(), ", ", x.cols(), "), the weight ", weight.inputs(), " x ",
       weight.outputs(), ", out (", out.rows(), ", ", out.cols(), ")");
   const std::int64_t stride = weight.stride();
-  const std::int64_t rows = round_up(x.rows(), kRowGroup);
+  const std::int64_t rows = x.rows() == 1 ? 1 : round_up(x.rows(), kRowGroup);
   const std::int64_t padded_outputs = weight.padded_outputs();
-  // x's rows padded as the weights' are (an odd last row pairs with a row of zeros), and
-  // the result's columns padded to whole tiles; both paddings are dropped at the end.
+  // x's rows padded as the weights' are, and to a whole group of rows with rows of zeros;
+  // the result's columns padded to whole tiles; the paddings are dropped at the end.
   thread_local std::vector<float> padded_x;
   thread_local std::vector<float> padded_out;
   padded_x.assign(static_cast<std::size_t>(rows * stride), 0.0f);

@@ -8,8 +8,10 @@ process of its own so that every peak memory figure is that program's alone:
     packed (batch-invariant, the engine's default), int8 packed, float32 on BLAS products;
   - pytorch_generate.py (float32, 2 threads, torch.inference_mode(), a preallocated cache).
 Both sides: batch-1 decode tokens/s, time to first token, prefill tokens/s, and the
-throughput of 16 sequences with prompts of 64 to 128 tokens decoded together. Peak memory
-is the child's maximum resident set size (os.wait4). A last process measures the memory
+throughput of 16 sequences with prompts of 64 to 128 tokens decoded together. The programs
+run in turn, --rounds times (3 by default), so that a slow spell of a shared machine falls
+on every program alike; each figure is the program's median over the rounds. Peak memory
+is the child's maximum resident set size (os.wait4), the largest of the rounds. A last process measures the memory
 read bandwidth (BM_read_bandwidth); a GPT-2 decode step reads every weight once, so
 bandwidth / weight bytes is the fastest decode can be, and the table gives each program's
 decode speed as a fraction of it.
@@ -24,6 +26,7 @@ import datetime
 import importlib.util
 import json
 import os
+import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,6 +67,19 @@ def pytorch_run(model):
     return result
 
 
+def summarize(runs):
+    """A program's rounds: the median of every figure, the largest peak memory, and every
+    round's decode and batch-16 speed."""
+    summary = {key: statistics.median(run[key] for run in runs)
+               for key, value in runs[0].items() if isinstance(value, (int, float))}
+    summary["peak_rss_MB"] = max(run["peak_rss_MB"] for run in runs)
+    for key in ("decode_tokens_per_s", "batch16_tokens_per_s"):
+        summary[f"rounds_{key}"] = [run[key] for run in runs]
+    for key, value in runs[0].items():
+        summary.setdefault(key, value)  # the settings: config, torch's version, ...
+    return summary
+
+
 def read_bandwidth(bench):
     output, _ = step03.run_child([bench, "--benchmark_filter=^BM_read_bandwidth",
                                   "--benchmark_format=json"], dict(os.environ))
@@ -75,8 +91,12 @@ def main():
     parser.add_argument("--build-dir", default="build/release",
                         help="a Release build with benchmarks (default build/release)")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of every program, in turn; the median counts (default 3)")
     parser.add_argument("--output", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     bench = os.path.join(args.build_dir, "steps/07-deployment/bench/bench_inference")
     if not os.access(bench, os.X_OK):
         sys.exit(f"{bench} not found: build with -DCMAKE_BUILD_TYPE=Release first")
@@ -84,13 +104,16 @@ def main():
     bandwidth = read_bandwidth(bench)
     results = {}
     for model in args.models:
-        runs = {}
-        for weights in WEIGHTS:
-            print(f"{model}: tinygpt, {weights} ...", file=sys.stderr, flush=True)
-            runs[f"tinygpt {weights}"] = tinygpt_run(bench, model, weights)
-        print(f"{model}: PyTorch ...", file=sys.stderr, flush=True)
-        runs["PyTorch"] = pytorch_run(model)
-        results[model] = runs
+        programs = [(f"tinygpt {weights}", lambda weights=weights: tinygpt_run(bench, model, weights))
+                    for weights in WEIGHTS]
+        programs.append(("PyTorch", lambda: pytorch_run(model)))
+        rounds = {name: [] for name, _ in programs}
+        for index in range(args.rounds):
+            for name, run in programs:
+                print(f"{model}: {name}, round {index + 1} of {args.rounds} ...",
+                      file=sys.stderr, flush=True)
+                rounds[name].append(run())
+        results[model] = {name: summarize(runs) for name, runs in rounds.items()}
 
     header = (f"| {'model':5} | {'program':20} | {'decode tok/s':>12} | {'vs PyTorch':>10} | "
               f"{'of bound':>8} | {'TTFT ms':>7} | {'prefill tok/s':>13} | "
@@ -108,9 +131,11 @@ def main():
             run["decode_over_pytorch"] = run["decode_tokens_per_s"] / torch["decode_tokens_per_s"]
             run["batch16_over_pytorch"] = (run["batch16_tokens_per_s"] /
                                            torch["batch16_tokens_per_s"])
+            # The small model's weights (17 MB) stay in the caches: no bandwidth bound there.
+            bound = (f"{run['fraction_of_bandwidth_bound']:8.0%}" if model == "gpt2"
+                     else f"{'-':>8}")
             print(f"| {model:5} | {name:20} | {run['decode_tokens_per_s']:12.1f} | "
-                  f"{run['decode_over_pytorch']:9.2f}x | "
-                  f"{run['fraction_of_bandwidth_bound']:8.0%} | {run['ttft_ms']:7.1f} | "
+                  f"{run['decode_over_pytorch']:9.2f}x | {bound} | {run['ttft_ms']:7.1f} | "
                   f"{run['prefill_tokens_per_s']:13.0f} | {run['batch16_tokens_per_s']:14.1f} | "
                   f"{run['batch16_over_pytorch']:9.2f}x | {run['peak_rss_MB']:11.0f} |")
         int8 = runs["tinygpt int8"]["decode_tokens_per_s"]
@@ -121,6 +146,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": step03.cpu_model(),
         "threads": 2,
+        "rounds": args.rounds,
         "pytorch_blas": step03.blas_library(),
         "read_bandwidth_GB_per_s": bandwidth,
         "results": results,

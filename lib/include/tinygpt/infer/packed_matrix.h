@@ -11,10 +11,10 @@
 /// row gets results that differ in their last bits with the batch around it. Here every
 /// output element is computed by the same instructions in the same order whatever the
 /// batch: 16 lanes accumulate x[k] w[k] for k = lane, lane + 16, ..., then the lanes are
-/// added as a fixed tree. Rows and channels are only grouped (2 rows by 4 channels per
-/// inner loop, so that a weight read from memory serves two rows and an x read four
-/// channels), never mixed. Threads split the channels, which changes who computes an
-/// element, not how.
+/// added as a fixed tree. Rows and channels are only grouped (4 rows by 4 channels per
+/// inner loop, so that a weight read from memory serves four rows and an x read four
+/// channels; a single row has a loop of its own), never mixed. Threads split the channels, which
+/// changes who computes an element, not how.
 ///
 /// **Formats.** int8 stores each weight as round(w / s_c) in [-127, 127] with one float
 /// scale s_c = max_k |w_ck| / 127 per output channel (symmetric, per channel): a quarter of
@@ -68,7 +68,7 @@ class PackedMatrix {
   /// @brief out[r][c] = x_r . W^T[first + c] for the tile of kTileChannels channels at
   /// `first`, each element computed as the file says.
   /// @param x rows of stride() floats (padded with zeros).
-  /// @param rows how many, a multiple of 2.
+  /// @param rows how many: 1, or a multiple of 4.
   /// @param first a multiple of kTileChannels, below padded_outputs().
   /// @param out where element (r, c) goes: out[r * out_stride + c].
   /// @param out_stride the distance between out's rows.
@@ -78,6 +78,8 @@ class PackedMatrix {
   virtual std::int64_t bytes() const = 0;
 
  protected:
+  /// @param outputs C_out, at least 1.
+  /// @param inputs C_in, at least 1.
   PackedMatrix(std::int64_t outputs, std::int64_t inputs);
 
  private:
