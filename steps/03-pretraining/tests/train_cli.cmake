@@ -13,15 +13,8 @@ cmake_minimum_required(VERSION 3.25)
 set(work "${WORK_DIR}/train-cli-${MODE}")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
-file(WRITE "${work}/model.json"
-     "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 16, \"width\": 16, "
-     "\"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
-execute_process(COMMAND "${TINYGPT}" data generate --out "${work}/world" --size 20000
-                        --kinds stories,facts
-                RESULT_VARIABLE status OUTPUT_QUIET ERROR_VARIABLE errors)
-if(NOT status EQUAL 0)
-  message(FATAL_ERROR "data generate failed (${status}):\n${errors}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../../../tests/tiny_gpt_and_world.cmake)
+tiny_gpt_and_world("${TINYGPT}" "${work}")
 set(common --config "${work}/model.json" --data "${work}/world" --batch 4 --context 16)
 
 # The trainer's command line: under mpirun with 2 ranks in mode mpi.

@@ -1,20 +1,13 @@
 cmake_minimum_required(VERSION 3.25)
-# `tinygpt perplexity`: a tiny GPT trained for a few steps on a small generated world, then
-# its validation perplexity with float32 and int8 weights: two lines, the int8 one within
-# 1% of the float32 one; a missing token file and an unknown format are refused with one
+# `tinygpt perplexity`: a tiny GPT trained for a few steps on a small generated world
+# (tests/tiny_gpt_and_world.cmake), then its validation perplexity with float32 and int8
+# weights: two lines, the int8 one within 1% of the float32 one; a missing token file and an unknown format are refused with one
 # line naming them. Run by ctest with -DTINYGPT=<the program> -DWORK_DIR=<a scratch folder>.
 set(work "${WORK_DIR}/perplexity-cli")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
-file(WRITE "${work}/model.json"
-     "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 16, \"width\": 32, "
-     "\"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
-execute_process(COMMAND "${TINYGPT}" data generate --out "${work}/world" --size 20000
-                        --kinds stories,facts
-                RESULT_VARIABLE status OUTPUT_QUIET ERROR_VARIABLE errors)
-if(NOT status EQUAL 0)
-  message(FATAL_ERROR "data generate failed (${status}):\n${errors}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../../../tests/tiny_gpt_and_world.cmake)
+tiny_gpt_and_world("${TINYGPT}" "${work}")
 execute_process(COMMAND "${TINYGPT}" train --config "${work}/model.json" --data "${work}/world"
                         --batch 4 --context 16 --out "${work}/run" --steps 30
                 RESULT_VARIABLE status OUTPUT_QUIET ERROR_VARIABLE errors)
