@@ -22,7 +22,7 @@
 /// int8 weights directly, converting 16 at a time to floats as it loads them, and multiplies
 /// each dot product by s_c at the end. (Dequantizing a tile of channels into a float buffer
 /// first, then running the float kernel on it, was slower here: 1.5x float32's decode speed
-/// on GPT-2 against 1.9x.) A format implements multiply_tile() on its own storage with the
+/// on GPT-2 against 1.7-2.0x.) A format implements multiply_tile() on its own storage with the
 /// shared kernel, so a new one (NF4: 4-bit codes and a scale per block of 64) plugs in
 /// beside these two.
 #pragma once
