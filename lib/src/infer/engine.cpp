@@ -3,10 +3,10 @@
 #include "tinygpt/infer/engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/nn/softmax.h"
 
 namespace tinygpt::infer {
 
@@ -15,25 +15,19 @@ namespace {
 // The chosen token's log-probability and the `count` most likely tokens' (best first, the
 // lower id first on ties), from the log-softmax of the logits the sampler saw.
 void add_logprobs(TokenEvent& event, std::span<const float> logits, int count) {
-  const float largest = *std::max_element(logits.begin(), logits.end());
-  double total = 0.0;
-  for (const float logit : logits) total += std::exp(static_cast<double>(logit - largest));
-  const double log_total = largest + std::log(total);
-  const auto logprob = [&](std::int32_t token) {
-    return static_cast<float>(logits[static_cast<std::size_t>(token)] - log_total);
-  };
-  event.logprob = logprob(*event.token);
+  const auto vocab = static_cast<Eigen::Index>(logits.size());
+  Matrix logprobs(1, vocab);
+  nn::log_softmax_forward(logprobs, Eigen::Map<const Matrix>(logits.data(), 1, vocab));
+  event.logprob = logprobs(0, *event.token);
   std::vector<std::int32_t> order(logits.size());
   std::iota(order.begin(), order.end(), 0);
   const auto top =
       static_cast<std::ptrdiff_t>(std::min(order.size(), static_cast<std::size_t>(count)));
-  std::partial_sort(order.begin(), order.begin() + top, order.end(),
-                    [&](std::int32_t a, std::int32_t b) {
-                      const float la = logits[static_cast<std::size_t>(a)];
-                      const float lb = logits[static_cast<std::size_t>(b)];
-                      return la > lb || (la == lb && a < b);
-                    });
-  for (std::ptrdiff_t i = 0; i < top; ++i) event.top.push_back({order[i], logprob(order[i])});
+  std::partial_sort(
+      order.begin(), order.begin() + top, order.end(), [&](std::int32_t a, std::int32_t b) {
+        return logprobs(0, a) > logprobs(0, b) || (logprobs(0, a) == logprobs(0, b) && a < b);
+      });
+  for (std::ptrdiff_t i = 0; i < top; ++i) event.top.push_back({order[i], logprobs(0, order[i])});
 }
 
 }  // namespace

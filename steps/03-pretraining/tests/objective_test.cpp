@@ -193,12 +193,8 @@ TEST_CASE("a frozen parameter costs no gradient work and leaves the others' grad
   // A two-layer GPT, one forward and backward: everything trains, then only block 1
   // (nothing below it needs a gradient), then only block 0 (block 1's weights are frozen
   // but the gradient still flows through them).
-  models::ModelConfig config;
-  config.vocab_size = 64;
-  config.context_length = 16;
-  config.width = 32;
-  config.layers = 2;
-  config.heads = 2;
+  const models::ModelConfig config{
+      .vocab_size = 64, .context_length = 16, .width = 32, .layers = 2, .heads = 2};
   std::vector<std::int32_t> ids(2 * 16), targets(2 * 16);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     ids[i] = static_cast<std::int32_t>((7 * i) % 64);

@@ -40,14 +40,9 @@ using namespace tinygpt::bench;
 constexpr std::int64_t kPrompt = 128;
 std::int64_t new_tokens = 128;  // --new_tokens=N
 
+// The small configuration with a 256-token context.
 models::ModelConfig small_config() {
-  models::ModelConfig config;
-  config.vocab_size = 4096;
-  config.context_length = 256;
-  config.width = 256;
-  config.layers = 4;
-  config.heads = 4;
-  return config;
+  return gpt_config(4096, 4, 4, 256, 256);
 }
 
 // Arg: 1 with the KV cache, 0 without.

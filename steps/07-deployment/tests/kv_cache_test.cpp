@@ -22,13 +22,7 @@ namespace {
 
 // The journey's GPT (L 4, H 4, C 256, V 1,024, P 256) with random weights.
 models::ModelConfig journey_config() {
-  models::ModelConfig config;
-  config.vocab_size = 1024;
-  config.context_length = 256;
-  config.width = 256;
-  config.layers = 4;
-  config.heads = 4;
-  return config;
+  return {.vocab_size = 1024, .context_length = 256, .width = 256, .layers = 4, .heads = 4};
 }
 
 std::vector<std::int32_t> token_ids(std::size_t count, std::int64_t vocab, std::uint32_t seed) {
