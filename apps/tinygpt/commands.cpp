@@ -10,6 +10,8 @@ void register_commands(CLI::App& app) {
   register_bigram_command(app);
   register_generate_command(app);
   register_train_command(app);
+  register_finetune_command(app);
+  register_chat_command(app);
 }
 
 }  // namespace tinygpt::cli

@@ -29,4 +29,10 @@ void register_generate_command(CLI::App& app);
 /// `tinygpt train`: pre-training from a model config and data, with checkpoints and resume.
 void register_train_command(CLI::App& app);
 
+/// `tinygpt finetune`: task fine-tuning and instruction tuning of a model folder.
+void register_finetune_command(CLI::App& app);
+
+/// `tinygpt chat`: a terminal chat with an instruction-tuned model folder.
+void register_chat_command(CLI::App& app);
+
 }  // namespace tinygpt::cli

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "commands.h"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/train/distributed.h"
 
@@ -74,6 +75,7 @@ Outcome run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   std::optional<tinygpt::train::DistributedSession> session;
   try {
     session.emplace(&argc, &argv);

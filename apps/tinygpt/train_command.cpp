@@ -27,9 +27,7 @@ struct TrainArgs {
 void run(TrainArgs& args, const CLI::App& command) {
   train::TrainConfig config;
   if (!args.train_config.empty()) {
-    TINYGPT_CHECK(std::filesystem::is_regular_file(args.train_config), "--train-config ",
-                  args.train_config.string(), ": no such file");
-    config = train::parse_train_config(read_file(args.train_config), args.train_config);
+    config = train::parse_train_config(read_train_config(args.train_config), args.train_config);
   }
   if (!args.model_config.empty()) {
     TINYGPT_CHECK(std::filesystem::is_regular_file(args.model_config), "--config ",
@@ -63,11 +61,7 @@ void run(TrainArgs& args, const CLI::App& command) {
   progress.message(start);
   const train::StopOnSignals stop_on_signals;
   const train::TrainResult result = train::run_training(config, progress.callbacks(), communicator);
-  if (result.interrupted) {
-    progress.message("stopped at step " + std::to_string(result.last_step) + "; saved " +
-                     result.checkpoint.string() + " (go on with --resume)");
-    return;
-  }
+  if (progress.interrupted(result)) return;
   char summary[160];
   std::snprintf(summary, sizeof summary, "done: %lld steps, %.0f tokens/s",
                 static_cast<long long>(result.last_step), result.tokens_per_second);
@@ -106,11 +100,7 @@ void register_train_command(CLI::App& app) {
   command->add_option("--sample-tokens", c.sample_tokens, "Tokens per sample")
       ->capture_default_str();
   add_loop_options(*command, c);
-  command
-      ->add_option("--print-every", args->print_every,
-                   "When not on a terminal, print a progress line every this many steps")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_print_every_option(*command, args->print_every);
   command->callback([args, command] { run(*args, *command); });
 }
 

@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+
 namespace tinygpt::cli {
 
 void add_loop_options(CLI::App& command, train::LoopConfig& c) {
@@ -48,6 +51,20 @@ void add_loop_options(CLI::App& command, train::LoopConfig& c) {
                   "the end (0: no limit)")
       ->capture_default_str();
   command.add_flag("--resume", c.resume, "Go on from the latest checkpoint in --out");
+}
+
+void add_print_every_option(CLI::App& command, std::int64_t& print_every) {
+  command
+      .add_option("--print-every", print_every,
+                  "When not on a terminal, print a progress line every this many steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+std::string read_train_config(const std::filesystem::path& path) {
+  TINYGPT_CHECK(std::filesystem::is_regular_file(path), "--train-config ", path.string(),
+                ": no such file");
+  return read_file(path);
 }
 
 void apply_loop_options(const CLI::App& command, const train::LoopConfig& cli,
@@ -136,6 +153,13 @@ void TrainingProgress::message(const std::string& text) {
   if (quiet_) return;
   if (terminal_) std::cout << "\r\033[K";
   std::cout << text << "\n" << std::flush;
+}
+
+bool TrainingProgress::interrupted(const train::TrainResult& result) {
+  if (!result.interrupted) return false;
+  message("stopped at step " + std::to_string(result.last_step) + "; saved " +
+          result.checkpoint.string() + " (go on with --resume)");
+  return true;
 }
 
 }  // namespace tinygpt::cli

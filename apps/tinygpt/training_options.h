@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "tinygpt/train/loop.h"
@@ -13,6 +14,12 @@ namespace tinygpt::cli {
 /// Adds the options of LoopConfig (--out, --steps, --epochs, --batch, ..., --resume) to a
 /// command; their values land in `options`.
 void add_loop_options(CLI::App& command, train::LoopConfig& options);
+
+/// Adds --print-every: when not on a terminal, a progress line every this many steps.
+void add_print_every_option(CLI::App& command, std::int64_t& print_every);
+
+/// Reads a --train-config file's text, refusing a path that is not a file.
+std::string read_train_config(const std::filesystem::path& path);
 
 /// Copies into `config` the loop options the user gave on the command line (they win over
 /// a config file). Steps and epochs are two ways to say how long: one given replaces the
@@ -30,6 +37,9 @@ class TrainingProgress {
   train::TrainCallbacks callbacks();
   /// One line of news ("tokenising ...").
   void message(const std::string& text);
+  /// After a run: says where it stopped and how to go on when a signal stopped it.
+  /// @return whether it was stopped so.
+  bool interrupted(const train::TrainResult& result);
 
  private:
   void step(const train::StepReport& report);

@@ -82,4 +82,18 @@ void append_utf8(std::string& out, char32_t code_point) {
   }
 }
 
+std::string valid_utf8(std::string_view bytes) {
+  std::string out;
+  std::size_t position = 0;
+  while (position < bytes.size()) {
+    const std::size_t start = position;
+    if (next_code_point(bytes, position) < 0) {
+      append_utf8(out, U'\uFFFD');
+    } else {
+      out.append(bytes.substr(start, position - start));
+    }
+  }
+  return out;
+}
+
 }  // namespace tinygpt

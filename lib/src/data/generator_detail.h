@@ -24,6 +24,18 @@ inline constexpr std::array<std::string_view, 6> kPositiveWords = {"good",   "gr
 inline constexpr std::array<std::string_view, 6> kNegativeWords = {
     "bad", "poor", "awful", "terrible", "dreadful", "shoddy"};
 
+/// The fixed phrases of the preference pairs (generator_preferences.cpp), which the judge
+/// (judge.cpp) also looks for: a helpful pair's rejected response is one of the evasions,
+/// a polite pair's responses start with a polite or a rude prefix. One list each, so what
+/// the generator writes and what the judge recognises never drift apart.
+inline constexpr std::array<std::string_view, 4> kEvasions = {
+    "I would rather not say.", "That is hard to say; you could ask someone else.",
+    "I am not sure anyone can know that.", "Why do you want to know?"};
+inline constexpr std::array<std::string_view, 3> kPolitePrefixes = {
+    "Of course. ", "Happy to help: ", "Good question! "};
+inline constexpr std::array<std::string_view, 3> kRudePrefixes = {
+    "Ugh, fine. ", "Obviously. ", "Look it up yourself next time. "};
+
 /// A file of a kind, built in memory: `generate` writes nothing until every file is built.
 struct OutputFile {
   std::string name;          // file name inside the output folder

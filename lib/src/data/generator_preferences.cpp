@@ -11,13 +11,6 @@ namespace tinygpt::data {
 namespace {
 
 constexpr std::string_view kReasons[] = {"correct_fact", "helpful", "polite"};
-constexpr std::string_view kEvasions[] = {
-    "I would rather not say.", "That is hard to say; you could ask someone else.",
-    "I am not sure anyone can know that.", "Why do you want to know?"};
-constexpr std::string_view kPolitePrefixes[] = {"Of course. ",
-                                                "Happy to help: ", "Good question! "};
-constexpr std::string_view kRudePrefixes[] = {"Ugh, fine. ", "Obviously. ",
-                                              "Look it up yourself next time. "};
 
 // The other values the fact's attribute could take, as text shows them: every other town
 // for a home, every other animal for a pet, and so on; prices near the true one.
@@ -57,10 +50,10 @@ Preference make_preference(const World& world, const std::vector<Fact>& facts, i
     pair.wrong_value = values[detail::below(rng, values.size())];
     pair.rejected = detail::fact_sentence(fact, pair.wrong_value);
   } else if (reason == "helpful") {
-    pair.rejected = detail::pick(rng, kEvasions);
+    pair.rejected = detail::pick(rng, detail::kEvasions);
   } else {
-    pair.chosen = std::string(detail::pick(rng, kPolitePrefixes)) + fact.sentence;
-    pair.rejected = std::string(detail::pick(rng, kRudePrefixes)) + fact.sentence;
+    pair.chosen = std::string(detail::pick(rng, detail::kPolitePrefixes)) + fact.sentence;
+    pair.rejected = std::string(detail::pick(rng, detail::kRudePrefixes)) + fact.sentence;
   }
   return pair;
 }

@@ -43,6 +43,15 @@ void Gpt::init(std::uint64_t seed) {
 
 Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
                     std::span<const std::uint8_t> mask, const RunOptions& options) {
+  const Tensor states = hidden(tape, ids, batch, mask, options);  // checks the batch
+  // The output layer runs no dropout, so the pass's time does not matter to it.
+  detail::Forward run(tape, weights_->config, options,
+                      static_cast<std::int64_t>(ids.size()) / batch);
+  return run.tied_logits(states, *weights_->wte);
+}
+
+Tensor Gpt::hidden(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
+                   std::span<const std::uint8_t> mask, const RunOptions& options) {
   const Weights& w = *weights_;
   detail::check_batch(w.config, "Gpt::forward", ids, batch, mask);
   const std::int64_t time = static_cast<std::int64_t>(ids.size()) / batch;
@@ -56,7 +65,7 @@ Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t 
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
     x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/true, mask);
   }
-  return run.tied_logits(run.norm(x, w.ln_f), *w.wte);
+  return run.norm(x, w.ln_f);
 }
 
 }  // namespace tinygpt::models

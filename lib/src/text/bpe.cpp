@@ -361,6 +361,26 @@ std::string BpeTokenizer::describe() const {
   return out.str();
 }
 
+BpeTokenizer BpeTokenizer::with_specials(std::span<const std::string> added) const {
+  std::vector<std::string> tokens = tokens_;
+  std::vector<TokenId> specials = specials_;
+  for (const std::string& special : added) {
+    TINYGPT_CHECK(!special.empty(), "BpeTokenizer::with_specials: an empty special token");
+    if (has_special(special) ||
+        std::find(tokens.begin() + vocab_size(), tokens.end(), special) != tokens.end()) {
+      continue;
+    }
+    specials.push_back(static_cast<TokenId>(tokens.size()));
+    tokens.push_back(special);
+  }
+  return BpeTokenizer(std::move(tokens), merges_, std::move(specials), "with_specials");
+}
+
+bool BpeTokenizer::has_special(std::string_view special) const {
+  return std::find(state_->special_texts.begin(), state_->special_texts.end(), special) !=
+         state_->special_texts.end();
+}
+
 TokenId BpeTokenizer::special_id(std::string_view special) const {
   for (std::size_t s = 0; s < specials_.size(); ++s) {
     if (state_->special_texts[s] == special) return specials_[s];

@@ -10,6 +10,7 @@
 // --benchmark_enable_random_interleaving=true and read the medians. Backward makes two
 // products. items_per_second counts rows of the output (tokens for a GPT).
 #include "bench_support.hpp"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/nn/matmul.h"
 
 namespace {
@@ -78,5 +79,6 @@ BENCHMARK(BM_matmul_backward)
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   return tinygpt::bench::run_benchmarks(argc, argv);
 }

@@ -17,6 +17,7 @@
 
 #include "bench_support.hpp"
 #include "blocks.h"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/nn/cross_entropy.h"
@@ -107,5 +108,6 @@ BENCHMARK(BM_gpt)
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   return tinygpt::bench::run_benchmarks(argc, argv);
 }

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/nn/cross_entropy.h"
@@ -254,6 +255,7 @@ BENCHMARK(BM_train_step)
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   if (run_profile(argc, argv)) return 0;
   return tinygpt::bench::run_benchmarks(argc, argv);
 }

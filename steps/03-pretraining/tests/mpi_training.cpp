@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/safetensors.h"
@@ -189,6 +190,7 @@ int run_check(const std::string& check, const fs::path& work) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   train::DistributedSession session(&argc, &argv);
   if (argc != 3) {
     std::cerr << "usage: mpirun -np 2 mpi_training equivalence|resume WORK_FOLDER\n";

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
 #include "tinygpt/infer/engine.h"
@@ -206,6 +207,7 @@ void plot_slots(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   // --new_tokens=N is ours; Google Benchmark gets the rest.
   std::vector<char*> rest;
   std::string plot;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/infer/engine.h"
 #include "tinygpt/infer/kv_cache.h"
 #include "tinygpt/infer/penalties.h"
@@ -263,6 +264,7 @@ BENCHMARK(BM_read_bandwidth)->Iterations(5)->Unit(benchmark::kMillisecond)->UseR
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--new_tokens=", 13) == 0) {

@@ -37,4 +37,10 @@ std::size_t complete_utf8_prefix(std::string_view bytes);
 /// @param code_point a Unicode scalar value.
 void append_utf8(std::string& out, char32_t code_point);
 
+/// @brief The text with every byte that does not start a valid character (next_code_point)
+/// replaced by U+FFFD, so that it can go where only UTF-8 may (JSON, a web page).
+/// @param bytes any bytes (a byte-level model's output, say).
+/// @return valid UTF-8.
+std::string valid_utf8(std::string_view bytes);
+
 }  // namespace tinygpt

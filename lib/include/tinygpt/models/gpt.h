@@ -56,6 +56,18 @@ class Gpt {
   Tensor forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
                  std::span<const std::uint8_t> mask = {}, const RunOptions& options = {});
 
+  /// @brief Records the forward pass without the language-model head: the final hidden
+  /// states, ln_f(x), that a task head (a classifier) reads. Arguments and errors as
+  /// forward().
+  /// @param tape the tape.
+  /// @param ids (B*T) token ids.
+  /// @param batch B.
+  /// @param mask (B*T) 1 for a token, 0 for padding; empty: no padding.
+  /// @param options training mode, dropout key, cache, attention pictures.
+  /// @return hidden states (B, T, C).
+  Tensor hidden(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
+                std::span<const std::uint8_t> mask = {}, const RunOptions& options = {});
+
  private:
   struct Weights;
   std::unique_ptr<Weights> weights_;

@@ -92,6 +92,15 @@ class BpeTokenizer final : public Tokenizer {
   static BpeTokenizer load_gpt2(const std::filesystem::path& vocab_json,
                                 const std::filesystem::path& merges_txt);
 
+  /// @brief The same tokenizer with more special tokens: those it lacks get the next ids
+  /// (vocab_size(), vocab_size() + 1, ...), in the order given; ids it had stay as they were,
+  /// so a model trained with it keeps every row it learnt (fine-tuning adds chat markers).
+  /// @param added special tokens, not empty strings.
+  /// @return the extended tokenizer.
+  BpeTokenizer with_specials(std::span<const std::string> added) const;
+  /// @param special a text.
+  /// @return whether it is one of this tokenizer's special tokens.
+  bool has_special(std::string_view special) const;
   /// @brief Writes the tokenizer in the tinygpt-bpe format, atomically.
   /// @param path the file to create or replace.
   void save(const std::filesystem::path& path) const;

@@ -1,0 +1,88 @@
+// `tinygpt finetune`: adapts a pre-trained model folder to a task (tune/finetune.h), with
+// everything `tinygpt train` has: progress line, metrics, loss curve, checkpoints with
+// exact resume, a clean stop on Ctrl-C. Prints the test split's figures at the end.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+#include "tinygpt/tune/finetune.h"
+#include "training_options.h"
+
+namespace tinygpt::cli {
+namespace {
+
+struct FinetuneArgs {
+  std::filesystem::path train_config;
+  tune::FinetuneConfig config;
+  std::int64_t print_every = 10;
+};
+
+void run(FinetuneArgs& args, const CLI::App& command) {
+  tune::FinetuneConfig config;
+  if (!args.train_config.empty()) {
+    config = tune::parse_finetune_config(read_train_config(args.train_config), args.train_config);
+  }
+  // Options given on the command line win over the config file.
+  const auto given = [&command](const char* name) { return command.count(name) > 0; };
+  const tune::FinetuneConfig& cli = args.config;
+  apply_loop_options(command, cli, config);
+  if (given("--model")) config.model = cli.model;
+  if (given("--data")) config.data = cli.data;
+  if (given("--task")) config.task = cli.task;
+  if (given("--method")) config.method = cli.method;
+  if (given("--top-k")) config.top_k = cli.top_k;
+  if (given("--train-examples")) config.train_examples = cli.train_examples;
+  if (given("--hold-out-skill")) config.hold_out_skill = cli.hold_out_skill;
+  if (given("--from-scratch")) config.from_scratch = cli.from_scratch;
+  if (given("--context")) config.context = cli.context;
+
+  TrainingProgress progress(args.print_every, false);
+  tune::check_finetune_config(config);
+  progress.message("fine-tuning " + config.model.string() + " (task " + config.task + ", method " +
+                   config.method + ") into " + config.out.string());
+  const train::StopOnSignals stop_on_signals;
+  const tune::FinetuneResult result = tune::run_finetune(config, progress.callbacks());
+  if (progress.interrupted(result.training)) return;
+  std::cout << "\n" << result.summary << "\n";
+  progress.message("model " + result.model_dir.string() + ", report " + result.report.string() +
+                   ", loss curve " + (config.out / "loss.svg").string());
+}
+
+}  // namespace
+
+void register_finetune_command(CLI::App& app) {
+  auto args = std::make_shared<FinetuneArgs>();
+  CLI::App* command = app.add_subcommand(
+      "finetune", "Fine-tune a pre-trained model folder: classify reviews, or follow instructions");
+  tune::FinetuneConfig& c = args->config;
+  command->add_option("--model", c.model, "The pre-trained model folder (e.g. a run's model/)");
+  command->add_option("--train-config", args->train_config,
+                      "A fine-tuning config (JSON, the fields of train_config.json); options "
+                      "given here override it");
+  command->add_option("--data", c.data, "A folder made by `tinygpt data generate`");
+  command->add_option("--task", c.task, "classify (reviews) or instruct (instructions, dialogues)")
+      ->capture_default_str();
+  command->add_option("--method", c.method, "full, head (a linear probe) or top_k_blocks")
+      ->capture_default_str();
+  command->add_option("--top-k", c.top_k, "top_k_blocks: how many of the last blocks train")
+      ->capture_default_str();
+  command
+      ->add_option("--train-examples", c.train_examples,
+                   "Train on the first N examples of the train split (0: all)")
+      ->capture_default_str();
+  command->add_option("--hold-out-skill", c.hold_out_skill,
+                      "instruct: leave this skill out of training (arithmetic, copy, reverse, "
+                      "list, summary)");
+  command->add_flag("--from-scratch", c.from_scratch,
+                    "Start from random weights of the same architecture (the baseline)");
+  command->add_option("--context", c.context, "Tokens per sequence (0: the model's context)")
+      ->capture_default_str();
+  add_loop_options(*command, c);
+  add_print_every_option(*command, args->print_every);
+  command->callback([args, command] { run(*args, *command); });
+}
+
+}  // namespace tinygpt::cli

@@ -1,0 +1,76 @@
+/// @file classifier.h
+/// @brief Sequence classification with a GPT: the hidden state of one position of each
+/// sequence, a linear head, K scores.
+///
+///     hidden = gpt.hidden(ids, mask)           (B, T, C)
+///     pooled = hidden[b, row(b)]               (B, C)   row: pooled_rows()
+///     logits = pooled head.weight + head.bias  (B, K)
+///
+/// A GPT reads left to right, so only its last real token has seen the whole text; an
+/// encoder sees everything everywhere, and BERT reads its first token ([CLS]). Sequences
+/// are padded on the right, where a causal model never looks back at them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinygpt/core/tape.h"
+#include "tinygpt/models/gpt.h"
+#include "tinygpt/text/tokenizer.h"
+
+namespace tinygpt::tune {
+
+/// @brief Which row of the (B*T, C) hidden states stands for each sequence.
+///
+/// The body is exercise 04.1: the reference is solutions/04-finetuning/pooling.cpp, the
+/// learner's stub exercises/04-finetuning/pooling.cpp.
+/// @param mask (B*T) 1 for a token, 0 for padding; each sequence has at least one token.
+/// @param batch B.
+/// @param time T.
+/// @param pooling "last": the last position whose mask is 1; "first": position 0.
+/// @return B row indices b*T + t.
+std::vector<std::int32_t> pooled_rows(std::span<const std::uint8_t> mask, std::int64_t batch,
+                                      std::int64_t time, std::string_view pooling);
+
+/// @brief Texts tokenized into one right-padded batch, with their labels.
+struct TextBatch {
+  std::int64_t batch = 0;            ///< B
+  std::int64_t time = 0;             ///< T: the longest sequence, at most the context
+  std::vector<std::int32_t> ids;     ///< (B*T) token ids, padding 0
+  std::vector<std::uint8_t> mask;    ///< (B*T) 1 for a token, 0 for padding
+  std::vector<std::int32_t> labels;  ///< (B) label indices
+};
+
+/// @brief Pads token sequences on the right into one batch; a sequence longer than
+/// `context` keeps its first `context` tokens.
+/// @param sequences B token sequences, none empty.
+/// @param labels B label indices.
+/// @param context the longest T allowed.
+/// @return the batch.
+TextBatch pad_batch(std::span<const std::vector<std::int32_t>> sequences,
+                    std::span<const std::int32_t> labels, std::int64_t context);
+
+/// @brief Records the classifier's scores: the GPT's hidden states at pooled_rows(), then
+/// the head (head.weight (C, K) and head.bias (K) of the model's parameters).
+/// @param tape the tape.
+/// @param gpt a GPT with head parameters (models::add_head_parameters()).
+/// @param batch the texts.
+/// @param pooling "last" or "first".
+/// @param options training mode and dropout key.
+/// @return logits (B, K).
+Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
+                         std::string_view pooling, const models::RunOptions& options = {});
+
+/// @brief The label of every text: the classifier's highest score, in batches of 32.
+/// @param gpt a GPT with head parameters.
+/// @param tokenizer its tokenizer.
+/// @param texts the texts.
+/// @param pooling "last" or "first".
+/// @return one label index per text.
+std::vector<std::int32_t> classify(models::Gpt& gpt, const text::Tokenizer& tokenizer,
+                                   std::span<const std::string> texts, std::string_view pooling);
+
+}  // namespace tinygpt::tune

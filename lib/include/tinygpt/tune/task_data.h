@@ -1,0 +1,70 @@
+/// @file task_data.h
+/// @brief The fine-tuning tasks' examples, read from a generated world's JSONL files
+/// (`tinygpt data generate`; schemas in datasets/README.md), and their splits.
+///
+/// Every example goes to train, dev or test by a hash of its id alone (FNV-1a 64 mod 100:
+/// below 80 train, below 90 dev, the rest test), so a split never depends on how many
+/// examples a run reads, and prompt search (dev) never sees a test example.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinygpt/text/chat_template.h"
+
+namespace tinygpt::tune {
+
+/// @brief Where an example belongs.
+enum class Split { kTrain, kDev, kTest };
+
+/// @param id an example's id, e.g. "review:17".
+/// @return its split.
+Split split_of(std::string_view id);
+
+/// @param name "train", "dev" or "test" (anything else throws Error).
+/// @return the split.
+Split parse_split(std::string_view name);
+
+/// @brief A text with its label (reviews: the sentiment, grouped by construction).
+struct LabelledText {
+  std::string id;     ///< e.g. "review:17"
+  std::string text;   ///< the input
+  std::string label;  ///< the gold label's name
+  std::string group;  ///< a subgroup to report separately (the review's construction)
+};
+
+/// @brief Reads reviews.jsonl of a world folder.
+/// @param world the folder; Error naming the file, line and field when it is missing or bad.
+/// @param split the split to keep.
+/// @return the reviews of that split, in file order.
+std::vector<LabelledText> load_reviews(const std::filesystem::path& world, Split split);
+
+/// @brief The label names of a set of examples: sorted, each once.
+/// @param examples the examples.
+/// @return the labels.
+std::vector<std::string> label_set(const std::vector<LabelledText>& examples);
+
+/// @brief A conversation to learn from or to answer, with what a correct answer is.
+struct ChatExample {
+  std::string id;                     ///< e.g. "instruction:4" or "dialogue:9"
+  std::string skill;                  ///< an instruction's skill, or "dialogue"
+  std::vector<text::ChatTurn> turns;  ///< user first; the assistant's turns are the answers
+};
+
+/// @brief Reads instructions.jsonl of a world folder: each becomes one exchange, the user
+/// turn "instruction" or "instruction\n\ninput", the assistant turn the response.
+/// @param world the folder.
+/// @param split the split to keep.
+/// @return the instructions of that split, in file order.
+std::vector<ChatExample> load_instructions(const std::filesystem::path& world, Split split);
+
+/// @brief Reads dialogues.jsonl of a world folder (skill "dialogue").
+/// @param world the folder.
+/// @param split the split to keep.
+/// @return the dialogues of that split, in file order.
+std::vector<ChatExample> load_dialogues(const std::filesystem::path& world, Split split);
+
+}  // namespace tinygpt::tune

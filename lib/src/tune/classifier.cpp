@@ -1,0 +1,71 @@
+#include "tinygpt/tune/classifier.h"
+
+#include <algorithm>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/nn/embedding.h"
+#include "tinygpt/nn/linear.h"
+
+namespace tinygpt::tune {
+
+TextBatch pad_batch(std::span<const std::vector<std::int32_t>> sequences,
+                    std::span<const std::int32_t> labels, std::int64_t context) {
+  TINYGPT_CHECK(!sequences.empty() && sequences.size() == labels.size(),
+                "pad_batch: ", sequences.size(), " sequences and ", labels.size(), " labels");
+  TextBatch out;
+  out.batch = static_cast<std::int64_t>(sequences.size());
+  for (const std::vector<std::int32_t>& sequence : sequences) {
+    TINYGPT_CHECK(!sequence.empty(), "pad_batch: an empty sequence");
+    out.time = std::max(out.time, std::min(context, static_cast<std::int64_t>(sequence.size())));
+  }
+  out.ids.assign(static_cast<std::size_t>(out.batch * out.time), 0);
+  out.mask.assign(out.ids.size(), 0);
+  for (std::int64_t b = 0; b < out.batch; ++b) {
+    const std::vector<std::int32_t>& sequence = sequences[b];
+    const auto length = std::min(out.time, static_cast<std::int64_t>(sequence.size()));
+    std::copy_n(sequence.begin(), length, out.ids.begin() + b * out.time);
+    std::fill_n(out.mask.begin() + b * out.time, length, std::uint8_t{1});
+  }
+  out.labels.assign(labels.begin(), labels.end());
+  return out;
+}
+
+Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
+                         std::string_view pooling, const models::RunOptions& options) {
+  ParameterSet& parameters = gpt.parameters();
+  TINYGPT_CHECK(parameters.contains("head.weight"),
+                "classifier_logits: the GPT has no classification head (head.weight)");
+  const Tensor hidden = gpt.hidden(tape, batch.ids, batch.batch, batch.mask, options);
+  const std::int64_t width = hidden.shape[hidden.shape.rank() - 1];
+  // Gathering rows is an embedding lookup whose table is the hidden states: its backward
+  // adds each pooled row's gradient back into the one position it came from.
+  const Tensor pooled = nn::embedding(tape, hidden.reshaped(Shape{batch.batch * batch.time, width}),
+                                      pooled_rows(batch.mask, batch.batch, batch.time, pooling));
+  return nn::linear(tape, pooled, parameters.tensor("head.weight"), parameters.tensor("head.bias"));
+}
+
+std::vector<std::int32_t> classify(models::Gpt& gpt, const text::Tokenizer& tokenizer,
+                                   std::span<const std::string> texts, std::string_view pooling) {
+  constexpr std::size_t kBatch = 32;
+  std::vector<std::int32_t> predicted;
+  Tape tape;
+  NoGradGuard no_grad(tape);
+  for (std::size_t first = 0; first < texts.size(); first += kBatch) {
+    const std::size_t count = std::min(kBatch, texts.size() - first);
+    std::vector<std::vector<std::int32_t>> sequences;
+    for (std::size_t i = 0; i < count; ++i) sequences.push_back(tokenizer.encode(texts[first + i]));
+    const std::vector<std::int32_t> no_labels(count, 0);
+    tape.reset();
+    const Tensor logits = classifier_logits(
+        tape, gpt, pad_batch(sequences, no_labels, gpt.config().context_length), pooling);
+    const MatrixMap scores = logits.matrix();
+    for (Eigen::Index row = 0; row < scores.rows(); ++row) {
+      Eigen::Index best = 0;
+      scores.row(row).maxCoeff(&best);
+      predicted.push_back(static_cast<std::int32_t>(best));
+    }
+  }
+  return predicted;
+}
+
+}  // namespace tinygpt::tune

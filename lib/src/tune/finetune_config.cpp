@@ -1,0 +1,151 @@
+// The fine-tuning config (tune/finetune.h): read from a JSON file, written back, and
+// checked before any work is done.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/models/pretrained.h"
+#include "tinygpt/tune/finetune.h"
+#include "tinygpt/tune/task_data.h"
+
+namespace tinygpt::tune {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kFields[] = {"model",          "data",         "task",
+                                        "method",         "top_k",        "train_examples",
+                                        "hold_out_skill", "from_scratch", "context"};
+constexpr std::string_view kTasks[] = {"classify", "instruct"};
+constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks"};
+constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
+
+template <typename Value>
+void read(const json& object, const char* key, Value& value, const std::string& origin) {
+  if (!object.contains(key)) return;
+  const json& field = object.at(key);
+  bool right_type = false;
+  if constexpr (std::is_same_v<Value, bool>) {
+    right_type = field.is_boolean();
+  } else if constexpr (std::is_integral_v<Value>) {
+    right_type = field.is_number_integer();
+  } else {
+    right_type = field.is_string();
+  }
+  TINYGPT_CHECK(right_type, origin, ": field '", key, "' has the wrong type: ", field.dump());
+  if constexpr (std::is_same_v<Value, fs::path>) {
+    value = field.get<std::string>();
+  } else {
+    value = field.get<Value>();
+  }
+}
+
+// A path in a config file is relative to the file's folder.
+fs::path beside(const fs::path& origin, const fs::path& path) {
+  return path.empty() || path.is_absolute() ? path : origin.parent_path() / path;
+}
+
+template <std::size_t N>
+std::string listed(const std::string_view (&names)[N]) {
+  std::string text;
+  for (const std::string_view name : names) text += (text.empty() ? "" : ", ") + std::string(name);
+  return text;
+}
+
+template <std::size_t N>
+bool one_of(const std::string& value, const std::string_view (&names)[N]) {
+  return std::find(std::begin(names), std::end(names), value) != std::end(names);
+}
+
+}  // namespace
+
+std::vector<std::string_view> finetune_config_fields() {
+  return {std::begin(kFields), std::end(kFields)};
+}
+
+FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path& origin) {
+  const std::string where = origin.string();
+  const json object = json::parse(json_text, nullptr, false);
+  TINYGPT_CHECK(!object.is_discarded() && object.is_object(), where,
+                ": not a JSON object (a fine-tuning config is {\"model\": ..., \"task\": ...})");
+  const std::vector<std::string_view> loop_fields = train::loop_config_fields();
+  for (const auto& [key, value] : object.items()) {
+    TINYGPT_CHECK(one_of(key, kFields) ||
+                      std::find(loop_fields.begin(), loop_fields.end(), key) != loop_fields.end(),
+                  where, ": unknown field '", key, "'");
+  }
+  FinetuneConfig config;
+  train::read_loop_config(json_text, origin, config);
+  read(object, "model", config.model, where);
+  read(object, "data", config.data, where);
+  config.model = beside(origin, config.model);
+  config.data = beside(origin, config.data);
+  read(object, "task", config.task, where);
+  read(object, "method", config.method, where);
+  read(object, "top_k", config.top_k, where);
+  read(object, "train_examples", config.train_examples, where);
+  read(object, "hold_out_skill", config.hold_out_skill, where);
+  read(object, "from_scratch", config.from_scratch, where);
+  read(object, "context", config.context, where);
+  return config;
+}
+
+std::string to_json(const FinetuneConfig& config) {
+  nlohmann::ordered_json object;
+  object["model"] = config.model.string();
+  object["data"] = config.data.string();
+  object["task"] = config.task;
+  object["method"] = config.method;
+  object["top_k"] = config.top_k;
+  object["train_examples"] = config.train_examples;
+  object["hold_out_skill"] = config.hold_out_skill;
+  object["from_scratch"] = config.from_scratch;
+  object["context"] = config.context;
+  std::string text = object.dump();
+  text.pop_back();  // the loop's fields follow in the same object
+  return text + "," + train::loop_config_json(config) + "}";
+}
+
+void check_finetune_config(const FinetuneConfig& config) {
+  TINYGPT_CHECK(one_of(config.task, kTasks), "--task \"", config.task, "\" is unknown; use one of ",
+                listed(kTasks));
+  TINYGPT_CHECK(one_of(config.method, kMethods), "--method \"", config.method,
+                "\" is unknown; use one of ", listed(kMethods));
+  TINYGPT_CHECK(!(config.task == "instruct" && config.method == "head"),
+                "--method head trains a classification head only; --task instruct has none "
+                "(use full or top_k_blocks)");
+  TINYGPT_CHECK(!config.model.empty(),
+                "--model is missing: give a model folder (e.g. the "
+                "journey's .tinygpt/journey/gpt/model)");
+  TINYGPT_CHECK(fs::is_regular_file(config.model / "config.json"), "--model ",
+                config.model.string(), ": not a model folder (no config.json)");
+  const models::ModelConfig model = models::read_folder_config(config.model).model;
+  TINYGPT_CHECK(model.family == models::Family::kGpt, "--model ", config.model.string(),
+                ": the model is of family ", models::family_name(model.family), "; --task ",
+                config.task, " fine-tunes a gpt");
+  TINYGPT_CHECK(
+      config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
+      "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);
+  TINYGPT_CHECK(config.context >= 0 && config.context <= model.context_length,
+                "--context must be in "
+                "[0, ",
+                model.context_length, "] (0: the model's context_length), got ", config.context);
+  TINYGPT_CHECK(config.train_examples >= 0, "--train-examples must be 0 (all) or more, got ",
+                config.train_examples);
+  TINYGPT_CHECK(!config.data.empty(),
+                "--data is missing: give a folder made by `tinygpt data generate`");
+  const char* file = config.task == "classify" ? "reviews.jsonl" : "instructions.jsonl";
+  TINYGPT_CHECK(fs::is_regular_file(config.data / file), "--data ", config.data.string(), ": no ",
+                file, " for --task ", config.task, " (make it with: tinygpt data generate --out ",
+                config.data.string(), ")");
+  TINYGPT_CHECK(config.hold_out_skill.empty() || config.task == "instruct",
+                "--hold-out-skill is for --task instruct");
+  TINYGPT_CHECK(config.hold_out_skill.empty() || one_of(config.hold_out_skill, kSkills),
+                "--hold-out-skill \"", config.hold_out_skill, "\" is not a skill; use one of ",
+                listed(kSkills));
+  train::check_loop_config(config);  // last: it creates --out, once everything else is right
+}
+
+}  // namespace tinygpt::tune

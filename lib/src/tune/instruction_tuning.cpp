@@ -1,0 +1,118 @@
+#include "tinygpt/tune/instruction_tuning.h"
+
+#include <algorithm>
+#include <map>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/utf8.h"
+#include "tinygpt/infer/engine.h"
+
+namespace tinygpt::tune {
+
+models::Gpt grow_vocabulary(models::Gpt& gpt, std::int64_t vocab_size) {
+  const models::ModelConfig& old_config = gpt.config();
+  TINYGPT_CHECK(vocab_size >= old_config.vocab_size, "grow_vocabulary: ", vocab_size,
+                " tokens is fewer than the model's ", old_config.vocab_size);
+  models::ModelConfig config = old_config;
+  config.vocab_size = vocab_size;
+  models::Gpt grown(config);
+  for (Parameter& parameter : grown.parameters()) {
+    const Parameter& old = gpt.parameters().at(parameter.name);
+    std::copy(old.value.begin(), old.value.end(), parameter.value.begin());
+  }
+  Parameter& wte = grown.parameters().at("wte.weight");
+  const auto width = static_cast<Eigen::Index>(config.width);
+  const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+      old_rows(gpt.parameters().at("wte.weight").value.data(), old_config.vocab_size, width);
+  const Eigen::RowVectorXf mean = old_rows.colwise().mean();
+  for (std::int64_t row = old_config.vocab_size; row < vocab_size; ++row) {
+    Eigen::Map<Eigen::RowVectorXf>(wte.value.data() + row * config.width, width) = mean;
+  }
+  return grown;
+}
+
+ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std::int64_t context) {
+  TINYGPT_CHECK(!conversations.empty(), "chat_batch: no conversations");
+  ChatBatch out;
+  out.batch = static_cast<std::int64_t>(conversations.size());
+  for (const text::ChatTokens* conversation : conversations) {
+    out.time =
+        std::max(out.time, std::min(context, static_cast<std::int64_t>(conversation->ids.size())));
+  }
+  const auto size = static_cast<std::size_t>(out.batch * out.time);
+  out.inputs.assign(size, 0);
+  out.targets.assign(size, -1);
+  out.mask.assign(size, 0);
+  for (std::int64_t b = 0; b < out.batch; ++b) {
+    const text::ChatTokens& conversation = *conversations[b];
+    const auto length = static_cast<std::size_t>(
+        std::min(out.time, static_cast<std::int64_t>(conversation.ids.size())));
+    const std::span<const std::int32_t> ids(conversation.ids.data(), length);
+    const std::vector<std::int32_t> targets =
+        supervised_targets(ids, std::span(conversation.assistant.data(), length));
+    std::copy(ids.begin(), ids.end(), out.inputs.begin() + b * out.time);
+    std::copy(targets.begin(), targets.end(), out.targets.begin() + b * out.time);
+    std::fill_n(out.mask.begin() + b * out.time, length, std::uint8_t{1});
+  }
+  return out;
+}
+
+std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
+                                   const text::ChatTemplate& chat,
+                                   std::span<const ChatExample> examples,
+                                   std::int64_t max_new_tokens) {
+  const std::int32_t end = tokenizer.special_id(chat.end);
+  std::vector<ChatAnswer> answers(examples.size());
+  std::vector<std::vector<std::int32_t>> tokens(examples.size());
+  infer::Engine engine(gpt, {.slots = 16});
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    const ChatExample& example = examples[i];
+    TINYGPT_CHECK(!example.turns.empty() && example.turns.back().role == "assistant", example.id,
+                  ": the last turn must be the assistant's reference answer");
+    answers[i] = {example.id, example.skill, example.turns.back().content, ""};
+    const std::span<const text::ChatTurn> question(example.turns.data(), example.turns.size() - 1);
+    infer::Request request;
+    request.prompt = chat.prompt(tokenizer, question);
+    // Room for the answer: a prompt near the context's end would leave none.
+    const std::int64_t room =
+        gpt.config().context_length - static_cast<std::int64_t>(request.prompt.size());
+    request.options.max_new_tokens = std::max<std::int64_t>(0, std::min(max_new_tokens, room));
+    request.options.usable_vocab = tokenizer.vocab_size();
+    request.stop_tokens = {end};
+    request.on_event = [&tokens, i](const infer::TokenEvent& event) {
+      if (event.token) tokens[i].push_back(*event.token);
+    };
+    if (request.options.max_new_tokens > 0) engine.submit(std::move(request));
+  }
+  engine.run_until_idle();
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    std::vector<std::int32_t>& answer = tokens[i];
+    if (!answer.empty() && answer.back() == end) answer.pop_back();
+    // An untrained model can stop inside a character: the report is JSON, so UTF-8 only.
+    answers[i].answer = valid_utf8(tokenizer.decode(answer));
+  }
+  return answers;
+}
+
+std::vector<SkillScore> exact_match_by_skill(std::span<const ChatAnswer> answers) {
+  const auto trim = [](const std::string& text) {
+    const std::size_t first = text.find_first_not_of(" \n");
+    const std::size_t last = text.find_last_not_of(" \n");
+    return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  };
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<double>> scores;
+  for (const ChatAnswer& answer : answers) {
+    if (!scores.contains(answer.skill)) order.push_back(answer.skill);
+    scores[answer.skill].push_back(trim(answer.answer) == trim(answer.expected) ? 1.0 : 0.0);
+  }
+  std::vector<SkillScore> out;
+  for (const std::string& skill : order) {
+    const std::vector<double>& skill_scores = scores[skill];
+    out.push_back(
+        {skill, static_cast<std::int64_t>(skill_scores.size()), bootstrap_mean(skill_scores)});
+  }
+  return out;
+}
+
+}  // namespace tinygpt::tune

@@ -1,0 +1,77 @@
+#include "tinygpt/tune/metrics.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/rng.h"
+
+namespace tinygpt::tune {
+
+namespace {
+
+void check_pair(std::size_t a, std::size_t b, const char* what) {
+  TINYGPT_CHECK(a > 0 && a == b, what, ": ", a, " and ", b,
+                " values; they must be equal and not 0");
+}
+
+}  // namespace
+
+double accuracy(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold) {
+  check_pair(predicted.size(), gold.size(), "accuracy");
+  std::size_t right = 0;
+  for (std::size_t i = 0; i < gold.size(); ++i) right += predicted[i] == gold[i] ? 1 : 0;
+  return static_cast<double>(right) / static_cast<double>(gold.size());
+}
+
+double macro_f1(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold,
+                std::int32_t labels) {
+  check_pair(predicted.size(), gold.size(), "macro_f1");
+  TINYGPT_CHECK(labels > 0, "macro_f1: ", labels, " labels");
+  std::vector<double> true_positive(labels), predicted_count(labels), gold_count(labels);
+  for (std::size_t i = 0; i < gold.size(); ++i) {
+    TINYGPT_CHECK(predicted[i] >= 0 && predicted[i] < labels && gold[i] >= 0 && gold[i] < labels,
+                  "macro_f1: label outside [0, ", labels, ") at ", i);
+    predicted_count[predicted[i]] += 1;
+    gold_count[gold[i]] += 1;
+    if (predicted[i] == gold[i]) true_positive[gold[i]] += 1;
+  }
+  double sum = 0.0;
+  for (std::int32_t k = 0; k < labels; ++k) {
+    // F1 = 2 TP / (2 TP + FP + FN) = 2 TP / (predicted + gold): no 0/0 when P or R is.
+    const double denominator = predicted_count[k] + gold_count[k];
+    sum += denominator == 0 ? 1.0 : 2.0 * true_positive[k] / denominator;
+  }
+  return sum / labels;
+}
+
+Interval paired_bootstrap(std::span<const double> a, std::span<const double> b, int resamples,
+                          std::uint64_t seed) {
+  check_pair(a.size(), b.size(), "paired_bootstrap");
+  TINYGPT_CHECK(resamples >= 10, "paired_bootstrap: at least 10 resamples, got ", resamples);
+  const auto n = static_cast<std::uint32_t>(a.size());
+  double total = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) total += a[i] - b[i];
+  std::vector<double> means;
+  for (int r = 0; r < resamples; ++r) {
+    CounterRng rng(seed, RngStream::kDemo, 0, static_cast<std::uint64_t>(r));
+    double sum = 0.0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint32_t pick = rng.below(n);
+      sum += a[pick] - b[pick];
+    }
+    means.push_back(sum / n);
+  }
+  std::sort(means.begin(), means.end());
+  const auto at = [&](double q) {
+    return means[static_cast<std::size_t>(q * static_cast<double>(resamples - 1) + 0.5)];
+  };
+  return {total / n, at(0.025), at(0.975)};
+}
+
+Interval bootstrap_mean(std::span<const double> scores, int resamples, std::uint64_t seed) {
+  const std::vector<double> zeros(scores.size(), 0.0);
+  return paired_bootstrap(scores, zeros, resamples, seed);
+}
+
+}  // namespace tinygpt::tune

@@ -1,0 +1,107 @@
+#include "tinygpt/tune/task_data.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
+
+namespace tinygpt::tune {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Calls `use` with every record of a JSONL file and its line number.
+template <typename Use>
+void for_each_record(const fs::path& world, const char* name, Use use) {
+  const fs::path path = world / name;
+  TINYGPT_CHECK(fs::is_regular_file(path), world.string(), ": no ", name,
+                "; make it with `tinygpt data generate --out ", world.string(), "`");
+  std::istringstream lines(read_file(path));
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    if (line.empty()) continue;
+    json record;
+    try {
+      record = json::parse(line);
+    } catch (const json::parse_error& error) {
+      throw Error(path.string() + ":" + std::to_string(number) +
+                  ": not valid JSON: " + error.what());
+    }
+    use(record, path.string() + ":" + std::to_string(number));
+  }
+}
+
+std::string text_field(const json& record, const char* field, const std::string& where) {
+  TINYGPT_CHECK(record.contains(field) && record[field].is_string(), where, ": field '", field,
+                "' must be a string");
+  return record[field].get<std::string>();
+}
+
+}  // namespace
+
+Split split_of(std::string_view id) {
+  const std::uint64_t bucket = fnv1a_64(id) % 100;
+  return bucket < 80 ? Split::kTrain : bucket < 90 ? Split::kDev : Split::kTest;
+}
+
+Split parse_split(std::string_view name) {
+  if (name == "train") return Split::kTrain;
+  if (name == "dev") return Split::kDev;
+  if (name == "test") return Split::kTest;
+  throw Error("unknown split \"" + std::string(name) + "\"; use train, dev or test");
+}
+
+std::vector<LabelledText> load_reviews(const fs::path& world, Split split) {
+  std::vector<LabelledText> reviews;
+  for_each_record(world, "reviews.jsonl", [&](const json& record, const std::string& where) {
+    LabelledText review{text_field(record, "id", where), text_field(record, "text", where),
+                        text_field(record, "label", where),
+                        text_field(record, "construction", where)};
+    if (split_of(review.id) == split) reviews.push_back(std::move(review));
+  });
+  return reviews;
+}
+
+std::vector<std::string> label_set(const std::vector<LabelledText>& examples) {
+  std::set<std::string> labels;
+  for (const LabelledText& example : examples) labels.insert(example.label);
+  return {labels.begin(), labels.end()};
+}
+
+std::vector<ChatExample> load_instructions(const fs::path& world, Split split) {
+  std::vector<ChatExample> examples;
+  for_each_record(world, "instructions.jsonl", [&](const json& record, const std::string& where) {
+    const std::string id = text_field(record, "id", where);
+    if (split_of(id) != split) return;
+    const std::string input = text_field(record, "input", where);
+    std::string request = text_field(record, "instruction", where);
+    if (!input.empty()) request += "\n\n" + input;
+    examples.push_back({id,
+                        text_field(record, "skill", where),
+                        {{"user", request}, {"assistant", text_field(record, "response", where)}}});
+  });
+  return examples;
+}
+
+std::vector<ChatExample> load_dialogues(const fs::path& world, Split split) {
+  std::vector<ChatExample> examples;
+  for_each_record(world, "dialogues.jsonl", [&](const json& record, const std::string& where) {
+    const std::string id = text_field(record, "id", where);
+    if (split_of(id) != split) return;
+    TINYGPT_CHECK(record.contains("turns") && record["turns"].is_array(), where,
+                  ": field 'turns' must be an array");
+    ChatExample example{id, "dialogue", {}};
+    for (const json& turn : record["turns"]) {
+      example.turns.push_back(
+          {text_field(turn, "role", where), text_field(turn, "content", where)});
+    }
+    examples.push_back(std::move(example));
+  });
+  return examples;
+}
+
+}  // namespace tinygpt::tune

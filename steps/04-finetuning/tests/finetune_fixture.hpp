@@ -1,0 +1,59 @@
+// What step 04's tests fine-tune: a small generated world and a tiny GPT model folder with
+// a BPE trained on the world's text (random weights: the tests check mechanics, not skill).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <type_traits>
+
+#include "test_support.hpp"
+#include "tinygpt/core/files.h"
+#include "tinygpt/data/generator.h"
+#include "tinygpt/models/pretrained.h"
+
+namespace tinygpt::testing {
+
+/// The tiny GPT: V 320, P 96, C 16, two layers of two heads.
+inline models::ModelConfig tiny_finetune_config() {
+  return {.family = models::Family::kGpt,
+          .vocab_size = 320,
+          .context_length = 96,
+          .width = 16,
+          .layers = 2,
+          .heads = 2};
+}
+
+/// A small model of family Model (a GPT or an encoder) with two heads, initialised from
+/// `seed`.
+template <typename Model>
+Model small_model(std::int64_t vocab, std::int64_t context, std::int64_t width, std::int64_t layers,
+                  std::uint64_t seed) {
+  constexpr models::Family family =
+      std::is_same_v<Model, models::Gpt> ? models::Family::kGpt : models::Family::kEncoder;
+  Model model({.family = family,
+               .vocab_size = vocab,
+               .context_length = context,
+               .width = width,
+               .layers = layers,
+               .heads = 2});
+  model.init(seed);
+  return model;
+}
+
+/// A world (reviews, instructions, dialogues, stories; about 20,000 bytes of stories) in
+/// `folder`/world and the tiny GPT's model folder in `folder`/model.
+inline void make_world_and_model(const std::filesystem::path& folder) {
+  data::generate(
+      {.seed = 1, .size = 20000, .kinds = {"stories", "reviews", "instructions", "dialogues"}},
+      folder / "world");
+  const std::string text = read_file(folder / "world" / "stories.txt") +
+                           read_file(folder / "world" / "reviews.txt") +
+                           read_file(folder / "world" / "instructions.txt");
+  const std::string specials[] = {"<|endoftext|>"};
+  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(text, 319, specials);
+  models::Gpt gpt(tiny_finetune_config());
+  gpt.init(7);
+  models::save_pretrained_gpt(folder / "model", gpt, tokenizer);
+}
+
+}  // namespace tinygpt::testing
