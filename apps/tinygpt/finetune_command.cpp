@@ -38,6 +38,7 @@ void run(FinetuneArgs& args, const CLI::App& command) {
   if (given("--hold-out-skill")) config.hold_out_skill = cli.hold_out_skill;
   if (given("--from-scratch")) config.from_scratch = cli.from_scratch;
   if (given("--context")) config.context = cli.context;
+  if (given("--test-per-skill")) config.test_per_skill = cli.test_per_skill;
 
   TrainingProgress progress(args.print_every, false);
   tune::check_finetune_config(config);
@@ -79,6 +80,10 @@ void register_finetune_command(CLI::App& app) {
   command->add_flag("--from-scratch", c.from_scratch,
                     "Start from random weights of the same architecture (the baseline)");
   command->add_option("--context", c.context, "Tokens per sequence (0: the model's context)")
+      ->capture_default_str();
+  command
+      ->add_option("--test-per-skill", c.test_per_skill,
+                   "instruct: the report asks this many test instructions per skill (0: all)")
       ->capture_default_str();
   add_loop_options(*command, c);
   add_print_every_option(*command, args->print_every);

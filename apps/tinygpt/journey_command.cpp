@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "finetune_demo.h"
 #include "journey_demo.h"
 #include "spiral_demo.h"
 #include "text_demo.h"
@@ -43,6 +44,20 @@ void run_journey_command(const JourneyArgs& args) {
             << "then the GPT and step 01's bigram on the same validation tokens.\n\n";
   const demo::JourneyResult result = demo::run_journey(options, std::cout);
   demo::print_journey_summary(result, std::cout);
+
+  std::cout << "\n== Step 04: fine-tuning ==\n"
+            << "The pre-trained GPT learns to classify reviews (a head on its last token) and\n"
+            << "to follow instructions (chat markers, the loss on the answers only).\n\n";
+  demo::FinetuneJourneyOptions finetune;
+  finetune.out = options.out;
+  finetune.seed = options.seed;
+  finetune.world_bytes = options.world_bytes;
+  const demo::FinetuneJourneyResult tuned = demo::run_finetune_journey(finetune, std::cout);
+  std::cout << "\n"
+            << tuned.classify.summary << "\n"
+            << tuned.instruct.summary << "\n  > " << tuned.question << "\n  " << tuned.answer
+            << "\n\n  step 04 took " << tuned.seconds << " s; report: " << result.report.string()
+            << "\n";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "tinygpt/tune/finetune.h"
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -334,11 +335,23 @@ class InstructObjective final : public train::Objective {
   ChatBatch batch_;  // kept until the next batch: the tape's views point into it
 };
 
+// The test instructions the report asks: every skill's first test_per_skill (0: all).
+std::vector<ChatExample> instruct_test(const FinetuneConfig& config) {
+  std::vector<ChatExample> test;
+  std::map<std::string, std::int64_t> taken;
+  for (ChatExample& example : load_instructions(config.data, Split::kTest)) {
+    if (config.test_per_skill == 0 || taken[example.skill]++ < config.test_per_skill) {
+      test.push_back(std::move(example));
+    }
+  }
+  return test;
+}
+
 // Exact match per skill on the test split (the held-out skill included), before and after.
 std::string instruct_report(const FinetuneConfig& config, models::PretrainedGpt& pretrained,
                             const std::vector<SkillScore>& before, nlohmann::ordered_json& report,
                             std::vector<ChatAnswer>& answers) {
-  const std::vector<ChatExample> test = load_instructions(config.data, Split::kTest);
+  const std::vector<ChatExample> test = instruct_test(config);
   answers = answer_all(pretrained.model, pretrained.tokenizer, *pretrained.chat, test,
                        kReportedAnswerLength);
   const std::vector<SkillScore> after = exact_match_by_skill(answers);
@@ -391,7 +404,7 @@ FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCall
     add_chat_markers(pretrained);
     std::vector<SkillScore> before;
     if (communicator.is_root() && !config.resume) {
-      const std::vector<ChatExample> test = load_instructions(config.data, Split::kTest);
+      const std::vector<ChatExample> test = instruct_test(config);
       before = exact_match_by_skill(answer_all(pretrained.model, pretrained.tokenizer,
                                                *pretrained.chat, test, kReportedAnswerLength));
     }

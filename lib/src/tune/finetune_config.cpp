@@ -89,6 +89,7 @@ FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path&
   read(object, "hold_out_skill", config.hold_out_skill, where);
   read(object, "from_scratch", config.from_scratch, where);
   read(object, "context", config.context, where);
+  read(object, "test_per_skill", config.test_per_skill, where);
   return config;
 }
 
@@ -103,6 +104,7 @@ std::string to_json(const FinetuneConfig& config) {
   object["hold_out_skill"] = config.hold_out_skill;
   object["from_scratch"] = config.from_scratch;
   object["context"] = config.context;
+  object["test_per_skill"] = config.test_per_skill;
   std::string text = object.dump();
   text.pop_back();  // the loop's fields follow in the same object
   return text + "," + train::loop_config_json(config) + "}";
@@ -132,6 +134,8 @@ void check_finetune_config(const FinetuneConfig& config) {
                 "--context must be in "
                 "[0, ",
                 model.context_length, "] (0: the model's context_length), got ", config.context);
+  TINYGPT_CHECK(config.test_per_skill >= 0, "--test-per-skill must be 0 (all) or more, got ",
+                config.test_per_skill);
   TINYGPT_CHECK(config.train_examples >= 0, "--train-examples must be 0 (all) or more, got ",
                 config.train_examples);
   TINYGPT_CHECK(!config.data.empty(),

@@ -48,6 +48,9 @@ struct FinetuneConfig : train::LoopConfig {
   /// folder's (the baseline of the data-efficiency curve).
   bool from_scratch = false;
   std::int64_t context = 0;  ///< T, tokens per sequence; 0: the model's context_length
+  /// instruct: the report asks at most this many test instructions of each skill (the
+  /// first ones of the split; 0: all), before and after training.
+  std::int64_t test_per_skill = 0;
 };
 
 /// @return the fields of a fine-tuning config file besides the loop's.
