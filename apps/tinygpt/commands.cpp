@@ -11,6 +11,7 @@ void register_commands(CLI::App& app) {
   register_generate_command(app);
   register_train_command(app);
   register_finetune_command(app);
+  register_prompt_command(app);
   register_chat_command(app);
 }
 

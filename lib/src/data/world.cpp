@@ -7,6 +7,7 @@
 #include <span>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
 #include "world_detail.h"
 
@@ -165,6 +166,21 @@ World make_world(std::uint64_t seed) {
     product.price = 5 + static_cast<int>(rng.below(296));
     world.products.push_back(product);
   }
+  return world;
+}
+
+World load_world(const std::filesystem::path& folder) {
+  const std::filesystem::path path = folder / "catalogue.json";
+  TINYGPT_CHECK(std::filesystem::is_regular_file(path), folder.string(),
+                ": no catalogue.json (make the folder with `tinygpt data generate`)");
+  const std::string text = read_file(path);
+  const nlohmann::json object = nlohmann::json::parse(text, nullptr, false);
+  TINYGPT_CHECK(
+      !object.is_discarded() && object.contains("seed") && object["seed"].is_number_unsigned(),
+      path.string(), ": no seed (a whole number) in the catalogue");
+  World world = make_world(object["seed"].get<std::uint64_t>());
+  TINYGPT_CHECK(catalogue_json(world) == text, path.string(),
+                ": not the catalogue of its seed (edited by hand, or made by another version)");
   return world;
 }
 

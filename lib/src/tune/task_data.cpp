@@ -66,6 +66,16 @@ std::vector<LabelledText> load_reviews(const fs::path& world, Split split) {
   return reviews;
 }
 
+std::vector<LabelledText> load_questions(const fs::path& world, Split split) {
+  std::vector<LabelledText> questions;
+  for_each_record(world, "qa.jsonl", [&](const json& record, const std::string& where) {
+    LabelledText question{text_field(record, "id", where), text_field(record, "question", where),
+                          text_field(record, "answer", where), text_field(record, "split", where)};
+    if (split_of(question.id) == split) questions.push_back(std::move(question));
+  });
+  return questions;
+}
+
 std::vector<std::string> label_set(const std::vector<LabelledText>& examples) {
   std::set<std::string> labels;
   for (const LabelledText& example : examples) labels.insert(example.label);

@@ -13,11 +13,11 @@
 
 namespace tinygpt::testing {
 
-/// The tiny GPT: V 320, P 96, C 16, two layers of two heads.
+/// The tiny GPT: V 320, P 192, C 16, two layers of two heads.
 inline models::ModelConfig tiny_finetune_config() {
   return {.family = models::Family::kGpt,
           .vocab_size = 320,
-          .context_length = 96,
+          .context_length = 192,
           .width = 16,
           .layers = 2,
           .heads = 2};

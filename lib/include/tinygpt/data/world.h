@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,14 @@ World make_world(std::uint64_t seed);
 /// @param world the catalogue.
 /// @return the JSON text.
 std::string catalogue_json(const World& world);
+
+/// @brief The world a generated folder describes: made again from the seed in its
+/// catalogue.json, and checked to be the same catalogue (the judge and the evaluations
+/// need the world, not only the files).
+/// @param folder a folder made by `tinygpt data generate`; Error naming the file when its
+///        catalogue.json is missing, has no seed, or differs from its seed's world.
+/// @return the world.
+World load_world(const std::filesystem::path& folder);
 
 /// @brief "a" or "an" followed by the word, by its first letter (a vowel gives "an").
 /// @param word a lowercase English word, not empty.

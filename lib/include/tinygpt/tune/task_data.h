@@ -47,6 +47,13 @@ std::vector<LabelledText> load_reviews(const std::filesystem::path& world, Split
 /// @return the labels.
 std::vector<std::string> label_set(const std::vector<LabelledText>& examples);
 
+/// @brief Reads qa.jsonl of a world folder: text the question, label the short answer,
+/// group the fact's split ("seen" or "held_out").
+/// @param world the folder.
+/// @param split the split to keep.
+/// @return the pairs of that split, in file order.
+std::vector<LabelledText> load_questions(const std::filesystem::path& world, Split split);
+
 /// @brief A conversation to learn from or to answer, with what a correct answer is.
 struct ChatExample {
   std::string id;                     ///< e.g. "instruction:4" or "dialogue:9"
