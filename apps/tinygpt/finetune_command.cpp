@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "data_efficiency.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/tune/finetune.h"
@@ -52,9 +53,41 @@ void run(FinetuneArgs& args, const CLI::App& command) {
                    ", loss curve " + (config.out / "loss.svg").string());
 }
 
+// `tinygpt finetune-curve`: the data-efficiency curve (steps/04-finetuning/demo).
+void register_curve_command(CLI::App& app) {
+  auto options = std::make_shared<demo::CurveOptions>();
+  CLI::App* command = app.add_subcommand(
+      "finetune-curve",
+      "The data-efficiency curve: pre-trained vs random weights at 16 .. all labelled reviews");
+  command->add_option("--model", options->model, "The pre-trained model folder")->required();
+  command->add_option("--data", options->data, "A folder made by `tinygpt data generate`")
+      ->required();
+  command->add_option("--out", options->out, "Where the runs, curve.md and curve.svg go")
+      ->required();
+  command->add_option("--sizes", options->sizes, "Labelled examples per run (0: all)")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--seeds", options->seeds, "One run per seed and size")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--steps", options->steps, "Every run's optimizer steps")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--batch", options->batch, "Reviews per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->callback([options] {
+    const std::vector<demo::CurvePoint> points = demo::run_data_efficiency(*options, std::cout);
+    std::cout << "\n"
+              << demo::curve_table(points) << "\nwrote " << (options->out / "curve.md").string()
+              << " and " << (options->out / "curve.svg").string() << "\n";
+  });
+}
+
 }  // namespace
 
 void register_finetune_command(CLI::App& app) {
+  register_curve_command(app);
   auto args = std::make_shared<FinetuneArgs>();
   CLI::App* command = app.add_subcommand(
       "finetune", "Fine-tune a pre-trained model folder: classify reviews, or follow instructions");

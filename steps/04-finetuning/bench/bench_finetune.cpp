@@ -1,0 +1,150 @@
+// How long a fine-tuning step takes with each method, and how fast prompts are scored.
+//
+// The model is the journey's GPT (steps/03-pretraining/configs/journey.json: 4 layers,
+// 4 heads, width 256, vocabulary 1024, context 256), random weights (speed does not depend
+// on them), float32, 2 threads.
+//
+//   finetune_step/<method>  one classification step as `tinygpt finetune --task classify`
+//                           takes it: 16 reviews of 48 tokens, forward through the head,
+//                           cross-entropy, backward, AdamW on the trained parameters.
+//                           method: full, top1 (the last block, ln_f and the head), head.
+//                           Counters: trained_M (parameters that train, millions),
+//                           tokens_per_s.
+//   instruct_step           one instruction-tuning step: 8 conversations of 128 tokens, the
+//                           loss on half of them (the answers).
+//   icl_scoring/<shots>     in-context classification of 16 generated reviews, three answer
+//                           words, k demonstrations: reviews_per_s.
+//
+// Run: build/release/steps/04-finetuning/bench/bench_finetune [--benchmark_filter=finetune]
+#include <benchmark/benchmark.h>
+
+#include "bench_support.hpp"
+#include "tinygpt/core/blas_kernel.h"
+#include "tinygpt/data/generator.h"
+#include "tinygpt/models/pretrained.h"
+#include "tinygpt/nn/cross_entropy.h"
+#include "tinygpt/train/optimizers.h"
+#include "tinygpt/tune/classifier.h"
+#include "tinygpt/tune/prompting.h"
+
+namespace tinygpt::bench {
+namespace {
+
+const models::ModelConfig kJourney = gpt_config(1024, 4, 4, 256, 256);
+constexpr std::int64_t kBatch = 16;
+constexpr std::int64_t kTime = 48;
+
+// A GPT with a 3-label head, its parameters frozen but for those `trains` accepts.
+template <typename Trains>
+models::Gpt classifier(Trains trains) {
+  models::Gpt gpt(kJourney);
+  gpt.init(1);
+  models::add_head_parameters(gpt.parameters(), kJourney.width,
+                              {"classification", {"negative", "neutral", "positive"}, "last"}, 1);
+  for (Parameter& parameter : gpt.parameters()) {
+    gpt.parameters().set_trainable(parameter.name, trains(parameter.name));
+  }
+  return gpt;
+}
+
+void BM_finetune_step(benchmark::State& state) {
+  const std::int64_t method = state.range(0);
+  models::Gpt gpt = classifier([method](const std::string& name) {
+    if (method == 0 || name.starts_with("head.")) return true;
+    return method == 1 && (name.starts_with("h.3.") || name.starts_with("ln_f."));
+  });
+  const std::vector<std::int32_t> ids = random_token_ids(kBatch * kTime, kJourney.vocab_size, 0);
+  std::vector<std::vector<std::int32_t>> sequences;
+  std::vector<std::int32_t> labels;
+  for (std::int64_t b = 0; b < kBatch; ++b) {
+    sequences.emplace_back(ids.begin() + b * kTime, ids.begin() + (b + 1) * kTime);
+    labels.push_back(static_cast<std::int32_t>(b % 3));
+  }
+  const tune::TextBatch batch = tune::pad_batch(sequences, labels, kJourney.context_length);
+  train::AdamW adamw(gpt.parameters(), {});
+  Tape tape;
+  for (auto _ : state) {
+    gpt.parameters().zero_grad();
+    tape.reset();
+    const Tensor logits = tune::classifier_logits(tape, gpt, batch, "last", {.training = true});
+    const Tensor loss = nn::softmax_cross_entropy(tape, logits, batch.labels);
+    tape.backward(loss);
+    adamw.step(gpt.parameters());
+  }
+  state.counters["trained_M"] = static_cast<double>(gpt.parameters().trainable_numel()) / 1e6;
+  state.counters["tokens_per_s"] = benchmark::Counter(
+      static_cast<double>(kBatch * kTime), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_finetune_step)
+    ->ArgName("method_full0_top1_head2")
+    ->DenseRange(0, 2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_instruct_step(benchmark::State& state) {
+  models::Gpt gpt(kJourney);
+  gpt.init(1);
+  constexpr std::int64_t kConversations = 8;
+  constexpr std::int64_t kLength = 128;
+  const std::vector<std::int32_t> ids =
+      random_token_ids(kConversations * kLength, kJourney.vocab_size, 1);
+  std::vector<std::int32_t> targets(ids.size(), -1);
+  for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+    if (i % kLength >= kLength / 2) targets[i] = ids[i + 1];  // the answers: the second half
+  }
+  train::AdamW adamw(gpt.parameters(), {});
+  Tape tape;
+  for (auto _ : state) {
+    gpt.parameters().zero_grad();
+    tape.reset();
+    const Tensor logits = gpt.forward(tape, ids, kConversations, {}, {.training = true});
+    tape.backward(nn::softmax_cross_entropy(tape, logits, targets));
+    adamw.step(gpt.parameters());
+  }
+  state.counters["tokens_per_s"] = benchmark::Counter(
+      static_cast<double>(kConversations * kLength), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_instruct_step)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_icl_scoring(benchmark::State& state) {
+  const data::World world = data::make_world(1);
+  const std::vector<data::Fact> facts = data::make_facts(world);
+  std::vector<tune::LabelledText> reviews;
+  std::string text;
+  for (const data::Review& review : data::make_reviews(world, facts, 300)) {
+    reviews.push_back({"r", review.text, std::string(data::sentiment_name(review.label)), ""});
+    text += review.text + "\n";
+  }
+  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(text, 1024);
+  models::Gpt gpt(kJourney);
+  gpt.init(1);
+  const std::vector<std::string> labels = {"negative", "neutral", "positive"};
+  const std::span<const tune::LabelledText> pool(reviews.data(), 200);
+  const std::span<const tune::LabelledText> queries(reviews.data() + 200, 16);
+  const tune::PromptChoice choice{{"f", "Review: {input}\nSentiment:"},
+                                  {"v", {"negative", "neutral", "positive"}},
+                                  state.range(0),
+                                  0,
+                                  false};
+  double shots = 0.0;
+  for (auto _ : state) {
+    shots = tune::score_classification(gpt, tokenizer, choice, pool, queries, labels).mean_shots;
+  }
+  state.counters["shots_fitted"] = shots;
+  state.counters["reviews_per_s"] = benchmark::Counter(
+      static_cast<double>(queries.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_icl_scoring)
+    ->ArgName("shots")
+    ->Arg(0)
+    ->Arg(4)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace tinygpt::bench
+
+int main(int argc, char** argv) {
+  tinygpt::use_fast_blas_kernel(argv);
+  return tinygpt::bench::run_benchmarks(argc, argv);
+}
