@@ -41,8 +41,9 @@ Model small_model(std::int64_t vocab, std::int64_t context, std::int64_t width, 
 }
 
 /// A world (reviews, instructions, dialogues, stories; about 20,000 bytes of stories) in
-/// `folder`/world and the tiny GPT's model folder in `folder`/model.
-inline void make_world_and_model(const std::filesystem::path& folder) {
+/// `folder`/world and the tiny GPT's model folder in `folder`/`model` (a relative path).
+inline void make_world_and_model(const std::filesystem::path& folder,
+                                 const std::filesystem::path& model = "model") {
   data::generate(
       {.seed = 1, .size = 20000, .kinds = {"stories", "reviews", "instructions", "dialogues"}},
       folder / "world");
@@ -53,7 +54,7 @@ inline void make_world_and_model(const std::filesystem::path& folder) {
   const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(text, 319, specials);
   models::Gpt gpt(tiny_finetune_config());
   gpt.init(7);
-  models::save_pretrained_gpt(folder / "model", gpt, tokenizer);
+  models::save_pretrained_gpt(folder / model, gpt, tokenizer);
 }
 
 }  // namespace tinygpt::testing

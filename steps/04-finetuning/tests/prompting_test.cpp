@@ -38,7 +38,7 @@ TEST_CASE("demonstrations are distinct, drawn by seed, and grouped by label on r
           "[step04][prompting]") {
   std::vector<tune::LabelledText> pool;
   for (int i = 0; i < 30; ++i) {
-    pool.push_back({"r" + std::to_string(i), "text " + std::to_string(i),
+    pool.push_back({std::to_string(i), std::to_string(i),
                     i % 3 == 0   ? "negative"
                     : i % 3 == 1 ? "neutral"
                                  : "positive",
@@ -77,8 +77,14 @@ TEST_CASE("batched prompt scoring picks the label that scoring each word alone p
   std::vector<tune::LabelledText> test;
   for (const char* product : {"kettle", "lamp"}) {
     for (const char* adjective : {"bad", "fine", "good", "awful", "lovely", "poor"}) {
-      test.push_back({"t", std::string("The ") + product + " is " + adjective + ".",
-                      std::string(adjective) == "fine" ? "neutral" : "positive", ""});
+      // Appended piece by piece: GCC 12 warns (wrongly, -Wrestrict) about a literal + a
+      // temporary string.
+      std::string text = "The ";
+      text += product;
+      text += " is ";
+      text += adjective;
+      text += ".";
+      test.push_back({"t", text, std::string(adjective) == "fine" ? "neutral" : "positive", ""});
     }
   }
   const std::vector<std::string> labels = tune::label_set(pool);
@@ -100,9 +106,10 @@ TEST_CASE("batched prompt scoring picks the label that scoring each word alone p
     std::string prompt;
     for (const tune::LabelledText& shot : shots) {
       const auto label = std::find(labels.begin(), labels.end(), shot.label) - labels.begin();
-      prompt += "Review: " + shot.text + "\nSentiment: " + choice.verbalizer.words[label] + "\n\n";
+      prompt.append("Review: ").append(shot.text).append("\nSentiment: ");
+      prompt.append(choice.verbalizer.words[label]).append("\n\n");
     }
-    prompt += "Review: " + test[e].text + "\nSentiment:";
+    prompt.append("Review: ").append(test[e].text).append("\nSentiment:");
     std::vector<std::int32_t> ids = model.tokenizer.encode(prompt);
     // Keep to the context as the scorer does: drop whole demonstrations from the front.
     if (ids.size() + 4 > 192) continue;  // the scorer dropped a demonstration here
