@@ -12,8 +12,9 @@ double continuation_logprob(ConstMatrixRef logits, std::span<const std::int32_t>
   const auto length = static_cast<std::int64_t>(ids.size());
   TINYGPT_CHECK(logits.rows() == length, "continuation_logprob: ", logits.rows(),
                 " rows of logits for ", length, " tokens");
-  TINYGPT_CHECK(prompt_length >= 1 && prompt_length < length, "continuation_logprob: prompt length ",
-                prompt_length, " must be in [1, ", length, ")");
+  TINYGPT_CHECK(prompt_length >= 1 && prompt_length < length,
+                "continuation_logprob: prompt length ", prompt_length, " must be in [1, ", length,
+                ")");
   double total = 0.0;
   for (std::int64_t t = prompt_length; t < length; ++t) {
     // Token t is predicted at position t - 1: log_softmax there, with the row's maximum

@@ -141,7 +141,7 @@ std::vector<std::string> decode_documents(const data::TokenFile& file,
 class MlmNspObjective final : public Objective {
  public:
   MlmNspObjective(const TrainConfig& config, const PreparedData& prepared)
-      : config_(config), model_(config.model) {
+      : config_(config), prepared_(prepared), model_(config.model) {
     const text::BpeTokenizer& tokenizer = *prepared.tokenizer;
     const models::Family family = config.model.family;
     specials_ = {required_special(tokenizer, "[CLS]", family),
@@ -178,6 +178,10 @@ class MlmNspObjective final : public Objective {
     return loss_figures(mlm_plus_nsp(tape, rows, {}));
   }
 
+  void save_model(const fs::path& folder) override {
+    models::save_model_folder(folder, model_.config(), model_.parameters(), *prepared_.tokenizer);
+  }
+
  private:
   // BERT's 15% selection with 80/10/10, never on [CLS], [SEP] or [PAD].
   void mask_tokens(std::uint64_t seed, std::uint64_t step, std::int64_t first, std::int64_t rows) {
@@ -197,6 +201,7 @@ class MlmNspObjective final : public Objective {
   }
 
   const TrainConfig& config_;
+  const PreparedData& prepared_;
   models::Encoder model_;
   data::NspSpecials specials_;
   data::MlmSettings mlm_;
@@ -209,7 +214,7 @@ class MlmNspObjective final : public Objective {
 class TranslationObjective final : public Objective {
  public:
   TranslationObjective(const TrainConfig& config, const PreparedData& prepared)
-      : config_(config), model_(config.model) {
+      : config_(config), prepared_(prepared), model_(config.model) {
     const text::BpeTokenizer& tokenizer = *prepared.tokenizer;
     const models::Family family = config.model.family;
     specials_ = {required_special(tokenizer, "[BOS]", family),
@@ -240,6 +245,10 @@ class TranslationObjective final : public Objective {
     return loss_figures(target_loss(tape, rows, {}));
   }
 
+  void save_model(const fs::path& folder) override {
+    models::save_model_folder(folder, model_.config(), model_.parameters(), *prepared_.tokenizer);
+  }
+
  private:
   Tensor target_loss(Tape& tape, std::int64_t rows, const models::RunOptions& options) {
     const Tensor logits = model_.forward(tape, {batch_.source_ids, batch_.source_mask},
@@ -248,6 +257,7 @@ class TranslationObjective final : public Objective {
   }
 
   const TrainConfig& config_;
+  const PreparedData& prepared_;
   models::Seq2Seq model_;
   data::Seq2SeqSpecials specials_;
   std::vector<data::EncodedPair> train_, validation_;

@@ -18,7 +18,7 @@ using nlohmann::json;
 constexpr std::string_view kFields[] = {"model",          "data",         "task",
                                         "method",         "top_k",        "train_examples",
                                         "hold_out_skill", "from_scratch", "context"};
-constexpr std::string_view kTasks[] = {"classify", "instruct"};
+constexpr std::string_view kTasks[] = {"classify", "instruct", "tokens"};
 constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks"};
 constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
 
@@ -124,9 +124,12 @@ void check_finetune_config(const FinetuneConfig& config) {
   TINYGPT_CHECK(fs::is_regular_file(config.model / "config.json"), "--model ",
                 config.model.string(), ": not a model folder (no config.json)");
   const models::ModelConfig model = models::read_folder_config(config.model).model;
-  TINYGPT_CHECK(model.family == models::Family::kGpt, "--model ", config.model.string(),
+  const models::Family family =
+      config.task == "tokens" ? models::Family::kEncoder : models::Family::kGpt;
+  TINYGPT_CHECK(model.family == family, "--model ", config.model.string(),
                 ": the model is of family ", models::family_name(model.family), "; --task ",
-                config.task, " fine-tunes a gpt");
+                config.task, " fine-tunes a", config.task == "tokens" ? "n " : " ",
+                models::family_name(family));
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
       "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);
@@ -140,7 +143,9 @@ void check_finetune_config(const FinetuneConfig& config) {
                 config.train_examples);
   TINYGPT_CHECK(!config.data.empty(),
                 "--data is missing: give a folder made by `tinygpt data generate`");
-  const char* file = config.task == "classify" ? "reviews.jsonl" : "instructions.jsonl";
+  const char* file = config.task == "classify" ? "reviews.jsonl"
+                     : config.task == "tokens" ? "entities.jsonl"
+                                               : "instructions.jsonl";
   TINYGPT_CHECK(fs::is_regular_file(config.data / file), "--data ", config.data.string(), ": no ",
                 file, " for --task ", config.task, " (make it with: tinygpt data generate --out ",
                 config.data.string(), ")");

@@ -76,6 +76,32 @@ std::vector<LabelledText> load_questions(const fs::path& world, Split split) {
   return questions;
 }
 
+std::vector<TaggedSentence> load_entities(const fs::path& world, Split split) {
+  std::vector<TaggedSentence> sentences;
+  for_each_record(world, "entities.jsonl", [&](const json& record, const std::string& where) {
+    TaggedSentence sentence{text_field(record, "id", where), text_field(record, "text", where), {}};
+    if (split_of(sentence.id) != split) return;
+    TINYGPT_CHECK(record.contains("spans") && record["spans"].is_array(), where,
+                  ": field 'spans' must be an array");
+    int previous_end = 0;
+    for (const json& span : record["spans"]) {
+      TINYGPT_CHECK(span.contains("start") && span["start"].is_number_integer() &&
+                        span.contains("end") && span["end"].is_number_integer(),
+                    where, ": a span needs integer 'start' and 'end'");
+      TaggedSpan parsed{span["start"].get<int>(), span["end"].get<int>(),
+                        text_field(span, "label", where)};
+      TINYGPT_CHECK(parsed.start >= previous_end && parsed.start < parsed.end &&
+                        parsed.end <= static_cast<int>(sentence.text.size()),
+                    where, ": span [", parsed.start, ", ", parsed.end,
+                    ") is outside the sentence or overlaps the one before");
+      previous_end = parsed.end;
+      sentence.spans.push_back(std::move(parsed));
+    }
+    sentences.push_back(std::move(sentence));
+  });
+  return sentences;
+}
+
 std::vector<std::string> label_set(const std::vector<LabelledText>& examples) {
   std::set<std::string> labels;
   for (const LabelledText& example : examples) labels.insert(example.label);

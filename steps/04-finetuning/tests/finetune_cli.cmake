@@ -1,208 +1,104 @@
 cmake_minimum_required(VERSION 3.25)
-# `tinygpt finetune` and `tinygpt chat` from the command line, on a tiny GPT pre - trained for
-#a few steps and a small generated world.Run by ctest with - DTINYGPT = < the program>
-#- DWORK_DIR = <a scratch folder>:
-#- a classifier(method head) writes its model folder with the head and labels, the
-#report and the table; a second fresh run into the folder is refused, --resume goes on;
-#- instruction tuning writes a chat model that `tinygpt chat -- once` answers with;
-#- bad input(unknown task, a method that does not fit, no model folder, data without the
-#task's file, chat with a model that has no chat template) fails with status 1 and one
-#line on stderr naming the problem, before any training.
-    set(work "${WORK_DIR}/finetune-cli") file(REMOVE_RECURSE "${work}") file(MAKE_DIRECTORY
-                                                                             "${work}")
+# `tinygpt finetune` and `tinygpt chat` from the command line, on a tiny GPT pre-trained for
+# a few steps and a small generated world. Run by ctest with -DTINYGPT=<the program>
+# -DWORK_DIR=<a scratch folder>:
+#   - a classifier (method head) writes its model folder with the head and labels, the
+#     report and the table; a second fresh run into the folder is refused, --resume goes on;
+#   - instruction tuning writes a chat model that `tinygpt chat --once` answers with;
+#   - an encoder pre-trained by `tinygpt train` is a model folder that tags entities;
+#   - bad input (unknown task, a method that does not fit, no model folder, data without the
+#     task's file, chat with a model that has no chat template) fails with status 1 and one
+#     line on stderr naming the problem, before any training.
+set(work "${WORK_DIR}/finetune-cli")
+file(REMOVE_RECURSE "${work}")
+file(MAKE_DIRECTORY "${work}")
 
-        function(run expected_status) execute_process(
-            COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE
-                err) if (NOT status EQUAL
-                             expected_status) message(FATAL_ERROR
-                                                      "tinygpt ${ARGN}: expected status "
-                                                      "${expected_status}, got ${status}\n"
-                                                      "stdout:\n${out}\nstderr:\n${err}") endif()
-            set(output "${out}" PARENT_SCOPE) set(errors "${err}" PARENT_SCOPE) endfunction()
+function(run expected_status)
+  execute_process(COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT status EQUAL expected_status)
+    message(FATAL_ERROR "tinygpt ${ARGN}: expected status ${expected_status}, got ${status}\n"
+                        "stdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(output "${out}" PARENT_SCOPE)
+  set(errors "${err}" PARENT_SCOPE)
+endfunction()
 
-                function(expect_refused pattern) run(1 ${ARGN}) string(
-                    STRIP
-                    "${errors}" message) if (message MATCHES
-                                             "\n" OR NOT message MATCHES
-                                             "^tinygpt: error: .*${pattern}") message(FATAL_ERROR
-                                                                                      "expected "
-                                                                                      "one line "
-                                                                                      "matching "
-                                                                                      "'${pattern}'"
-                                                                                      " on stderr, "
-                                                                                      "got:\n${"
-                                                                                      "errors}")
-                    endif() message(STATUS "refused as expected: ${message}") endfunction()
+function(expect_refused pattern)
+  run(1 ${ARGN})
+  string(STRIP "${errors}" message)
+  if(message MATCHES "\n" OR NOT message MATCHES "^tinygpt: error: .*${pattern}")
+    message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
+  endif()
+  message(STATUS "refused as expected: ${message}")
+endfunction()
 
-#The pre - trained model : 4 steps of a tiny GPT on the world's stories.
-                        file(WRITE
-                             "${work}/model.json"
-                             "{\"family\": \"gpt\", \"vocab_size\": 320, \"context_length\": 64, "
-                             "\"width\": 16, "
-                             "\"layers\": 2, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
-                            run(0 data generate-- out "${work}/world" --size 20000 --kinds stories,
-                                facts, reviews, instructions,
-                                dialogues) run(0 train-- config "${work}/model.json" --data
-                                               "${work}/world" --out
-                                               "${work}/pretrained" --steps 4 --batch 4)
-                                set(model "${work}/pretrained/model") set(
-                                    common-- model "${model}" --data
-                                    "${work}/world" --batch 4 --eval -
-                                    interval 2)
+# The pre-trained model: 4 steps of a tiny GPT on the world's stories.
+file(WRITE "${work}/model.json"
+     "{\"family\": \"gpt\", \"vocab_size\": 320, \"context_length\": 64, \"width\": 16, "
+     "\"layers\": 2, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
+run(0 data generate --out "${work}/world" --size 20000
+    --kinds stories,facts,reviews,instructions,dialogues,entities)
+run(0 train --config "${work}/model.json" --data "${work}/world" --out "${work}/pretrained"
+    --steps 4 --batch 4)
+set(model "${work}/pretrained/model")
+set(common --model "${model}" --data "${work}/world" --batch 4 --eval-interval 2)
 
-#A linear probe.
-                                    run(0 finetune $ {
-                                      common
-                                    } --task classify-- method head-- steps 4 --out
-                                        "${work}/probe") foreach (file model / config.json model /
-                                                                      model.safetensors model /
-                                                                      tokenizer.bpe report
-                                                                          .json metrics.jsonl loss
-                                                                          .svg checkpoint -
-                                                                  00000004.safetensors) if (NOT EXISTS
-                                                                                            "${"
-                                                                                            "work}/"
-                                                                                            "probe/"
-                                                                                            "${"
-                                                                                            "file}")
-                                        message(FATAL_ERROR
-                                                "tinygpt finetune did not write "
-                                                "${file}:\n${output}") endif() endforeach()
-                                            file(READ "${work}/probe/model/config.json" config) if (
-                                                NOT config MATCHES
-                                                "\"labels\": \\[\n *\"negative\",\n "
-                                                "*\"neutral\",\n *\"positive\"") message(FATAL_ERROR
-                                                                                         "the "
-                                                                                         "classifie"
-                                                                                         "r's "
-                                                                                         "config "
-                                                                                         "has no "
-                                                                                         "head "
-                                                                                         "with the "
-                                                                                         "data's "
-                                                                                         "labels:"
-                                                                                         "\n${"
-                                                                                         "config}")
-                                                endif() if (
-                                                    NOT output MATCHES
-                                                    "\\| negated \\| [0-9]+ \\|" OR NOT output
-                                                        MATCHES
-                                                    "keyword accuracy") message(FATAL_ERROR
-                                                                                "no test table in "
-                                                                                "the "
-                                                                                "output:\n${"
-                                                                                "output}") endif()
-                                                    expect_refused(
-                                                        "--resume" finetune $ { common } --task
-                                                            classify-- method head-- steps 4 --out
-                                                        "${work}/probe") run(0 finetune $ {
-                                                      common
-                                                    } --task classify-- method head-- steps 4 --out
-                                                                             "${work}/"
-                                                                             "probe" --resume) if (NOT output
-                                                                                                       MATCHES
-                                                                                                   "resuming from .*checkpoint-00000004")
-                                                        message(FATAL_ERROR
-                                                                "--resume did not "
-                                                                "resume:\n${output}") endif()
+# A linear probe.
+run(0 finetune ${common} --task classify --method head --steps 4 --out "${work}/probe")
+foreach(file model/config.json model/model.safetensors model/tokenizer.bpe report.json
+             metrics.jsonl loss.svg checkpoint-00000004.safetensors)
+  if(NOT EXISTS "${work}/probe/${file}")
+    message(FATAL_ERROR "tinygpt finetune did not write ${file}:\n${output}")
+  endif()
+endforeach()
+file(READ "${work}/probe/model/config.json" config)
+if(NOT config MATCHES "\"labels\": \\[\n *\"negative\",\n *\"neutral\",\n *\"positive\"")
+  message(FATAL_ERROR "the classifier's config has no head with the data's labels:\n${config}")
+endif()
+if(NOT output MATCHES "\\| negated \\| [0-9]+ \\|" OR NOT output MATCHES "keyword accuracy")
+  message(FATAL_ERROR "no test table in the output:\n${output}")
+endif()
+expect_refused("--resume" finetune ${common} --task classify --method head --steps 4
+               --out "${work}/probe")
+run(0 finetune ${common} --task classify --method head --steps 4 --out "${work}/probe" --resume)
+if(NOT output MATCHES "resuming from .*checkpoint-00000004")
+  message(FATAL_ERROR "--resume did not resume:\n${output}")
+endif()
 
-#Instruction tuning, then a chat.
-                                                            run(0 finetune $ {
-                                                              common
-                                                            } --task instruct-- steps 4 --test -
-                                                                per - skill 2 --hold - out -
-                                                                skill list-- out
-                                                                "${work}/sft") if (NOT output
-                                                                                       MATCHES
-                                                                                   "list \\(not "
-                                                                                   "trained\\)")
-                                                                message(FATAL_ERROR
-                                                                        "no held-out skill in the "
-                                                                        "table:\n${output}") endif()
-                                                                    run(0 chat-- model
-                                                                        "${work}/sft/model" --once
-                                                                        "Copy the input "
-                                                                        "exactly." --max -
-                                                                        tokens 5)
-                                                                        expect_refused(
-                                                                            "not "
-                                                                            "instruction-"
-                                                                            "tuned" chat-- model
-                                                                            "${work}/probe/"
-                                                                            "model" --once "Hello")
+# Instruction tuning, then a chat.
+run(0 finetune ${common} --task instruct --steps 4 --test-per-skill 2 --hold-out-skill list
+    --out "${work}/sft")
+if(NOT output MATCHES "list \\(not trained\\)")
+  message(FATAL_ERROR "no held-out skill in the table:\n${output}")
+endif()
+run(0 chat --model "${work}/sft/model" --once "Copy the input exactly." --max-tokens 5)
+expect_refused("not instruction-tuned" chat --model "${work}/probe/model" --once "Hello")
 
-#Bad input, refused before any work.
-                                                                            expect_refused(
-                                                                                "--task "
-                                                                                "\"summarise\" is "
-                                                                                "unknown" finetune $ {
-                                                                                  common
-                                                                                } --task
-                                                                                    summarise-- out
-                                                                                "${work}/bad")
-                                                                                expect_refused(
-                                                                                    "--method head "
-                                                                                    "trains a "
-                                                                                    "classification"
-                                                                                    " head "
-                                                                                    "only" finetune $ {
-                                                                                      common
-                                                                                    } --task
-                                                                                        instruct-- method
-                                                                                            head-- out
-                                                                                    "${work}/bad")
-                                                                                    expect_refused(
-                                                                                        "not a "
-                                                                                        "model "
-                                                                                        "folde"
-                                                                                        "r" finetune-- model
-                                                                                        "${work}/"
-                                                                                        "absen"
-                                                                                        "t" --data
-                                                                                        "${work}/"
-                                                                                        "worl"
-                                                                                        "d" --out
-                                                                                        "${work}/"
-                                                                                        "bad") file(MAKE_DIRECTORY
-                                                                                                    "${work}/empty")
-                                                                                        expect_refused(
-                                                                                            "no "
-                                                                                            "review"
-                                                                                            "s."
-                                                                                            "json"
-                                                                                            "l" finetune-- model
-                                                                                            "${"
-                                                                                            "model"
-                                                                                            "}" --data
-                                                                                            "${"
-                                                                                            "work}/"
-                                                                                            "empt"
-                                                                                            "y" --out
-                                                                                            "${"
-                                                                                            "work}/"
-                                                                                            "ba"
-                                                                                            "d") if (EXISTS
-                                                                                                     "${work}/bad")
-                                                                                            message(
-                                                                                                FATAL_ERROR
-                                                                                                "a "
-                                                                                                "re"
-                                                                                                "fu"
-                                                                                                "se"
-                                                                                                "d "
-                                                                                                "ru"
-                                                                                                "n "
-                                                                                                "cr"
-                                                                                                "ea"
-                                                                                                "te"
-                                                                                                "d "
-                                                                                                "it"
-                                                                                                "s "
-                                                                                                "ou"
-                                                                                                "tp"
-                                                                                                "ut"
-                                                                                                " f"
-                                                                                                "ol"
-                                                                                                "de"
-                                                                                                "r")
-                                                                                                endif()
+# Named entities with an encoder that `tinygpt train` pre-trained.
+file(WRITE "${work}/encoder.json"
+     "{\"family\": \"encoder\", \"vocab_size\": 320, \"context_length\": 64, \"width\": 16, "
+     "\"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
+run(0 train --config "${work}/encoder.json" --data "${work}/world" --out "${work}/encoder"
+    --steps 2 --batch 4)
+run(0 finetune --model "${work}/encoder/model" --data "${work}/world" --task tokens --steps 4
+    --batch 4 --out "${work}/tagger")
+if(NOT output MATCHES "\\| person \\| [0-9]+ \\|")
+  message(FATAL_ERROR "no entity table in the output:\n${output}")
+endif()
+expect_refused("of family encoder; --task classify fine-tunes a gpt" finetune
+               --model "${work}/encoder/model" --data "${work}/world" --out "${work}/bad")
+
+# Bad input, refused before any work.
+expect_refused("--task \"summarise\" is unknown" finetune ${common} --task summarise
+               --out "${work}/bad")
+expect_refused("--method head trains a classification head only" finetune ${common}
+               --task instruct --method head --out "${work}/bad")
+expect_refused("not a model folder" finetune --model "${work}/absent" --data "${work}/world"
+               --out "${work}/bad")
+file(MAKE_DIRECTORY "${work}/empty")
+expect_refused("no reviews.jsonl" finetune --model "${model}" --data "${work}/empty"
+               --out "${work}/bad")
+if(EXISTS "${work}/bad")
+  message(FATAL_ERROR "a refused run created its output folder")
+endif()

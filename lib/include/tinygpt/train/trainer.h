@@ -21,7 +21,8 @@
 /// metrics, checkpoints, resume, stopping) is loop.h's, shared with every other objective;
 /// this front-end prepares the data, makes the family's objective and records the run:
 ///   - data/: the tokenizer and token files, when the trainer tokenised a text corpus;
-///   - model/: the final GPT as a folder `tinygpt generate --model` reads (GPT only).
+///   - model/: the final model as a model folder (models/pretrained.h): a GPT's is what
+///     `tinygpt generate` reads, an encoder's what `tinygpt finetune --task tokens` tunes.
 #pragma once
 
 #include <cstdint>

@@ -8,8 +8,11 @@
 ///   - instruct: supervised fine-tuning on instructions.jsonl and dialogues.jsonl in the
 ///     chat format (chat_template.h), the loss on the assistant's tokens only
 ///     (instruction_tuning.h). The chat markers are added to the tokenizer and the model.
+///   - tokens: named-entity tagging on entities.jsonl with an encoder (tagging.h): BIO tags
+///     on the byte-level tokens from a head on every position.
 ///
-/// Methods say which parameters train; the rest are frozen (no gradient buffer, no
+/// Methods say which parameters train (an encoder's pre-training heads, mlm, pooler and
+/// nsp, never do: no task reads them); the rest are frozen (no gradient buffer, no
 /// optimizer state, bit-identical after training):
 ///   - full: every parameter;
 ///   - head: the head only (a linear probe of the frozen model; classify only);
@@ -35,7 +38,7 @@ namespace tinygpt::tune {
 struct FinetuneConfig : train::LoopConfig {
   std::filesystem::path model;    ///< the pre-trained model folder
   std::filesystem::path data;     ///< a folder made by `tinygpt data generate`
-  std::string task = "classify";  ///< classify or instruct
+  std::string task = "classify";  ///< classify, instruct or tokens
   std::string method = "full";    ///< full, head or top_k_blocks
   std::int64_t top_k = 1;         ///< top_k_blocks: blocks that train, counted from the top
   /// Training examples read (the first N of the train split, for data-efficiency curves);

@@ -54,6 +54,27 @@ std::vector<std::string> label_set(const std::vector<LabelledText>& examples);
 /// @return the pairs of that split, in file order.
 std::vector<LabelledText> load_questions(const std::filesystem::path& world, Split split);
 
+/// @brief A name in a sentence: its bytes and its label.
+struct TaggedSpan {
+  int start = 0;      ///< the first byte of the name
+  int end = 0;        ///< just after its last byte
+  std::string label;  ///< person, place, organisation or product
+};
+
+/// @brief A sentence with its names marked.
+struct TaggedSentence {
+  std::string id;                 ///< e.g. "entities:3"
+  std::string text;               ///< the sentence (UTF-8; byte offsets, not characters)
+  std::vector<TaggedSpan> spans;  ///< in order, not overlapping
+};
+
+/// @brief Reads entities.jsonl of a world folder; Error naming the line when a span is out
+/// of the sentence or overlaps the one before.
+/// @param world the folder.
+/// @param split the split to keep.
+/// @return the sentences of that split, in file order.
+std::vector<TaggedSentence> load_entities(const std::filesystem::path& world, Split split);
+
 /// @brief A conversation to learn from or to answer, with what a correct answer is.
 struct ChatExample {
   std::string id;                     ///< e.g. "instruction:4" or "dialogue:9"

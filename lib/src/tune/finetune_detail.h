@@ -1,0 +1,69 @@
+// Fine-tuning's tasks, which run_finetune() (finetune.cpp) runs: each is an objective of the
+// training loop that also scores the trained model on the test split. Private to tune.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tinygpt/data/batching.h"
+#include "tinygpt/models/config.h"
+#include "tinygpt/models/pretrained.h"
+#include "tinygpt/train/objective.h"
+#include "tinygpt/tune/finetune.h"
+#include "tinygpt/tune/metrics.h"
+
+namespace tinygpt::tune::detail {
+
+// A task: what it trains (train::Objective) and how its result is measured.
+class TaskRun : public train::Objective {
+ public:
+  // The model's config, for the checkpoints' record.
+  virtual const models::ModelConfig& model_config() = 0;
+  // Scores the trained model on the test split: a Markdown table, and the figures in
+  // `report` (report.json).
+  virtual std::string test_report(nlohmann::ordered_json& report) = 0;
+};
+
+// A task on a GPT model folder (classify, instruct): the model, loaded (or set to random
+// weights with --from-scratch), and the method's choice of what trains.
+class GptTaskRun : public TaskRun {
+ public:
+  explicit GptTaskRun(const FinetuneConfig& config);
+  const models::ModelConfig& model_config() override { return pretrained_.model.config(); }
+  ParameterSet& parameters() override { return pretrained_.model.parameters(); }
+  bool trains(const Parameter& parameter) const override;
+
+ protected:
+  const FinetuneConfig& config_;
+  models::PretrainedGpt pretrained_;
+};
+
+// task classify: a head on a GPT's last token, reviews (classify_run.cpp).
+std::unique_ptr<TaskRun> classify_run(const FinetuneConfig& config);
+// task instruct: the chat markers, the loss on the answers (instruct_run.cpp). With
+// `measure_before`, the untrained model's exact match is measured first, for the report.
+std::unique_ptr<TaskRun> instruct_run(const FinetuneConfig& config, bool measure_before);
+// task tokens: BIO tags from an encoder, named entities (tagging_run.cpp).
+std::unique_ptr<TaskRun> tagging_run(const FinetuneConfig& config);
+
+// Training example `row` of a batch: drawn with replacement, a pure function of the key.
+std::size_t draw_example(const data::BatchKey& key, std::int64_t row, std::size_t count);
+
+// Whether a method trains the parameter `name` of a model of `layers` blocks: full every
+// one; head the head; top_k_blocks the head, ln_f and the last top_k blocks. The encoder's
+// pre-training heads (mlm., pooler., nsp.) never train: no task here reads them.
+bool method_trains(const FinetuneConfig& config, std::int64_t layers, const std::string& name);
+
+// 1 where predicted equals gold, else 0.
+std::vector<double> as_scores(std::span<const std::int32_t> predicted,
+                              std::span<const std::int32_t> gold);
+
+// "12.3", and "12.3 [10.1, 14.5]" for an interval: shares as percentages.
+std::string percent(double share);
+std::string percent(const Interval& interval);
+
+}  // namespace tinygpt::tune::detail
