@@ -16,7 +16,7 @@ The time budget, on 2 cores (the whole journey stays within 10 minutes):
 
   stage                                        budget   stops early past
   steps 01-03: spirals, bigram, pre-training    150 s   pre-training: --time-limit (120 s)
-  step 04: fine-tuning                           90 s   (to come)
+  step 04: fine-tuning                           90 s   the two runs' --time-limit (25 s, 45 s)
   step 05: alignment                             90 s   (to come)
   step 06: evaluation                            60 s   (to come)
   step 07: deployment                            20 s   (to come)

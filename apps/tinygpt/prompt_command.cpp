@@ -85,8 +85,8 @@ void run(const PromptArgs& args) {
   std::cout << "in-context learning: " << args.model.string() << ", " << test.size() << " test "
             << (labels.empty() ? "questions (exact match)" : "reviews (accuracy)") << ", prompt "
             << describe(base) << ", " << args.draws << " draws of demonstrations\n\n"
-            << "| k | demonstrations that fit | mean % | worst draw % | best draw % | draw 0 "
-               "grouped by label % |\n"
+            << "| k | demonstrations that fit | mean % | worst draw % | best draw % | "
+            << (judge ? "states the fact (judge), mean %" : "draw 0 grouped by label %") << " |\n"
             << "|---:|---:|---:|---:|---:|---:|\n";
   for (const tune::ShotsRow& row :
        tune::score_shots(pretrained.model, pretrained.tokenizer, base, args.shots, args.draws, pool,

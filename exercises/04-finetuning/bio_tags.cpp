@@ -1,5 +1,5 @@
 // Exercise 04.4: BIO tags of byte-level tokens from the byte spans of the names.
-// Lesson: steps/04-finetuning/README.md, "Token classification".
+// Lesson: steps/04-finetuning/README.md, "Token classification: named entities".
 // Check your work: tinygpt course check 04        Stuck? tinygpt course hint 04.4
 #include "tinygpt/core/check.h"
 #include "tinygpt/tune/tagging.h"

@@ -1,5 +1,5 @@
 // Exercise 04.4: BIO tags of byte-level tokens from the byte spans of the names.
-// Lesson: steps/04-finetuning/README.md, "Token classification".
+// Lesson: steps/04-finetuning/README.md, "Token classification: named entities".
 #include "tinygpt/core/check.h"
 #include "tinygpt/tune/tagging.h"
 

@@ -45,9 +45,9 @@ tune::FinetuneConfig run_config(const FinetuneJourneyOptions& options, const std
   if (task == "classify") {
     config.steps = options.classify_steps;
     config.batch = 16;
-    config.lr = 5e-4f;
-    config.min_lr = 5e-5f;
-    config.eval_interval = 40;
+    config.lr = 3e-4f;
+    config.min_lr = 3e-5f;
+    config.eval_interval = 50;
     config.time_limit = options.classify_time_limit;
   } else {
     config.steps = options.instruct_steps;

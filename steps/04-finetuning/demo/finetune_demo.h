@@ -23,11 +23,11 @@ struct FinetuneJourneyOptions {
   std::filesystem::path out = ".tinygpt/journey";  ///< the journey's run folder
   std::uint64_t seed = 1;                          ///< the world's and the runs' seed
   std::int64_t world_bytes = 2'000'000;            ///< the world's size (as step 03's)
-  std::int64_t classify_steps = 80;                ///< optimizer steps of the classifier
+  std::int64_t classify_steps = 150;               ///< optimizer steps of the classifier
   std::int64_t instruct_steps = 300;               ///< optimizer steps of instruction tuning
   /// Wall-time limits of the two runs: step 04's 90 s budget (scripts/journey.sh --help)
   /// less the evaluations.
-  double classify_time_limit = 20.0;
+  double classify_time_limit = 25.0;
   double instruct_time_limit = 45.0;
   std::int64_t test_per_skill = 20;        ///< test instructions per skill in the report
   std::string hold_out_skill = "reverse";  ///< the skill instruction tuning never sees
