@@ -30,12 +30,10 @@ TextBatch pad_batch(std::span<const std::vector<std::int32_t>> sequences,
   return out;
 }
 
-Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
-                         std::string_view pooling, const models::RunOptions& options) {
-  ParameterSet& parameters = gpt.parameters();
+Tensor classification_head(Tape& tape, ParameterSet& parameters, const Tensor& hidden,
+                           const TextBatch& batch, std::string_view pooling) {
   TINYGPT_CHECK(parameters.contains("head.weight"),
-                "classifier_logits: the GPT has no classification head (head.weight)");
-  const Tensor hidden = gpt.hidden(tape, batch.ids, batch.batch, batch.mask, options);
+                "classification_head: the model has no classification head (head.weight)");
   const std::int64_t width = hidden.shape[hidden.shape.rank() - 1];
   // Gathering rows is an embedding lookup whose table is the hidden states: its backward
   // adds each pooled row's gradient back into the one position it came from.
@@ -44,28 +42,22 @@ Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
   return nn::linear(tape, pooled, parameters.tensor("head.weight"), parameters.tensor("head.bias"));
 }
 
-std::vector<std::int32_t> classify(models::Gpt& gpt, const text::Tokenizer& tokenizer,
-                                   std::span<const std::string> texts, std::string_view pooling) {
-  constexpr std::size_t kBatch = 32;
-  std::vector<std::int32_t> predicted;
-  Tape tape;
-  NoGradGuard no_grad(tape);
-  for (std::size_t first = 0; first < texts.size(); first += kBatch) {
-    const std::size_t count = std::min(kBatch, texts.size() - first);
-    std::vector<std::vector<std::int32_t>> sequences;
-    for (std::size_t i = 0; i < count; ++i) sequences.push_back(tokenizer.encode(texts[first + i]));
-    const std::vector<std::int32_t> no_labels(count, 0);
-    tape.reset();
-    const Tensor logits = classifier_logits(
-        tape, gpt, pad_batch(sequences, no_labels, gpt.config().context_length), pooling);
-    const MatrixMap scores = logits.matrix();
-    for (Eigen::Index row = 0; row < scores.rows(); ++row) {
-      Eigen::Index best = 0;
-      scores.row(row).maxCoeff(&best);
-      predicted.push_back(static_cast<std::int32_t>(best));
-    }
+Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
+                         std::string_view pooling, const models::RunOptions& options) {
+  return classification_head(tape, gpt.parameters(),
+                             gpt.hidden(tape, batch.ids, batch.batch, batch.mask, options), batch,
+                             pooling);
+}
+
+std::vector<std::int32_t> best_labels(const Tensor& logits) {
+  const MatrixMap scores = logits.matrix();
+  std::vector<std::int32_t> best(static_cast<std::size_t>(scores.rows()));
+  for (Eigen::Index row = 0; row < scores.rows(); ++row) {
+    Eigen::Index column = 0;
+    scores.row(row).maxCoeff(&column);
+    best[static_cast<std::size_t>(row)] = static_cast<std::int32_t>(column);
   }
-  return predicted;
+  return best;
 }
 
 }  // namespace tinygpt::tune

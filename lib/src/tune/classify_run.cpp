@@ -1,5 +1,6 @@
-// Fine-tuning task classify (finetune_detail.h): a sequence classifier on reviews, scored
-// against the keyword baseline per construction.
+// Fine-tuning task classify (finetune_detail.h): a sequence classifier on reviews, a GPT
+// reading the last token or an encoder its first ([CLS]), scored against the keyword
+// baseline per construction.
 #include <algorithm>
 #include <sstream>
 
@@ -15,25 +16,32 @@ namespace tinygpt::tune::detail {
 
 namespace {
 
-// A head on the GPT's last token, trained on reviews.
-class ClassifyRun final : public GptTaskRun {
+// A head on a GPT's last token or an encoder's first, trained on reviews.
+class ClassifyRun final : public ModelTaskRun {
  public:
-  explicit ClassifyRun(const FinetuneConfig& config) : GptTaskRun(config) {
-    models::PretrainedGpt& pretrained = pretrained_;
+  explicit ClassifyRun(const FinetuneConfig& config)
+      : ModelTaskRun(config), encoder_(std::get_if<models::Encoder>(&folder_.model)) {
+    if (encoder_ != nullptr) {
+      // BERT's input: [CLS] text [SEP], the head reading [CLS].
+      for (const char* special : {"[CLS]", "[SEP]"}) {
+        TINYGPT_CHECK(folder_.tokenizer.has_special(special), "--model ", config.model.string(),
+                      ": the encoder's tokenizer has no ", special);
+      }
+      wrap_ = {folder_.tokenizer.special_id("[CLS]"), folder_.tokenizer.special_id("[SEP]")};
+    }
     std::vector<LabelledText> train = load_reviews(config.data, Split::kTrain);
     if (config.train_examples > 0 &&
         static_cast<std::size_t>(config.train_examples) < train.size()) {
       train.resize(static_cast<std::size_t>(config.train_examples));
     }
     TINYGPT_CHECK(!train.empty(), "--data ", config.data.string(), ": no training reviews");
-    head_ = {"classification", label_set(train), "last"};
-    if (pretrained.head) {
-      TINYGPT_CHECK(pretrained.head->labels == head_.labels && pretrained.head->task == head_.task,
-                    "--model ", config.model.string(), " already has a ", pretrained.head->task,
+    head_ = {"classification", label_set(train), encoder_ != nullptr ? "first" : "last"};
+    if (folder_.head) {
+      TINYGPT_CHECK(folder_.head->labels == head_.labels && folder_.head->task == head_.task,
+                    "--model ", config.model.string(), " already has a ", folder_.head->task,
                     " head with other labels than the data's");
     } else {
-      models::add_head_parameters(pretrained.model.parameters(), pretrained.model.config().width,
-                                  head_, config.seed);
+      models::add_head_parameters(folder_.parameters(), folder_.config.width, head_, config.seed);
     }
     train_ = encode(train);
     dev_ = encode(load_reviews(config.data, Split::kDev));
@@ -56,9 +64,7 @@ class ClassifyRun final : public GptTaskRun {
       labels.push_back(train_.labels[e]);
     }
     batch_ = pad_batch(sequences, labels, context());
-    return nn::softmax_cross_entropy(
-        tape, classifier_logits(tape, pretrained_.model, batch_, head_.pooling, options),
-        batch_.labels);
+    return nn::softmax_cross_entropy(tape, logits(tape, options), batch_.labels);
   }
 
   train::Figures validate(Tape& tape, std::int64_t first, std::int64_t rows) override {
@@ -70,20 +76,14 @@ class ClassifyRun final : public GptTaskRun {
       labels.push_back(dev_.labels[e]);
     }
     batch_ = pad_batch(sequences, labels, context());
-    const Tensor logits = classifier_logits(tape, pretrained_.model, batch_, head_.pooling);
-    std::vector<std::int32_t> predicted;
-    for (Eigen::Index row = 0; row < logits.matrix().rows(); ++row) {
-      Eigen::Index best = 0;
-      logits.matrix().row(row).maxCoeff(&best);
-      predicted.push_back(static_cast<std::int32_t>(best));
-    }
-    return {{"loss", nn::softmax_cross_entropy(tape, logits, batch_.labels).item()},
-            {"accuracy", accuracy(predicted, batch_.labels)}};
+    const Tensor scores = logits(tape, {});
+    return {{"loss", nn::softmax_cross_entropy(tape, scores, batch_.labels).item()},
+            {"accuracy", accuracy(best_labels(scores), batch_.labels)}};
   }
 
   void save_model(const std::filesystem::path& folder) override {
-    models::save_model_folder(folder, pretrained_.model.config(), pretrained_.model.parameters(),
-                              pretrained_.tokenizer, head_, pretrained_.chat);
+    models::save_model_folder(folder, folder_.config, folder_.parameters(), folder_.tokenizer,
+                              head_, folder_.chat);
   }
 
  private:
@@ -94,7 +94,26 @@ class ClassifyRun final : public GptTaskRun {
   };
 
   std::int64_t context() const {
-    return config_.context > 0 ? config_.context : pretrained_.model.config().context_length;
+    return config_.context > 0 ? config_.context : folder_.config.context_length;
+  }
+
+  // (B, K) scores of batch_.
+  Tensor logits(Tape& tape, const models::RunOptions& options) {
+    if (encoder_ == nullptr) return classifier_logits(tape, gpt(), batch_, head_.pooling, options);
+    const models::EncoderOutput out =
+        encoder_->forward(tape, batch_.ids, {}, batch_.batch, batch_.mask, options);
+    return classification_head(tape, folder_.parameters(), out.hidden, batch_, head_.pooling);
+  }
+
+  // A text's tokens as the model reads them (an encoder's between [CLS] and [SEP]).
+  std::vector<std::int32_t> tokens_of(const std::string& text) const {
+    std::vector<std::int32_t> ids = folder_.tokenizer.encode(text);
+    if (encoder_ == nullptr) return ids;
+    const auto room = static_cast<std::size_t>(context() - 2);
+    if (ids.size() > room) ids.resize(room);
+    ids.insert(ids.begin(), wrap_.first);
+    ids.push_back(wrap_.second);
+    return ids;
   }
 
   Encoded encode(const std::vector<LabelledText>& examples) const {
@@ -104,7 +123,7 @@ class ClassifyRun final : public GptTaskRun {
       const auto label = std::find(head_.labels.begin(), head_.labels.end(), example.label);
       TINYGPT_CHECK(label != head_.labels.end(), example.id, ": label \"", example.label,
                     "\" is not among the training labels");
-      out.sequences.push_back(pretrained_.tokenizer.encode(example.text));
+      out.sequences.push_back(tokens_of(example.text));
       out.labels.push_back(static_cast<std::int32_t>(label - head_.labels.begin()));
       tokens += static_cast<std::int64_t>(out.sequences.back().size());
     }
@@ -112,6 +131,8 @@ class ClassifyRun final : public GptTaskRun {
     return out;
   }
 
+  models::Encoder* encoder_;                    // nullptr for a GPT
+  std::pair<std::int32_t, std::int32_t> wrap_;  // an encoder's [CLS] and [SEP]
   models::TaskHead head_;
   Encoded train_;
   Encoded dev_;
@@ -122,7 +143,6 @@ class ClassifyRun final : public GptTaskRun {
 std::string ClassifyRun::test_report(nlohmann::ordered_json& report) {
   const models::TaskHead& head = head_;
   const std::vector<LabelledText> test = load_reviews(config_.data, Split::kTest);
-  std::vector<std::string> texts;
   std::vector<std::int32_t> gold;
   std::vector<std::int32_t> keyword;
   const auto index_of = [&head](std::string_view label) {
@@ -130,12 +150,21 @@ std::string ClassifyRun::test_report(nlohmann::ordered_json& report) {
     return found == head.labels.end() ? -1 : static_cast<std::int32_t>(found - head.labels.begin());
   };
   for (const LabelledText& example : test) {
-    texts.push_back(example.text);
     gold.push_back(index_of(example.label));
     keyword.push_back(index_of(data::sentiment_name(data::keyword_sentiment(example.text))));
   }
-  const std::vector<std::int32_t> predicted =
-      classify(pretrained_.model, pretrained_.tokenizer, texts, head.pooling);
+  // In batches of 32, in evaluation mode.
+  std::vector<std::int32_t> predicted;
+  const Encoded encoded = encode(test);
+  Tape tape;
+  const NoGradGuard no_grad(tape);
+  for (std::size_t first = 0; first < test.size(); first += 32) {
+    const std::size_t count = std::min<std::size_t>(32, test.size() - first);
+    batch_ = pad_batch(std::span(encoded.sequences).subspan(first, count),
+                       std::span(encoded.labels).subspan(first, count), context());
+    tape.reset();
+    for (const std::int32_t label : best_labels(logits(tape, {}))) predicted.push_back(label);
+  }
   const auto labels = static_cast<std::int32_t>(head.labels.size());
   std::ostringstream table;
   table << "| reviews (test) | n | model accuracy % [95% CI] | keyword accuracy % | model - "

@@ -31,13 +31,15 @@ bool detail::method_trains(const FinetuneConfig& config, std::int64_t layers,
   return false;
 }
 
-detail::GptTaskRun::GptTaskRun(const FinetuneConfig& config)
-    : config_(config), pretrained_(models::load_pretrained_gpt(config.model)) {
-  if (config.from_scratch) pretrained_.model.init(config.seed);
+detail::ModelTaskRun::ModelTaskRun(const FinetuneConfig& config)
+    : config_(config), folder_(models::load_model_folder(config.model)) {
+  if (config.from_scratch) {
+    std::visit([&config](auto& model) { model.init(config.seed); }, folder_.model);
+  }
 }
 
-bool detail::GptTaskRun::trains(const Parameter& parameter) const {
-  return method_trains(config_, pretrained_.model.config().layers, parameter.name);
+bool detail::ModelTaskRun::trains(const Parameter& parameter) const {
+  return method_trains(config_, folder_.config.layers, parameter.name);
 }
 
 std::vector<double> detail::as_scores(std::span<const std::int32_t> predicted,

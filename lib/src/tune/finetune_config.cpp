@@ -124,12 +124,15 @@ void check_finetune_config(const FinetuneConfig& config) {
   TINYGPT_CHECK(fs::is_regular_file(config.model / "config.json"), "--model ",
                 config.model.string(), ": not a model folder (no config.json)");
   const models::ModelConfig model = models::read_folder_config(config.model).model;
-  const models::Family family =
-      config.task == "tokens" ? models::Family::kEncoder : models::Family::kGpt;
-  TINYGPT_CHECK(model.family == family, "--model ", config.model.string(),
-                ": the model is of family ", models::family_name(model.family), "; --task ",
-                config.task, " fine-tunes a", config.task == "tokens" ? "n " : " ",
-                models::family_name(family));
+  // classify: a GPT or an encoder; instruct: a GPT (it generates); tokens: an encoder.
+  const bool fits = config.task == "classify"   ? model.family != models::Family::kSeq2Seq
+                    : config.task == "instruct" ? model.family == models::Family::kGpt
+                                                : model.family == models::Family::kEncoder;
+  TINYGPT_CHECK(fits, "--model ", config.model.string(), ": the model is of family ",
+                models::family_name(model.family), "; --task ", config.task, " fine-tunes ",
+                config.task == "classify"   ? "a gpt or an encoder"
+                : config.task == "instruct" ? "a gpt"
+                                            : "an encoder");
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
       "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);

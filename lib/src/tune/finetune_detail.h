@@ -28,21 +28,25 @@ class TaskRun : public train::Objective {
   virtual std::string test_report(nlohmann::ordered_json& report) = 0;
 };
 
-// A task on a GPT model folder (classify, instruct): the model, loaded (or set to random
-// weights with --from-scratch), and the method's choice of what trains.
-class GptTaskRun : public TaskRun {
+// A task on a model folder: the model (set to random weights with --from-scratch), its
+// tokenizer and additions, and the method's choice of what trains.
+class ModelTaskRun : public TaskRun {
  public:
-  explicit GptTaskRun(const FinetuneConfig& config);
-  const models::ModelConfig& model_config() override { return pretrained_.model.config(); }
-  ParameterSet& parameters() override { return pretrained_.model.parameters(); }
+  explicit ModelTaskRun(const FinetuneConfig& config);
+  const models::ModelConfig& model_config() override { return folder_.config; }
+  ParameterSet& parameters() override { return folder_.parameters(); }
   bool trains(const Parameter& parameter) const override;
 
  protected:
+  // The GPT, for the tasks that need one (check_finetune_config() checked the family).
+  models::Gpt& gpt() { return std::get<models::Gpt>(folder_.model); }
+
   const FinetuneConfig& config_;
-  models::PretrainedGpt pretrained_;
+  models::ModelFolder folder_;
 };
 
-// task classify: a head on a GPT's last token, reviews (classify_run.cpp).
+// task classify: a head on a GPT's last token or an encoder's first, reviews
+// (classify_run.cpp).
 std::unique_ptr<TaskRun> classify_run(const FinetuneConfig& config);
 // task instruct: the chat markers, the loss on the answers (instruct_run.cpp). With
 // `measure_before`, the untrained model's exact match is measured first, for the report.

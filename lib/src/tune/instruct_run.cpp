@@ -30,11 +30,13 @@ std::vector<ChatExample> instruct_examples(const FinetuneConfig& config, Split s
 }
 
 // Adds the chat markers to the tokenizer and, when they need new ids, rows to the model.
-void add_chat_markers(models::PretrainedGpt& pretrained) {
-  if (!pretrained.chat) pretrained.chat = text::ChatTemplate{};
-  pretrained.tokenizer = pretrained.tokenizer.with_specials(pretrained.chat->markers());
-  if (pretrained.tokenizer.vocab_size() > pretrained.model.config().vocab_size) {
-    pretrained.model = grow_vocabulary(pretrained.model, pretrained.tokenizer.vocab_size());
+void add_chat_markers(models::ModelFolder& folder) {
+  if (!folder.chat) folder.chat = text::ChatTemplate{};
+  folder.tokenizer = folder.tokenizer.with_specials(folder.chat->markers());
+  if (folder.tokenizer.vocab_size() > folder.config.vocab_size) {
+    folder.model =
+        grow_vocabulary(std::get<models::Gpt>(folder.model), folder.tokenizer.vocab_size());
+    folder.config = std::get<models::Gpt>(folder.model).config();
   }
 }
 
@@ -51,14 +53,13 @@ std::vector<ChatExample> instruct_test(const FinetuneConfig& config) {
 }
 
 // The chat markers added, the loss on the assistant's tokens.
-class InstructRun final : public GptTaskRun {
+class InstructRun final : public ModelTaskRun {
  public:
-  InstructRun(const FinetuneConfig& config, bool measure_before) : GptTaskRun(config) {
-    add_chat_markers(pretrained_);
+  InstructRun(const FinetuneConfig& config, bool measure_before) : ModelTaskRun(config) {
+    add_chat_markers(folder_);
     if (measure_before) {
-      before_ = exact_match_by_skill(answer_all(pretrained_.model, pretrained_.tokenizer,
-                                                *pretrained_.chat, instruct_test(config),
-                                                kReportedAnswerLength));
+      before_ = exact_match_by_skill(answer_all(gpt(), folder_.tokenizer, *folder_.chat,
+                                                instruct_test(config), kReportedAnswerLength));
     }
     std::vector<ChatExample> train = instruct_examples(config, Split::kTrain);
     if (config.train_examples > 0 &&
@@ -96,15 +97,15 @@ class InstructRun final : public GptTaskRun {
   }
 
   void save_model(const std::filesystem::path& folder) override {
-    models::save_model_folder(folder, pretrained_.model.config(), pretrained_.model.parameters(),
-                              pretrained_.tokenizer, pretrained_.head, pretrained_.chat);
+    models::save_model_folder(folder, gpt().config(), gpt().parameters(), folder_.tokenizer,
+                              folder_.head, folder_.chat);
   }
 
  private:
   std::vector<text::ChatTokens> encode(const std::vector<ChatExample>& examples) const {
     std::vector<text::ChatTokens> out;
     for (const ChatExample& example : examples) {
-      out.push_back(pretrained_.chat->encode(pretrained_.tokenizer, example.turns));
+      out.push_back(folder_.chat->encode(folder_.tokenizer, example.turns));
     }
     return out;
   }
@@ -112,10 +113,9 @@ class InstructRun final : public GptTaskRun {
   Tensor batch_loss(Tape& tape, std::span<const text::ChatTokens* const> rows,
                     const models::RunOptions& options) {
     const std::int64_t context =
-        config_.context > 0 ? config_.context : pretrained_.model.config().context_length;
+        config_.context > 0 ? config_.context : gpt().config().context_length;
     batch_ = chat_batch(rows, context);
-    const Tensor logits =
-        pretrained_.model.forward(tape, batch_.inputs, batch_.batch, batch_.mask, options);
+    const Tensor logits = gpt().forward(tape, batch_.inputs, batch_.batch, batch_.mask, options);
     return nn::softmax_cross_entropy(tape, logits, batch_.targets);
   }
 
@@ -130,10 +130,9 @@ class InstructRun final : public GptTaskRun {
 std::string InstructRun::test_report(nlohmann::ordered_json& report) {
   const FinetuneConfig& config = config_;
   const std::vector<SkillScore>& before = before_;
-  models::PretrainedGpt& pretrained = pretrained_;
   const std::vector<ChatExample> test = instruct_test(config);
-  const std::vector<ChatAnswer> answers = answer_all(pretrained.model, pretrained.tokenizer,
-                                                     *pretrained.chat, test, kReportedAnswerLength);
+  const std::vector<ChatAnswer> answers =
+      answer_all(gpt(), folder_.tokenizer, *folder_.chat, test, kReportedAnswerLength);
   const std::vector<SkillScore> after = exact_match_by_skill(answers);
   std::ostringstream table;
   table << "| skill (test) | n | exact match before % | exact match after % [95% CI] |\n"

@@ -32,14 +32,10 @@ struct TagBatch {
   std::vector<std::int32_t> targets;
 };
 
-class TaggingRun final : public TaskRun {
+class TaggingRun final : public ModelTaskRun {
  public:
   explicit TaggingRun(const FinetuneConfig& config)
-      : config_(config), folder_(models::load_model_folder(config.model)) {
-    encoder_ = std::get_if<models::Encoder>(&folder_.model);
-    TINYGPT_CHECK(encoder_ != nullptr, "--model ", config.model.string(),
-                  ": --task tokens needs an encoder");
-    if (config.from_scratch) encoder_->init(config.seed);
+      : ModelTaskRun(config), encoder_(&std::get<models::Encoder>(folder_.model)) {
     for (const char* special : {"[CLS]", "[SEP]"}) {
       TINYGPT_CHECK(folder_.tokenizer.has_special(special), "--model ", config.model.string(),
                     ": the tokenizer has no ", special,
@@ -73,13 +69,8 @@ class TaggingRun final : public TaskRun {
     TINYGPT_CHECK(!dev_.empty(), "--data ", config.data.string(), ": no dev sentences");
   }
 
-  const models::ModelConfig& model_config() override { return encoder_->config(); }
   std::string test_report(nlohmann::ordered_json& report) override;
 
-  ParameterSet& parameters() override { return encoder_->parameters(); }
-  bool trains(const Parameter& parameter) const override {
-    return method_trains(config_, encoder_->config().layers, parameter.name);
-  }
   train::DataSize data_size() const override {
     std::int64_t tokens = 0;
     for (const TaggedTokens& sentence : train_)
@@ -162,9 +153,7 @@ class TaggingRun final : public TaskRun {
                       parameters.tensor("head.bias"));
   }
 
-  const FinetuneConfig& config_;
-  models::ModelFolder folder_;
-  models::Encoder* encoder_ = nullptr;
+  models::Encoder* encoder_;
   models::TaskHead head_;
   std::int32_t cls_ = 0;
   std::int32_t sep_ = 0;

@@ -86,8 +86,9 @@ run(0 finetune --model "${work}/encoder/model" --data "${work}/world" --task tok
 if(NOT output MATCHES "\\| person \\| [0-9]+ \\|")
   message(FATAL_ERROR "no entity table in the output:\n${output}")
 endif()
-expect_refused("of family encoder; --task classify fine-tunes a gpt" finetune
-               --model "${work}/encoder/model" --data "${work}/world" --out "${work}/bad")
+expect_refused("of family encoder; --task instruct fine-tunes a gpt" finetune
+               --model "${work}/encoder/model" --data "${work}/world" --task instruct
+               --out "${work}/bad")
 
 # Bad input, refused before any work.
 expect_refused("--task \"summarise\" is unknown" finetune ${common} --task summarise

@@ -108,6 +108,29 @@ TEST_CASE("full instruction tuning adds the chat markers and reports exact match
   CHECK_THAT(result.summary, contains("reverse (not trained)"));
 }
 
+TEST_CASE("an encoder classifies reviews from its first token", "[step04][finetune]") {
+  const Setup setup;
+  const std::string specials[] = {"[CLS]", "[SEP]", "[PAD]", "[MASK]"};
+  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(
+      read_file(setup.dir.path() / "world" / "reviews.txt"), 316, specials);
+  auto encoder = testing::small_model<models::Encoder>(320, 192, 16, 2, 5);
+  models::save_model_folder(setup.dir.path() / "encoder", encoder.config(), encoder.parameters(),
+                            tokenizer);
+  tune::FinetuneConfig config = setup.config("encoder-classify", "classify", "full");
+  config.model = setup.dir.path() / "encoder";
+  const tune::FinetuneResult result = tune::run_finetune(config);
+  const models::ModelFolder tuned = models::load_model_folder(result.model_dir);
+  REQUIRE(tuned.head.has_value());
+  CHECK(tuned.head->pooling == "first");
+  CHECK(std::holds_alternative<models::Encoder>(tuned.model));
+  CHECK_THAT(result.summary, contains("| negated |"));
+  // Its pre-training heads never train.
+  const auto base = values(setup.dir.path() / "encoder");
+  const auto after = values(result.model_dir);
+  CHECK(base.at("mlm.bias") == after.at("mlm.bias"));
+  CHECK(base.at("h.0.attn.c_attn.weight") != after.at("h.0.attn.c_attn.weight"));
+}
+
 TEST_CASE("a stopped fine-tuning run resumes exactly", "[step04][finetune]") {
   const Setup setup;
   tune::run_finetune(setup.config("straight", "classify", "full"));
@@ -157,8 +180,16 @@ TEST_CASE("bad fine-tuning configs are refused before any training", "[step04][f
                c.method = "head";
              })),
              contains("--method head"));
-  CHECK_THAT(refused(config([&dir](auto& c) { c.model = dir.path() / "encoder"; })),
-             contains("of family encoder; --task classify fine-tunes a gpt"));
+  CHECK_THAT(refused(config([&dir](auto& c) {
+               c.model = dir.path() / "encoder";
+               c.task = "instruct";
+             })),
+             contains("of family encoder; --task instruct fine-tunes a gpt"));
+  CHECK_THAT(refused(config([&dir](auto& c) {
+               c.model = dir.path() / "gpt";
+               c.task = "tokens";
+             })),
+             contains("of family gpt; --task tokens fine-tunes an encoder"));
   CHECK_THAT(refused(config([&dir](auto& c) { c.model = dir.path() / "none"; })),
              contains("not a model folder"));
   CHECK_THAT(refused(config([](auto& c) { c.task = "instruct"; })),

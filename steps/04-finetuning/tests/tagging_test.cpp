@@ -88,8 +88,9 @@ TEST_CASE("a tagging run trains the encoder and its tagger, never its pre-traini
   }
   CHECK_THAT(result.summary, contains("| person |") && contains("| all |"));
   CHECK_THAT(read_file(result.report), contains("\"entities\""));
-  // A GPT cannot tag, and a GPT task cannot take an encoder.
+  // An encoder cannot generate.
   config.out = dir.path() / "bad";
-  config.task = "classify";
-  CHECK_THROWS_WITH(tune::check_finetune_config(config), contains("fine-tunes a gpt"));
+  config.task = "instruct";
+  CHECK_THROWS_WITH(tune::check_finetune_config(config),
+                    contains("--task instruct fine-tunes a gpt"));
 }

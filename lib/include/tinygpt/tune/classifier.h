@@ -19,7 +19,6 @@
 
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
-#include "tinygpt/text/tokenizer.h"
 
 namespace tinygpt::tune {
 
@@ -53,10 +52,21 @@ struct TextBatch {
 TextBatch pad_batch(std::span<const std::vector<std::int32_t>> sequences,
                     std::span<const std::int32_t> labels, std::int64_t context);
 
-/// @brief Records the classifier's scores: the GPT's hidden states at pooled_rows(), then
-/// the head (head.weight (C, K) and head.bias (K) of the model's parameters).
+/// @brief Records a classification head on hidden states: the rows pooled_rows() picks,
+/// then head.weight (C, K) and head.bias (K) of `parameters`.
 /// @param tape the tape.
-/// @param gpt a GPT with head parameters (models::add_head_parameters()).
+/// @param parameters the model's parameters, the head's among them
+///        (models::add_head_parameters()).
+/// @param hidden (B, T, C) the model's last hidden states for the batch.
+/// @param batch the texts (for the mask).
+/// @param pooling "last" (a GPT) or "first" (an encoder).
+/// @return logits (B, K).
+Tensor classification_head(Tape& tape, ParameterSet& parameters, const Tensor& hidden,
+                           const TextBatch& batch, std::string_view pooling);
+
+/// @brief Records a GPT classifier's scores: Gpt::hidden(), then classification_head().
+/// @param tape the tape.
+/// @param gpt a GPT with head parameters.
 /// @param batch the texts.
 /// @param pooling "last" or "first".
 /// @param options training mode and dropout key.
@@ -64,13 +74,8 @@ TextBatch pad_batch(std::span<const std::vector<std::int32_t>> sequences,
 Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
                          std::string_view pooling, const models::RunOptions& options = {});
 
-/// @brief The label of every text: the classifier's highest score, in batches of 32.
-/// @param gpt a GPT with head parameters.
-/// @param tokenizer its tokenizer.
-/// @param texts the texts.
-/// @param pooling "last" or "first".
-/// @return one label index per text.
-std::vector<std::int32_t> classify(models::Gpt& gpt, const text::Tokenizer& tokenizer,
-                                   std::span<const std::string> texts, std::string_view pooling);
+/// @param logits (B, K) scores.
+/// @return each row's highest-scoring index.
+std::vector<std::int32_t> best_labels(const Tensor& logits);
 
 }  // namespace tinygpt::tune
