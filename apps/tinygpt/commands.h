@@ -38,4 +38,7 @@ void register_prompt_command(CLI::App& app);
 /// `tinygpt chat`: a terminal chat with an instruction-tuned model folder.
 void register_chat_command(CLI::App& app);
 
+/// `tinygpt figures`: the lessons' pictures of schedules and position tables.
+void register_figures_command(CLI::App& app);
+
 }  // namespace tinygpt::cli
