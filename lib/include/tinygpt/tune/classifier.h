@@ -1,8 +1,8 @@
 /// @file classifier.h
-/// @brief Sequence classification with a GPT: the hidden state of one position of each
-/// sequence, a linear head, K scores.
+/// @brief Sequence classification: the hidden state of one position of each sequence, a
+/// linear head, K scores.
 ///
-///     hidden = gpt.hidden(ids, mask)           (B, T, C)
+///     hidden = gpt.hidden(ids, mask)           (B, T, C)   or an encoder's hidden states
 ///     pooled = hidden[b, row(b)]               (B, C)   row: pooled_rows()
 ///     logits = pooled head.weight + head.bias  (B, K)
 ///

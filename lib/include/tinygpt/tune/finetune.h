@@ -3,8 +3,9 @@
 /// and the one training loop (train/loop.h).
 ///
 /// Tasks:
-///   - classify: a sequence classifier on reviews.jsonl (3 sentiments). The GPT reads the
-///     review, a head reads its last token (classifier.h); the label set comes from the data.
+///   - classify: a sequence classifier on reviews.jsonl (3 sentiments). A GPT reads the
+///     review and a head reads its last token, or an encoder reads "[CLS] review [SEP]" and
+///     the head reads [CLS] (classifier.h); the label set comes from the data.
 ///   - instruct: supervised fine-tuning on instructions.jsonl and dialogues.jsonl in the
 ///     chat format (chat_template.h), the loss on the assistant's tokens only
 ///     (instruction_tuning.h). The chat markers are added to the tokenizer and the model.
@@ -15,12 +16,12 @@
 /// nsp, never do: no task reads them); the rest are frozen (no gradient buffer, no
 /// optimizer state, bit-identical after training):
 ///   - full: every parameter;
-///   - head: the head only (a linear probe of the frozen model; classify only);
+///   - head: the head only (a linear probe of the frozen model; classify and tokens);
 ///   - top_k_blocks: the last `top_k` blocks, ln_f and the head.
 ///
 /// The run's folder is the loop's (checkpoints with exact resume, metrics.jsonl, loss.svg,
 /// train_config.json) plus model/ (a model folder every command loads) and report.json
-/// (the test split's figures, finetune_report()).
+/// (the test split's figures: FinetuneResult::summary as JSON).
 #pragma once
 
 #include <cstdint>
