@@ -30,6 +30,7 @@ OpenMP build is also what tinygpt's products run on (scripts/packages.txt), so b
 multiply matrices with the same kernels.
 """
 import argparse
+import ctypes
 import datetime
 import json
 import os
@@ -54,10 +55,34 @@ def run_child(command, env):
         return out.read(), usage.ru_maxrss / 1024  # Linux reports KiB
 
 
+def fast_blas_kernel():
+    """The OpenBLAS kernel both programs should use, or None to leave OpenBLAS's choice.
+
+    Debian 12's OpenBLAS falls back to its slow Prescott kernel on CPUs it does not know;
+    tinygpt then restarts itself with OPENBLAS_CORETYPE set (core/blas_kernel.h), and
+    PyTorch, which uses the same system BLAS, must get the same kernel for a fair race.
+    """
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return None
+    try:
+        openblas = ctypes.CDLL("libopenblas.so.0")
+    except OSError:
+        return None
+    openblas.openblas_get_corename.restype = ctypes.c_char_p
+    if openblas.openblas_get_corename().decode() != "Prescott":
+        return None
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = cpuinfo.read().split()
+    return "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
+
+
 def environment(passive):
     env = dict(os.environ)
     if passive:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
+    kernel = fast_blas_kernel()
+    if kernel is not None:
+        env["OPENBLAS_CORETYPE"] = kernel
     return env
 
 
