@@ -29,20 +29,27 @@ std::string fill(const PromptFormat& format, const std::string& input) {
   return text.replace(at, 7, input);
 }
 
-// The prompt's tokens: as many of the demonstrations as fit before the query (dropped from
-// the front), leaving `room` tokens for the answer. Counts the demonstrations kept.
-std::vector<std::int32_t> prompt_tokens(const text::Tokenizer& tokenizer,
-                                        const PromptFormat& format,
-                                        std::span<const LabelledText> demonstrations,
-                                        std::span<const std::string> answers,
-                                        const std::string& query, std::int64_t context,
-                                        std::int64_t room, std::int64_t& kept) {
-  std::vector<std::int32_t> query_ids = tokenizer.encode(fill(format, query));
+// Each demonstration as the prompt writes it, tokenized once for every query of a prompt.
+std::vector<std::vector<std::int32_t>> encode_shots(const text::Tokenizer& tokenizer,
+                                                    const PromptFormat& format,
+                                                    std::span<const LabelledText> demonstrations,
+                                                    std::span<const std::string> answers) {
   std::vector<std::vector<std::int32_t>> shots;
   for (std::size_t i = 0; i < demonstrations.size(); ++i) {
     shots.push_back(
         tokenizer.encode(fill(format, demonstrations[i].text) + " " + answers[i] + "\n\n"));
   }
+  return shots;
+}
+
+// The prompt's tokens: as many of the demonstrations as fit before the query (dropped from
+// the front), leaving `room` tokens for the answer. Counts the demonstrations kept.
+std::vector<std::int32_t> prompt_tokens(const text::Tokenizer& tokenizer,
+                                        const PromptFormat& format,
+                                        std::span<const std::vector<std::int32_t>> shots,
+                                        const std::string& query, std::int64_t context,
+                                        std::int64_t room, std::int64_t& kept) {
+  std::vector<std::int32_t> query_ids = tokenizer.encode(fill(format, query));
   auto used = static_cast<std::int64_t>(query_ids.size()) + room;
   std::size_t first = shots.size();
   while (first > 0 && used + static_cast<std::int64_t>(shots[first - 1].size()) <= context) {
@@ -151,6 +158,8 @@ PromptScore score_classification(models::Gpt& gpt, const text::Tokenizer& tokeni
                   ": label \"", demonstration.label, "\" is not among the task's labels");
     answers.push_back(choice.verbalizer.words[static_cast<std::size_t>(label)]);
   }
+  const std::vector<std::vector<std::int32_t>> shots =
+      encode_shots(tokenizer, choice.format, demonstrations, answers);
   std::vector<std::vector<std::int32_t>> words;
   std::int64_t longest = 0;
   bool single_tokens = true;
@@ -172,7 +181,7 @@ PromptScore score_classification(models::Gpt& gpt, const text::Tokenizer& tokeni
   for (std::size_t e = 0; e < examples.size(); ++e) {
     std::int64_t kept = 0;
     const std::vector<std::int32_t> prompt =
-        prompt_tokens(tokenizer, choice.format, demonstrations, answers, examples[e].text,
+        prompt_tokens(tokenizer, choice.format, shots, examples[e].text,
                       gpt.config().context_length, longest, kept);
     score.mean_shots += static_cast<double>(kept);
     for (std::size_t w = 0; w < (single_tokens ? 1 : words.size()); ++w) {
@@ -226,15 +235,16 @@ PromptScore score_questions(models::Gpt& gpt, const text::Tokenizer& tokenizer,
   const std::vector<LabelledText> demonstrations = draw_demonstrations(pool, choice, {});
   std::vector<std::string> answers;
   for (const LabelledText& demonstration : demonstrations) answers.push_back(demonstration.label);
+  const std::vector<std::vector<std::int32_t>> shots =
+      encode_shots(tokenizer, choice.format, demonstrations, answers);
   std::vector<std::string> generated(examples.size());
   PromptScore score;
   infer::Engine engine(gpt, {.slots = 16, .tokenizer = &tokenizer});
   for (std::size_t e = 0; e < examples.size(); ++e) {
     std::int64_t kept = 0;
     infer::Request request;
-    request.prompt =
-        prompt_tokens(tokenizer, choice.format, demonstrations, answers, examples[e].text,
-                      gpt.config().context_length, kAnswerTokens, kept);
+    request.prompt = prompt_tokens(tokenizer, choice.format, shots, examples[e].text,
+                                   gpt.config().context_length, kAnswerTokens, kept);
     score.mean_shots += static_cast<double>(kept);
     request.options.max_new_tokens = kAnswerTokens;
     request.options.usable_vocab = tokenizer.vocab_size();
