@@ -38,6 +38,9 @@ void register_prompt_command(CLI::App& app);
 /// `tinygpt chat`: a terminal chat with an instruction-tuned model folder.
 void register_chat_command(CLI::App& app);
 
+/// `tinygpt plot`: several training runs in one chart.
+void register_plot_command(CLI::App& app);
+
 /// `tinygpt figures`: the lessons' pictures of schedules and position tables.
 void register_figures_command(CLI::App& app);
 

@@ -29,7 +29,15 @@ void add_loop_options(CLI::App& command, train::LoopConfig& c) {
       ->capture_default_str();
   command.add_option("--warmup", c.warmup, "Warmup steps (-1: min(100, steps / 10))")
       ->capture_default_str();
-  command.add_option("--weight-decay", c.weight_decay, "AdamW weight decay")->capture_default_str();
+  command.add_option("--optimizer", c.optimizer, "adamw, or sgd (with --momentum)")
+      ->check(CLI::IsMember({"adamw", "sgd"}))
+      ->capture_default_str();
+  command.add_option("--momentum", c.momentum, "SGD's momentum (0: plain SGD)")
+      ->capture_default_str();
+  command
+      .add_option("--weight-decay", c.weight_decay,
+                  "Weight decay (AdamW: decoupled; SGD: an L2 term in the gradient)")
+      ->capture_default_str();
   command.add_option("--clip", c.clip, "Largest global gradient norm")->capture_default_str();
   command.add_option("--eval-interval", c.eval_interval, "Validation every this many steps")
       ->capture_default_str();
@@ -84,6 +92,8 @@ void apply_loop_options(const CLI::App& command, const train::LoopConfig& cli,
   if (given("--lr")) config.lr = cli.lr;
   if (given("--min-lr")) config.min_lr = cli.min_lr;
   if (given("--warmup")) config.warmup = cli.warmup;
+  if (given("--optimizer")) config.optimizer = cli.optimizer;
+  if (given("--momentum")) config.momentum = cli.momentum;
   if (given("--weight-decay")) config.weight_decay = cli.weight_decay;
   if (given("--clip")) config.clip = cli.clip;
   if (given("--eval-interval")) config.eval_interval = cli.eval_interval;

@@ -84,7 +84,7 @@ std::vector<std::int64_t> dims_of(const Shape& shape) {
 
 // The optimizer holds state for the parameters that train (a frozen one has none), in the
 // set's order.
-void check_slots(const ParameterSet& parameters, const AdamW& optimizer) {
+void check_slots(const ParameterSet& parameters, const Optimizer& optimizer) {
   const std::vector<OptimizerSlot>& slots = optimizer.slots();
   std::size_t i = 0;
   for (const Parameter& parameter : parameters) {
@@ -92,8 +92,9 @@ void check_slots(const ParameterSet& parameters, const AdamW& optimizer) {
     TINYGPT_CHECK(i < slots.size(), "checkpoint: the optimizer has ", slots.size(),
                   " slots, but more parameters train (", parameter.name, ")");
     const OptimizerSlot& slot = slots[i++];
+    // AdamW keeps two moments per value; SGD with momentum one buffer (no second).
     TINYGPT_CHECK(slot.name == parameter.name && slot.first.size() == parameter.value.size() &&
-                      slot.second.size() == parameter.value.size(),
+                      (slot.second.empty() || slot.second.size() == parameter.value.size()),
                   "checkpoint: the optimizer's slot '", slot.name, "' does not match parameter '",
                   parameter.name, "'");
   }
@@ -131,7 +132,7 @@ std::optional<fs::path> latest_checkpoint(const fs::path& dir) {
 }
 
 fs::path save_checkpoint(const fs::path& dir, const ParameterSet& parameters,
-                         const AdamW& optimizer, const CheckpointState& state, int keep,
+                         const Optimizer& optimizer, const CheckpointState& state, int keep,
                          const ParameterSet* extra_state) {
   TINYGPT_CHECK(keep >= 1, "checkpoints to keep must be at least 1, got ", keep);
   check_slots(parameters, optimizer);
@@ -146,7 +147,7 @@ fs::path save_checkpoint(const fs::path& dir, const ParameterSet& parameters,
   for (const OptimizerSlot& slot : optimizer.slots()) {
     const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
     tensors.push_back({"optim.first." + slot.name, shape, slot.first});
-    tensors.push_back({"optim.second." + slot.name, shape, slot.second});
+    if (!slot.second.empty()) tensors.push_back({"optim.second." + slot.name, shape, slot.second});
   }
   if (extra_state != nullptr) {
     for (const Parameter& tensor : *extra_state) {
@@ -204,8 +205,11 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
   for (const auto& [key, value] : current_model.items()) {
     check_field(saved_model, current_model, key, origin);
   }
-  const nlohmann::json saved_train = parse_object(saved.train_config, "train_config", origin);
-  const nlohmann::json current_train = parse_object(current.train_config, "train config", origin);
+  nlohmann::json saved_train = parse_object(saved.train_config, "train_config", origin);
+  // Checkpoints made before the optimizer could be chosen were all made with AdamW.
+  if (!saved_train.contains("optimizer")) saved_train["optimizer"] = "adamw";
+  nlohmann::json current_train = parse_object(current.train_config, "train config", origin);
+  if (!current_train.contains("optimizer")) current_train["optimizer"] = "adamw";
   for (const char* key : kEssentialTrainFields) {
     check_field(saved_train, current_train, key, origin);
   }
@@ -214,8 +218,9 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
               {{"tokenizer hash", current.tokenizer_hash}}, "tokenizer hash", origin);
 }
 
-CheckpointState load_checkpoint(const fs::path& path, ParameterSet& parameters, AdamW& optimizer,
-                                const CheckpointState& current, ParameterSet* extra_state) {
+CheckpointState load_checkpoint(const fs::path& path, ParameterSet& parameters,
+                                Optimizer& optimizer, const CheckpointState& current,
+                                ParameterSet* extra_state) {
   const std::string origin = path.string();
   const CheckpointState saved = read_checkpoint_state(path);
   check_checkpoint_matches(saved, current, origin);
@@ -227,7 +232,7 @@ CheckpointState load_checkpoint(const fs::path& path, ParameterSet& parameters, 
   for (OptimizerSlot& slot : optimizer.slots()) {
     const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
     file.read_into("optim.first." + slot.name, shape, slot.first);
-    file.read_into("optim.second." + slot.name, shape, slot.second);
+    if (!slot.second.empty()) file.read_into("optim.second." + slot.name, shape, slot.second);
   }
   if (extra_state != nullptr) {
     for (Parameter& tensor : *extra_state) {

@@ -26,6 +26,10 @@ void read_field(const nlohmann::json& json, const char* key, Value& value,
     TINYGPT_CHECK(field.is_number(), origin, ": field '", key, "' must be a number, got ",
                   field.dump());
     value = field.get<Value>();
+  } else if constexpr (std::is_same_v<Value, std::string>) {
+    TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string, got ",
+                  field.dump());
+    value = field.get<std::string>();
   } else if constexpr (std::is_same_v<Value, std::filesystem::path>) {
     TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string (a path), got ",
                   field.dump());

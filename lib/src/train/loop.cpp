@@ -38,19 +38,25 @@ struct StepOutcome {
 class Stepper {
  public:
   Stepper(const LoopConfig& config, Objective& objective) : config_(config), objective_(objective) {
-    AdamWSettings settings;
-    settings.learning_rate = config.lr;
-    settings.beta1 = 0.9f;
-    settings.beta2 = 0.95f;  // the usual choice of GPT-style pre-training: adapts faster
-    settings.weight_decay = config.weight_decay;
-    optimizer_ = std::make_unique<AdamW>(objective.parameters(), settings);
+    if (config.optimizer == "sgd") {
+      optimizer_ = std::make_unique<SgdMomentum>(
+          objective.parameters(),
+          SgdMomentumSettings{config.lr, config.momentum, config.weight_decay});
+    } else {
+      AdamWSettings settings;
+      settings.learning_rate = config.lr;
+      settings.beta1 = 0.9f;
+      settings.beta2 = 0.95f;  // the usual choice of GPT-style pre-training: adapts faster
+      settings.weight_decay = config.weight_decay;
+      optimizer_ = std::make_unique<AdamW>(objective.parameters(), settings);
+    }
   }
 
-  AdamW& optimizer() { return *optimizer_; }
+  Optimizer& optimizer() { return *optimizer_; }
 
   // One optimizer step. This rank takes examples [rank B/P, (rank+1) B/P) of the global
   // batch in N micro-batches; averaging over the ranks then gives every rank the gradient
-  // of the whole batch, so clipping and AdamW take the same step everywhere.
+  // of the whole batch, so clipping and the optimizer take the same step everywhere.
   StepOutcome step(std::int64_t step, float lr, Communicator& communicator,
                    GradientAverager& averager) {
     ParameterSet& parameters = objective_.parameters();
@@ -122,7 +128,7 @@ class Stepper {
   const LoopConfig& config_;
   Objective& objective_;
   Tape tape_;
-  std::unique_ptr<AdamW> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
 };
 
 // S from the epochs when they were given (the config then records steps only).
@@ -211,6 +217,7 @@ TrainResult run_loop(LoopConfig config, Objective& objective, const RunRecord& r
   GradientAverager averager;
   const auto start = std::chrono::steady_clock::now();
   std::int64_t step = result.first_step;
+  double training_seconds = 0.0;
   const auto save = [&](std::int64_t done) {
     state.step = done;
     result.checkpoint = checkpoint_path(config.out, done);
@@ -231,7 +238,11 @@ TrainResult run_loop(LoopConfig config, Objective& objective, const RunRecord& r
     report.loss = outcome.loss;
     report.lr = lr;
     report.grad_norm = outcome.grad_norm;
-    report.tokens_per_second = tokens_per_step / std::max(1e-9, seconds_since(step_start));
+    const double step_seconds = seconds_since(step_start);
+    training_seconds += step_seconds;
+    report.tokens_per_second = tokens_per_step / std::max(1e-9, step_seconds);
+    report.training_seconds = training_seconds;
+    report.tokens = step * objective.data_size().tokens_per_step;
     report.allreduce_seconds = outcome.allreduce_seconds;
     report.elapsed_seconds = seconds_since(start);
     if (step % config.eval_interval == 0 || step == config.steps) {

@@ -15,23 +15,11 @@ namespace tinygpt::train {
 namespace fs = std::filesystem;
 
 std::vector<std::string_view> loop_config_fields() {
-  return {"out",
-          "steps",
-          "epochs",
-          "batch",
-          "micro_batches",
-          "lr",
-          "min_lr",
-          "warmup",
-          "weight_decay",
-          "clip",
-          "eval_interval",
-          "eval_batches",
-          "sample_interval",
-          "checkpoint_interval",
-          "keep",
-          "seed",
-          "time_limit"};
+  return {"out",           "steps",        "epochs",          "batch",
+          "micro_batches", "lr",           "min_lr",          "warmup",
+          "optimizer",     "momentum",     "weight_decay",    "clip",
+          "eval_interval", "eval_batches", "sample_interval", "checkpoint_interval",
+          "keep",          "seed",         "time_limit"};
 }
 
 void read_loop_config(std::string_view json_text, const fs::path& origin, LoopConfig& config) {
@@ -48,6 +36,8 @@ void read_loop_config(std::string_view json_text, const fs::path& origin, LoopCo
   read_field(json, "lr", config.lr, where);
   read_field(json, "min_lr", config.min_lr, where);
   read_field(json, "warmup", config.warmup, where);
+  read_field(json, "optimizer", config.optimizer, where);
+  read_field(json, "momentum", config.momentum, where);
   read_field(json, "weight_decay", config.weight_decay, where);
   read_field(json, "clip", config.clip, where);
   read_field(json, "eval_interval", config.eval_interval, where);
@@ -70,6 +60,8 @@ std::string loop_config_json(const LoopConfig& config) {
   json["lr"] = config.lr;
   json["min_lr"] = config.min_lr;
   json["warmup"] = config.warmup_steps();
+  json["optimizer"] = config.optimizer;
+  if (config.optimizer == "sgd") json["momentum"] = config.momentum;
   json["weight_decay"] = config.weight_decay;
   json["clip"] = config.clip;
   json["eval_interval"] = config.eval_interval;
@@ -132,6 +124,10 @@ void check_loop_config(const LoopConfig& config) {
   TINYGPT_CHECK(config.micro_batches >= 1 && config.batch % config.micro_batches == 0,
                 "--micro-batches must be at least 1 and divide --batch ", config.batch, ", got ",
                 config.micro_batches);
+  TINYGPT_CHECK(config.optimizer == "adamw" || config.optimizer == "sgd",
+                "--optimizer must be adamw or sgd, got '", config.optimizer, "'");
+  TINYGPT_CHECK(config.momentum >= 0.0f && config.momentum < 1.0f,
+                "--momentum must be in [0, 1), got ", config.momentum);
   TINYGPT_CHECK(config.weight_decay >= 0.0f, "--weight-decay must be 0 or more, got ",
                 config.weight_decay);
   TINYGPT_CHECK(config.clip > 0.0f, "--clip must be positive, got ", config.clip);

@@ -8,11 +8,61 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/svg.h"
+#include "tinygpt/train/metrics.h"
 
-namespace tinygpt::train::detail {
+namespace tinygpt::train {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+
+namespace {
+
+// The points of read_metric_series, none when no line has both fields; `fields` gets the
+// first line's field names.
+svg::Series metric_points(const fs::path& metrics, std::string_view x, std::string_view y,
+                          std::int64_t smooth, std::string& fields) {
+  TINYGPT_CHECK(smooth >= 1, "read_metric_series: smooth must be at least 1, got ", smooth);
+  const std::string where = metrics.string();
+  std::istringstream in(read_file(metrics));
+  svg::Series series{std::string(y), {}};
+  std::vector<double> window;  // the last `smooth` values of y
+  std::string line;
+  for (std::int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    // Ordered, so that a message lists the fields as the file has them.
+    const auto json = nlohmann::ordered_json::parse(line, nullptr, false);
+    TINYGPT_CHECK(json.is_object(), where, ":", number, ": not a JSON object");
+    if (fields.empty()) {
+      for (const auto& [key, value] : json.items()) fields += (fields.empty() ? "" : ", ") + key;
+    }
+    const auto x_field = json.find(x);
+    const auto y_field = json.find(y);
+    if (x_field == json.end() || y_field == json.end()) continue;
+    TINYGPT_CHECK(x_field->is_number() && y_field->is_number(), where, ":", number, ": '", x,
+                  "' and '", y, "' must be numbers");
+    window.push_back(y_field->get<double>());
+    if (static_cast<std::int64_t>(window.size()) > smooth) window.erase(window.begin());
+    double sum = 0.0;
+    for (const double value : window) sum += value;
+    series.points.push_back({x_field->get<double>(), sum / static_cast<double>(window.size())});
+  }
+  return series;
+}
+
+}  // namespace
+
+svg::Series read_metric_series(const fs::path& metrics, std::string_view x, std::string_view y,
+                               std::int64_t smooth) {
+  std::string fields;
+  svg::Series series = metric_points(metrics, x, y, smooth, fields);
+  TINYGPT_CHECK(!series.points.empty(), metrics.string(), ": no line has both '", x, "' and '", y,
+                "' (its fields: ", fields.empty() ? "none" : fields, ")");
+  return series;
+}
+
+}  // namespace tinygpt::train
+
+namespace tinygpt::train::detail {
 
 namespace {
 
@@ -31,18 +81,14 @@ void truncate_metrics(const fs::path& path, std::int64_t step) {
 }
 
 void draw_loss_curve(const fs::path& metrics, const fs::path& svg_path) {
-  svg::Series train{"train loss", {}}, validation{"validation loss", {}};
-  std::istringstream in(read_file(metrics));
-  std::string line;
-  while (std::getline(in, line)) {
-    const Json json = Json::parse(line, nullptr, false);
-    if (!json.is_object()) continue;
-    const double step = json.value("step", 0.0);
-    train.points.push_back({step, json.value("loss", 0.0)});
-    if (json.contains("val_loss")) validation.points.push_back({step, json.at("val_loss")});
-  }
+  std::string fields;
+  svg::Series train = metric_points(metrics, "step", "loss", 1, fields);
   if (train.points.empty()) return;
+  train.name = "train loss";
   std::vector<svg::Series> series = {train};
+  // A run stopped early (a signal, the time limit) may have no validation yet.
+  svg::Series validation = metric_points(metrics, "step", "val_loss", 1, fields);
+  validation.name = "validation loss";
   if (!validation.points.empty()) series.push_back(validation);
   svg::LineChartOptions options;
   options.title = "loss";
@@ -70,6 +116,8 @@ void MetricsLog::append(const StepReport& report, bool with_allreduce) {
   line["lr"] = report.lr;
   line["grad_norm"] = report.grad_norm;
   line["tokens_per_s"] = report.tokens_per_second;
+  line["tokens"] = report.tokens;
+  line["train_s"] = report.training_seconds;
   if (with_allreduce) line["allreduce_s"] = report.allreduce_seconds;
   if (report.val_loss) line["val_loss"] = *report.val_loss;
   for (const auto& [name, value] : report.validation) {

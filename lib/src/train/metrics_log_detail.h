@@ -15,8 +15,9 @@ class MetricsLog {
   // Starts the log: empty for a fresh run (first_step 0), or cut back to the lines up to
   // first_step for a resumed one (it redoes the later steps).
   MetricsLog(const std::filesystem::path& path, std::int64_t first_step);
-  // Appends a step's line: step, loss, lr, grad_norm, tokens_per_s, allreduce_s (with
-  // several ranks), and the validation figures when there are some (val_loss, val_<name>).
+  // Appends a step's line: step, loss, lr, grad_norm, tokens_per_s, tokens, train_s,
+  // allreduce_s (with several ranks), and the validation figures when there are some
+  // (val_loss, val_<name>).
   void append(const StepReport& report, bool with_allreduce);
   // Closes the file and draws the training and validation loss into `svg`.
   void finish(const std::filesystem::path& svg);

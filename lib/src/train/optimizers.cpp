@@ -47,27 +47,6 @@ std::vector<OptimizerSlot> make_slots(const ParameterSet& parameters, const Deca
   return slots;
 }
 
-// The set must be the one the state was made for: the same trainable parameters (names,
-// sizes, order).
-void check_matches(const char* optimizer, const ParameterSet& parameters,
-                   const std::vector<OptimizerSlot>& slots) {
-  std::size_t i = 0;
-  for (const Parameter& parameter : parameters) {
-    if (!parameter.trainable()) continue;
-    TINYGPT_CHECK(i < slots.size(), optimizer, ": state for ", slots.size(),
-                  " parameters, but the set has more that train (", parameter.name,
-                  "); was a parameter unfrozen after the optimizer was made?");
-    const OptimizerSlot& slot = slots[i++];
-    TINYGPT_CHECK(parameter.name == slot.name && parameter.value.size() == slot.first.size(),
-                  optimizer, ": parameter ", i - 1, " is ", parameter.name, " with ",
-                  parameter.value.size(), " values, but the state is for ", slot.name, " with ",
-                  slot.first.size());
-  }
-  TINYGPT_CHECK(i == slots.size(), optimizer, ": state for ", slots.size(),
-                " parameters, but only ", i,
-                " of the set train; was a parameter frozen after the optimizer was made?");
-}
-
 Eigen::Map<Eigen::VectorXf> view(AlignedFloats& values) {
   return {values.data(), static_cast<Eigen::Index>(values.size())};
 }
@@ -96,11 +75,42 @@ void sgd_momentum_update(VectorRef value, VectorRef buffer, ConstVectorRef grad,
   value -= learning_rate * buffer;
 }
 
+// The set must be the one the state was made for: the same trainable parameters (names,
+// sizes, order).
+void Optimizer::check_matches(const ParameterSet& parameters) const {
+  const std::vector<OptimizerSlot>& slots = slots_;
+  const std::string& optimizer = name_;
+  std::size_t i = 0;
+  for (const Parameter& parameter : parameters) {
+    if (!parameter.trainable()) continue;
+    TINYGPT_CHECK(i < slots.size(), optimizer, ": state for ", slots.size(),
+                  " parameters, but the set has more that train (", parameter.name,
+                  "); was a parameter unfrozen after the optimizer was made?");
+    const OptimizerSlot& slot = slots[i++];
+    TINYGPT_CHECK(parameter.name == slot.name && parameter.value.size() == slot.first.size(),
+                  optimizer, ": parameter ", i - 1, " is ", parameter.name, " with ",
+                  parameter.value.size(), " values, but the state is for ", slot.name, " with ",
+                  slot.first.size());
+  }
+  TINYGPT_CHECK(i == slots.size(), optimizer, ": state for ", slots.size(),
+                " parameters, but only ", i,
+                " of the set train; was a parameter frozen after the optimizer was made?");
+}
+
+void Optimizer::check_learning_rate(float learning_rate) const {
+  TINYGPT_CHECK(learning_rate > 0.0f, name_, ": the learning rate must be positive, got ",
+                learning_rate);
+}
+
+void Optimizer::set_step_count(std::int64_t steps) {
+  TINYGPT_CHECK(steps >= 0, name_, ": a step count must be >= 0, got ", steps);
+  step_count_ = steps;
+}
+
 SgdMomentum::SgdMomentum(const ParameterSet& parameters, const SgdMomentumSettings& settings,
                          DecayRule decays)
-    : settings_(settings), slots_(make_slots(parameters, decays, false)) {
-  TINYGPT_CHECK(settings.learning_rate > 0.0f,
-                "SgdMomentum: the learning rate must be positive, got ", settings.learning_rate);
+    : Optimizer("SgdMomentum", make_slots(parameters, decays, false)), settings_(settings) {
+  check_learning_rate(settings.learning_rate);
   TINYGPT_CHECK(settings.momentum >= 0.0f && settings.momentum < 1.0f,
                 "SgdMomentum: momentum must be in [0, 1), got ", settings.momentum);
   TINYGPT_CHECK(settings.weight_decay >= 0.0f, "SgdMomentum: weight decay must be >= 0, got ",
@@ -108,7 +118,7 @@ SgdMomentum::SgdMomentum(const ParameterSet& parameters, const SgdMomentumSettin
 }
 
 void SgdMomentum::step(ParameterSet& parameters) {
-  check_matches("SgdMomentum", parameters, slots_);
+  check_matches(parameters);
   std::size_t i = 0;
   for (Parameter& parameter : parameters) {
     if (!parameter.trainable()) continue;
@@ -121,20 +131,13 @@ void SgdMomentum::step(ParameterSet& parameters) {
 }
 
 void SgdMomentum::set_learning_rate(float learning_rate) {
-  TINYGPT_CHECK(learning_rate > 0.0f, "SgdMomentum: the learning rate must be positive, got ",
-                learning_rate);
+  check_learning_rate(learning_rate);
   settings_.learning_rate = learning_rate;
 }
 
-void SgdMomentum::set_step_count(std::int64_t steps) {
-  TINYGPT_CHECK(steps >= 0, "SgdMomentum: a step count must be >= 0, got ", steps);
-  step_count_ = steps;
-}
-
 AdamW::AdamW(const ParameterSet& parameters, const AdamWSettings& settings, DecayRule decays)
-    : settings_(settings), slots_(make_slots(parameters, decays, true)) {
-  TINYGPT_CHECK(settings.learning_rate > 0.0f, "AdamW: the learning rate must be positive, got ",
-                settings.learning_rate);
+    : Optimizer("AdamW", make_slots(parameters, decays, true)), settings_(settings) {
+  check_learning_rate(settings.learning_rate);
   TINYGPT_CHECK(settings.beta1 >= 0.0f && settings.beta1 < 1.0f,
                 "AdamW: beta1 must be in [0, 1), got ", settings.beta1);
   TINYGPT_CHECK(settings.beta2 >= 0.0f && settings.beta2 < 1.0f,
@@ -145,7 +148,7 @@ AdamW::AdamW(const ParameterSet& parameters, const AdamWSettings& settings, Deca
 }
 
 void AdamW::step(ParameterSet& parameters) {
-  check_matches("AdamW", parameters, slots_);
+  check_matches(parameters);
   ++step_count_;
   AdamWSettings decayed = settings_;
   AdamWSettings not_decayed = settings_;
@@ -180,14 +183,8 @@ void AdamW::step(ParameterSet& parameters) {
 }
 
 void AdamW::set_learning_rate(float learning_rate) {
-  TINYGPT_CHECK(learning_rate > 0.0f, "AdamW: the learning rate must be positive, got ",
-                learning_rate);
+  check_learning_rate(learning_rate);
   settings_.learning_rate = learning_rate;
-}
-
-void AdamW::set_step_count(std::int64_t steps) {
-  TINYGPT_CHECK(steps >= 0, "AdamW: a step count must be >= 0, got ", steps);
-  step_count_ = steps;
 }
 
 }  // namespace tinygpt::train

@@ -2,7 +2,8 @@ cmake_minimum_required(VERSION 3.25)
 # `tinygpt train` from the command line, on a tiny GPT and a small generated world. Run by
 # ctest with -DTINYGPT=<the program> -DWORK_DIR=<a scratch folder> -DMODE=<what to check>:
 #   run     trains, writes every output file, refuses a second fresh run into the same
-#           folder and resumes with --resume;
+#           folder and resumes with --resume; trains with SGD and draws both runs with
+#           `tinygpt plot`;
 #   families  the encoder and the encoder-decoder train from the command line too;
 #   signal  SIGINT to a running trainer saves a checkpoint and exits with status 0;
 #   errors  a bad model config, missing data and an unwritable output folder each fail with
@@ -74,6 +75,31 @@ if(MODE STREQUAL "run")
   expect_refused("batch 4, this run has batch 2" --config "${work}/model.json"
                  --data "${work}/world" --context 16 --out "${work}/run" --steps 6 --resume
                  --batch 2)
+  # Another optimizer, then both runs in one chart by `tinygpt plot`.
+  run_train(0 ${common} --out "${work}/sgd" --steps 6 --eval-interval 3 --optimizer sgd
+            --momentum 0.5 --lr 0.1)
+  file(READ "${work}/sgd/train_config.json" sgd_config)
+  if(NOT sgd_config MATCHES "\"optimizer\":\"sgd\",\"momentum\":0.5")
+    message(FATAL_ERROR "the SGD run's config does not say so:\n${sgd_config}")
+  endif()
+  execute_process(COMMAND "${TINYGPT}" plot --run "AdamW=${work}/run" --run "SGD=${work}/sgd"
+                          --x tokens --y val_loss --out "${work}/optimizers.svg"
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(READ "${work}/optimizers.svg" chart)
+  if(NOT status EQUAL 0 OR NOT chart MATCHES ">AdamW<" OR NOT chart MATCHES ">SGD<")
+    message(FATAL_ERROR "tinygpt plot: status ${status}\n${out}${err}")
+  endif()
+  execute_process(COMMAND "${TINYGPT}" plot --run "${work}/nowhere" --out "${work}/x.svg"
+                  RESULT_VARIABLE status ERROR_VARIABLE err)
+  if(NOT status EQUAL 1 OR NOT err MATCHES "nowhere': no such folder"
+     OR EXISTS "${work}/x.svg")
+    message(FATAL_ERROR "tinygpt plot of a missing run: status ${status}\n${err}")
+  endif()
+  execute_process(COMMAND "${TINYGPT}" plot --run "${work}/sgd" --y accuracy --out "${work}/x.svg"
+                  RESULT_VARIABLE status ERROR_VARIABLE err)
+  if(NOT status EQUAL 1 OR NOT err MATCHES "no line has both 'step' and 'accuracy'")
+    message(FATAL_ERROR "tinygpt plot of a missing field: status ${status}\n${err}")
+  endif()
 elseif(MODE STREQUAL "families")
   # The encoder (MLM + NSP on the stories) and the encoder-decoder (on the translation pairs).
   execute_process(COMMAND "${TINYGPT}" data generate --out "${work}/world" --size 20000

@@ -19,6 +19,7 @@
 #include "tinygpt/data/token_file.h"
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/train/checkpoint.h"
+#include "tinygpt/train/metrics.h"
 
 #include "toy_sentences.hpp"
 
@@ -81,6 +82,26 @@ bool same_tensors(const fs::path& a, const fs::path& b) {
   return true;
 }
 
+// Trains `config` in two parts, a stop after `stop_step` and a resume, and checks that the
+// losses and the last checkpoint equal those of `whole`, the same run in one go.
+void check_resume_is_exact(const train::TrainConfig& config, std::int64_t stop_step,
+                           const train::TrainResult& whole) {
+  train::TrainCallbacks stop;
+  stop.on_step = [stop_step](const train::StepReport& report) {
+    if (report.step == stop_step) train::request_stop();
+  };
+  const train::TrainResult first = train::run_training(config, stop);
+  REQUIRE(first.last_step == stop_step);
+  train::TrainConfig resumed = config;
+  resumed.resume = true;
+  const train::TrainResult second = train::run_training(resumed);
+  CHECK(second.first_step == stop_step);
+  std::vector<float> joined = first.losses;
+  joined.insert(joined.end(), second.losses.begin(), second.losses.end());
+  CHECK(joined == whole.losses);
+  CHECK(same_tensors(second.checkpoint, whole.checkpoint));
+}
+
 }  // namespace
 
 TEST_CASE("the trainer learns, logs metrics and draws the loss curve", "[step03][trainer]") {
@@ -108,6 +129,19 @@ TEST_CASE("the trainer learns, logs metrics and draws the loss curve", "[step03]
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 40);
   CHECK_THAT(metrics,
              contains("\"grad_norm\"") && contains("\"val_loss\"") && contains("\"tokens_per_s\""));
+  // Runs are compared by the tokens they read and their training time: 4 sequences of the
+  // model's 16 tokens per step, and a clock that only moves forward.
+  const svg::Series by_tokens =
+      train::read_metric_series(config.out / "metrics.jsonl", "step", "tokens");
+  REQUIRE(by_tokens.points.size() == 40);
+  CHECK(by_tokens.points.back().y == 40.0 * 4 * 16);
+  const svg::Series validation =
+      train::read_metric_series(config.out / "metrics.jsonl", "train_s", "val_loss");
+  REQUIRE(validation.points.size() == 4);
+  CHECK(validation.points.front().x > 0.0);
+  CHECK(std::is_sorted(validation.points.begin(), validation.points.end(),
+                       [](const svg::Point& a, const svg::Point& b) { return a.x < b.x; }));
+  CHECK(validation.points.back().y == Approx(result.val_losses.back()));
   WARN("trainer: loss " << result.losses.front() << " -> " << result.losses.back() << ", "
                         << result.tokens_per_second << " tokens/s");
 }
@@ -156,6 +190,52 @@ TEST_CASE("N steps, a stop, a resume and N more steps equal 2N steps exactly",
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 16);
 }
 
+TEST_CASE("SGD with momentum trains and resumes exactly; a resume with AdamW is refused",
+          "[step03][trainer]") {
+  const TinySetup setup("sgd");
+  const auto sgd = [&setup](const std::string& out) {
+    train::TrainConfig config = setup.config(out, 16);
+    config.optimizer = "sgd";
+    config.momentum = 0.9f;
+    config.lr = 0.5f;
+    config.min_lr = 0.05f;
+    return config;
+  };
+  const train::TrainResult whole = train::run_training(sgd("whole"));
+  INFO("loss " << whole.losses.front() << " -> " << whole.losses.back());
+  CHECK(whole.losses.back() < 0.9f * whole.losses.front());
+  // SGD keeps one momentum buffer per parameter, no second moment.
+  const SafetensorsFile checkpoint = SafetensorsFile::read(whole.checkpoint);
+  CHECK(checkpoint.contains("optim.first.wte.weight"));
+  CHECK_FALSE(checkpoint.contains("optim.second.wte.weight"));
+
+  const train::TrainConfig config = sgd("parts");
+  check_resume_is_exact(config, 8, whole);
+  train::TrainConfig with_adamw = config;
+  with_adamw.optimizer = "adamw";
+  with_adamw.resume = true;
+  CHECK_THROWS_WITH(train::run_training(with_adamw),
+                    contains("optimizer sgd") && contains("optimizer adamw"));
+}
+
+TEST_CASE("a metrics file that lacks a field or is not JSON lines is refused by name",
+          "[step03][trainer]") {
+  const TempDir dir("metrics");
+  const fs::path file = dir.path() / "metrics.jsonl";
+  write_file_atomically(file, "{\"step\":1,\"loss\":2.5}\n{\"step\":2,\"loss\":2.0}\n");
+  const svg::Series smoothed = train::read_metric_series(file, "step", "loss", 2);
+  REQUIRE(smoothed.points.size() == 2);
+  CHECK(smoothed.points[1].y == 2.25);  // the mean of 2.5 and 2.0
+  CHECK_THROWS_WITH(train::read_metric_series(file, "tokens", "loss"),
+                    contains("metrics.jsonl") && contains("'tokens'") && contains("step, loss"));
+  CHECK_THROWS_WITH(train::read_metric_series(file, "step", "loss", 0), contains("smooth"));
+  write_file_atomically(file, "{\"step\":1,\"loss\":2.5}\nnot json\n");
+  CHECK_THROWS_WITH(train::read_metric_series(file, "step", "loss"),
+                    contains("metrics.jsonl:2") && contains("not a JSON object"));
+  CHECK_THROWS_WITH(train::read_metric_series(dir.path() / "nowhere.jsonl", "step", "loss"),
+                    contains("nowhere.jsonl"));
+}
+
 TEST_CASE("SIGINT during training saves a checkpoint and returns cleanly", "[step03][trainer]") {
   const TinySetup setup("signal");
   const train::TrainConfig config = setup.config("run", 50);
@@ -198,6 +278,13 @@ TEST_CASE("bad settings are refused before training starts", "[step03][trainer]"
     config = setup.config("run", 4);
     config.model.vocab_size = 100;  // smaller than the tokenizer's 300
     CHECK_THROWS_WITH(train::run_training(config), contains("vocab_size"));
+    config = setup.config("run", 4);
+    config.optimizer = "adam";
+    CHECK_THROWS_WITH(train::run_training(config), contains("--optimizer") && contains("adam'"));
+    config = setup.config("run", 4);
+    config.optimizer = "sgd";
+    config.momentum = 1.0f;
+    CHECK_THROWS_WITH(train::run_training(config), contains("--momentum"));
   }
   SECTION("a resume with another essential setting") {
     train::run_training(setup.config("run", 4));
@@ -214,6 +301,9 @@ TEST_CASE("bad settings are refused before training starts", "[step03][trainer]"
     CHECK_THROWS_WITH(
         train::parse_train_config(R"({"model_config": "model.json", "steps": "many"})", file),
         contains("steps"));
+    CHECK_THROWS_WITH(
+        train::parse_train_config(R"({"model_config": "model.json", "optimizer": 1})", file),
+        contains("'optimizer' must be a string"));
     const train::TrainConfig parsed = train::parse_train_config(
         R"({"model_config": "model.json", "data": "data", "steps": 7, "lr": 0.002})", file);
     CHECK(parsed.steps == 7);
@@ -372,19 +462,7 @@ TEST_CASE("the encoder and the encoder-decoder resume exactly too", "[step03][tr
     INFO(family);
     const FamilySetup setup("resume", family);
     const train::TrainResult whole = train::run_training(setup.config("whole", 12));
-    train::TrainCallbacks stop_at_6;
-    stop_at_6.on_step = [](const train::StepReport& report) {
-      if (report.step == 6) train::request_stop();
-    };
-    const train::TrainResult first = train::run_training(setup.config("parts", 12), stop_at_6);
-    REQUIRE(first.last_step == 6);
-    train::TrainConfig resumed = setup.config("parts", 12);
-    resumed.resume = true;
-    const train::TrainResult second = train::run_training(resumed);
-    std::vector<float> joined = first.losses;
-    joined.insert(joined.end(), second.losses.begin(), second.losses.end());
-    CHECK(joined == whole.losses);
-    CHECK(same_tensors(second.checkpoint, whole.checkpoint));
+    check_resume_is_exact(setup.config("parts", 12), 6, whole);
   }
 }
 

@@ -6,13 +6,14 @@
 /// checkpoint-00001000.safetensors after 1000 steps) holding
 ///
 ///   - `param.<name>`: every parameter's values, shape as in the model (F32);
-///   - `optim.first.<name>`, `optim.second.<name>`: AdamW's moments m and v of each
-///     parameter that trains (the optimizer's slots(); a frozen parameter has none);
+///   - `optim.first.<name>`, `optim.second.<name>`: the optimizer's state of each parameter
+///     that trains (its slots(); a frozen parameter has none): AdamW's moments m and v, or
+///     SGD's momentum buffer alone (no second);
 ///   - `state.<name>`: a training objective's own state, when it has some
 ///     (Objective::extra_state());
 ///   - in `__metadata__` (strings): `format` ("tinygpt-checkpoint-1"), `model_config`
 ///     (models::to_json), `train_config` (the trainer's JSON), `step` (steps completed),
-///     `seed`, `tokenizer_hash` (decimal), `optimizer_steps` (AdamW's step count).
+///     `seed`, `tokenizer_hash` (decimal), `optimizer_steps` (the optimizer's step count).
 ///
 /// Nothing else is needed to resume exactly: batches, dropout masks and MLM masks are pure
 /// functions of (seed, step, example), so the step is the data position and the seed is the
@@ -79,7 +80,7 @@ std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::pa
 /// @param extra_state more tensors to keep (as `state.<name>`), or nullptr.
 /// @return the path written.
 std::filesystem::path save_checkpoint(const std::filesystem::path& dir,
-                                      const ParameterSet& parameters, const AdamW& optimizer,
+                                      const ParameterSet& parameters, const Optimizer& optimizer,
                                       const CheckpointState& state, int keep,
                                       const ParameterSet* extra_state = nullptr);
 
@@ -104,12 +105,12 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
 /// The training-config fields that must not change across a resume: each changes which
 /// batches are drawn or how they update the weights.
 inline constexpr const char* kEssentialTrainFields[] = {
-    "family", "batch",  "micro_batches", "context", "lr",
-    "min_lr", "warmup", "weight_decay",  "clip",    "steps",
+    "family", "batch",        "micro_batches", "context", "lr",        "min_lr",
+    "warmup", "weight_decay", "clip",          "steps",   "optimizer", "momentum",
 };
 
 /// @brief Loads a checkpoint into a model and its optimizer after
-/// check_checkpoint_matches(): parameter values, both moments and the step count.
+/// check_checkpoint_matches(): parameter values, the optimizer state and the step count.
 ///
 /// Throws Error naming the file and the tensor when one is missing or has another shape.
 /// @param path the checkpoint.
@@ -120,7 +121,7 @@ inline constexpr const char* kEssentialTrainFields[] = {
 ///        nullptr.
 /// @return the checkpoint's state (its step is where training goes on).
 CheckpointState load_checkpoint(const std::filesystem::path& path, ParameterSet& parameters,
-                                AdamW& optimizer, const CheckpointState& current,
+                                Optimizer& optimizer, const CheckpointState& current,
                                 ParameterSet* extra_state = nullptr);
 
 }  // namespace tinygpt::train

@@ -1,5 +1,5 @@
 /// @file loop.h
-/// @brief The training loop every objective (objective.h) runs in: schedule, AdamW,
+/// @brief The training loop every objective (objective.h) runs in: schedule, optimizer,
 /// gradient accumulation and clipping, data-parallel ranks, periodic validation, metrics,
 /// samples, checkpoints with exact resume, a clean stop on a signal or a time limit.
 ///
@@ -12,7 +12,7 @@
 ///     average the gradients over the P ranks     (distributed.h)
 ///     norm = clip_grad_norm(trained parameters, clip)
 ///     lr = warmup_cosine_lr(step, {lr, min_lr, W, steps})
-///     AdamW step on the trained parameters
+///     optimizer step on the trained parameters (AdamW, or SGD with momentum)
 ///
 /// Every rank takes the same optimizer step, the one a single process takes with the
 /// whole batch (up to the summation order of the allreduce). Rank 0 alone writes the files
@@ -24,7 +24,9 @@
 ///   - `checkpoint-NNNNNNNN.safetensors` (the step in 8 digits): the last `keep` checkpoints
 ///     (checkpoint.h);
 ///   - metrics.jsonl: one JSON object per step: step, loss, lr, grad_norm, tokens_per_s,
-///     and on evaluation steps val_loss and `val_<name>` for the objective's other figures;
+///     tokens (read so far), train_s (this process's seconds in training steps, validation
+///     excluded), and on evaluation steps val_loss and `val_<name>` for the objective's
+///     other figures;
 ///   - samples.txt: the objective's samples, each under its step;
 ///   - loss.svg: training and validation loss against the step, drawn at the end;
 ///   - train_config.json: the config of the run;
@@ -55,12 +57,16 @@ struct LoopConfig {
   /// E, passes over the training data instead of `steps` (0: not given): S =
   /// steps_for_epochs(E, ...) of the objective's data_size().
   double epochs = 0.0;
-  std::int64_t batch = 8;                ///< B, sequences (examples) per step
-  std::int64_t micro_batches = 1;        ///< N, gradient accumulation; must divide B
-  float lr = 1e-3f;                      ///< the peak learning rate
-  float min_lr = 1e-4f;                  ///< the rate at the end of the cosine decay
-  std::int64_t warmup = -1;              ///< W, warmup steps; -1: min(100, steps / 10)
-  float weight_decay = 0.1f;             ///< AdamW's decoupled weight decay
+  std::int64_t batch = 8;          ///< B, sequences (examples) per step
+  std::int64_t micro_batches = 1;  ///< N, gradient accumulation; must divide B
+  float lr = 1e-3f;                ///< the peak learning rate
+  float min_lr = 1e-4f;            ///< the rate at the end of the cosine decay
+  std::int64_t warmup = -1;        ///< W, warmup steps; -1: min(100, steps / 10)
+  /// "adamw" (AdamW, betas 0.9 and 0.95) or "sgd" (SGD with `momentum`; 0 is plain SGD).
+  std::string optimizer = "adamw";
+  float momentum = 0.9f;  ///< SGD's momentum, in [0, 1)
+  /// The weight decay: AdamW's decoupled one, or SGD's coupled L2 term (optimizers.h).
+  float weight_decay = 0.1f;
   float clip = 1.0f;                     ///< the largest global gradient norm
   std::int64_t eval_interval = 100;      ///< validation every this many steps (and at the end)
   std::int64_t eval_batches = 4;         ///< validation batches of B/N examples each
@@ -127,8 +133,12 @@ struct StepReport {
   double tokens_per_second = 0.0;  ///< tokens of a step / the step's wall time
   double allreduce_seconds = 0.0;  ///< averaging the gradients over the ranks (0 alone)
   double elapsed_seconds = 0.0;    ///< since this process started training
-  std::optional<float> val_loss;   ///< mean validation loss, on evaluation steps
-  Figures validation;              ///< every validation figure (loss first), on evaluation steps
+  /// This process's seconds in training steps so far (elapsed_seconds without validation,
+  /// samples and checkpoints): the wall time to compare runs by.
+  double training_seconds = 0.0;
+  std::int64_t tokens = 0;        ///< tokens read by the steps so far (step x tokens per step)
+  std::optional<float> val_loss;  ///< mean validation loss, on evaluation steps
+  Figures validation;             ///< every validation figure (loss first), on evaluation steps
 };
 
 /// @brief Hooks to show progress; each may be empty. With several ranks, on_step is called

@@ -106,8 +106,44 @@ struct OptimizerSlot {
   AlignedFloats second;  ///< (P) AdamW: v; empty for SGD
 };
 
+/// @brief What the training loop and checkpoints need of any optimizer: a step, the
+/// learning rate a schedule sets before it, and the per-parameter state to save and restore.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+  /// @brief Updates every parameter from its accumulated gradient; the step count grows by 1.
+  /// @param parameters the set given to the constructor.
+  virtual void step(ParameterSet& parameters) = 0;
+  /// @param learning_rate the new lr, positive (a schedule sets it before each step).
+  virtual void set_learning_rate(float learning_rate) = 0;
+  /// @return the number of steps taken (the next step is step_count() + 1).
+  std::int64_t step_count() const { return step_count_; }
+  /// @param steps the number of steps taken (when resuming from a checkpoint).
+  void set_step_count(std::int64_t steps);
+  /// @return the state of each parameter that trains, in the set's order (for checkpoints).
+  std::vector<OptimizerSlot>& slots() { return slots_; }
+  /// @return the per-parameter state, in the set's order.
+  const std::vector<OptimizerSlot>& slots() const { return slots_; }
+
+ protected:
+  /// @param name the optimizer's name in messages, e.g. "AdamW".
+  /// @param slots zero state for every parameter that trains.
+  Optimizer(std::string name, std::vector<OptimizerSlot> slots)
+      : name_(std::move(name)), slots_(std::move(slots)) {}
+  /// @brief Throws unless the set still trains the parameters the state was made for.
+  void check_matches(const ParameterSet& parameters) const;
+  /// @brief Throws unless the learning rate is positive.
+  void check_learning_rate(float learning_rate) const;
+
+  std::string name_;
+  std::vector<OptimizerSlot> slots_;
+  std::int64_t step_count_ = 0;
+};
+
 /// @brief SGD with momentum over a ParameterSet.
-class SgdMomentum {
+class SgdMomentum final : public Optimizer {
  public:
   /// @brief Creates zero state for every parameter of the set that trains; a frozen one
   /// has none (the set may not change which parameters train afterwards: step() checks).
@@ -116,30 +152,18 @@ class SgdMomentum {
   /// @param decays which parameters weight decay applies to.
   SgdMomentum(const ParameterSet& parameters, const SgdMomentumSettings& settings,
               DecayRule decays = decayed_by_default);
-  /// @brief Updates every parameter from its accumulated gradient.
-  /// @param parameters the set given to the constructor.
-  void step(ParameterSet& parameters);
-  /// @param learning_rate the new lr, positive (a schedule sets it before each step).
-  void set_learning_rate(float learning_rate);
+  void step(ParameterSet& parameters) override;
+  void set_learning_rate(float learning_rate) override;
   /// @return the hyper-parameters (with the current learning rate).
   const SgdMomentumSettings& settings() const { return settings_; }
-  /// @return the number of steps taken.
-  std::int64_t step_count() const { return step_count_; }
-  /// @param steps the number of steps taken (when resuming from a checkpoint).
-  void set_step_count(std::int64_t steps);
-  /// @return the per-parameter state, in the set's order (for checkpoints).
-  std::vector<OptimizerSlot>& slots() { return slots_; }
-  /// @return the per-parameter state, in the set's order.
-  const std::vector<OptimizerSlot>& slots() const { return slots_; }
 
  private:
   SgdMomentumSettings settings_;
-  std::vector<OptimizerSlot> slots_;
-  std::int64_t step_count_ = 0;
 };
 
-/// @brief AdamW over a ParameterSet: one adamw_update per parameter and step.
-class AdamW {
+/// @brief AdamW over a ParameterSet: one adamw_update per parameter and step (m in a slot's
+/// first, v in its second).
+class AdamW final : public Optimizer {
  public:
   /// @brief Creates zero moments for every parameter of the set that trains; a frozen one
   /// has none (the set may not change which parameters train afterwards: step() checks).
@@ -148,22 +172,10 @@ class AdamW {
   /// @param decays which parameters weight decay applies to.
   AdamW(const ParameterSet& parameters, const AdamWSettings& settings,
         DecayRule decays = decayed_by_default);
-  /// @brief Updates every parameter from its accumulated gradient; the step count grows by 1.
-  /// @param parameters the set given to the constructor.
-  void step(ParameterSet& parameters);
-  /// @param learning_rate the new lr, positive (a schedule sets it before each step).
-  void set_learning_rate(float learning_rate);
+  void step(ParameterSet& parameters) override;
+  void set_learning_rate(float learning_rate) override;
   /// @return the hyper-parameters (with the current learning rate).
   const AdamWSettings& settings() const { return settings_; }
-  /// @return the number of steps taken (the next step is step_count() + 1).
-  std::int64_t step_count() const { return step_count_; }
-  /// @param steps the number of steps taken (when resuming from a checkpoint).
-  void set_step_count(std::int64_t steps);
-  /// @return the state of each parameter that trains (m in first, v in second), in the
-  /// set's order.
-  std::vector<OptimizerSlot>& slots() { return slots_; }
-  /// @return the per-parameter state, in the set's order.
-  const std::vector<OptimizerSlot>& slots() const { return slots_; }
 
  private:
   // A chunk of one parameter: step() updates all chunks of all parameters in one parallel
@@ -176,8 +188,6 @@ class AdamW {
   };
 
   AdamWSettings settings_;
-  std::vector<OptimizerSlot> slots_;
-  std::int64_t step_count_ = 0;
   std::vector<Chunk> chunks_;
 };
 
