@@ -1,11 +1,13 @@
 #include "spiral_demo.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <numbers>
 #include <vector>
 
+#include "tinygpt/core/check.h"
 #include "tinygpt/core/parameters.h"
 #include "tinygpt/core/rng.h"
 #include "tinygpt/core/tape.h"
@@ -65,18 +67,72 @@ struct Network {
   }
 };
 
-float accuracy(const Network& network, const Points& points) {
+// The class with the largest logit for each of n points (xy, row-major (n, 2)).
+std::vector<std::int32_t> predict(const Network& network, const std::vector<float>& xy) {
   Tape tape;
   NoGradGuard no_grad(tape);
-  const auto n = static_cast<std::int64_t>(points.label.size());
-  const Tensor logits = network.logits(tape, tape.constant(Shape{n, 2}, points.xy));
-  int correct = 0;
+  const auto n = static_cast<std::int64_t>(xy.size() / 2);
+  const Tensor logits = network.logits(tape, tape.constant(Shape{n, 2}, xy));
+  std::vector<std::int32_t> classes(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
     Eigen::Index predicted = 0;
     logits.matrix().row(i).maxCoeff(&predicted);
-    correct += predicted == points.label[static_cast<std::size_t>(i)] ? 1 : 0;
+    classes[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(predicted);
   }
-  return static_cast<float>(correct) / static_cast<float>(n);
+  return classes;
+}
+
+float accuracy(const Network& network, const Points& points) {
+  const std::vector<std::int32_t> predicted = predict(network, points.xy);
+  int correct = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    correct += predicted[i] == points.label[i] ? 1 : 0;
+  }
+  return static_cast<float>(correct) / static_cast<float>(predicted.size());
+}
+
+// The coordinate of the centre of cell `index` (0 at the smallest coordinate) of `grid` cells
+// across [-kSpiralExtent, kSpiralExtent].
+float cell_centre(int index, int grid) {
+  return kSpiralExtent *
+         (2.0f * (static_cast<float>(index) + 0.5f) / static_cast<float>(grid) - 1.0f);
+}
+
+SpiralRegions regions(const Network& network, int step, int grid, const Points& train,
+                      const Points& validation) {
+  std::vector<float> centres;
+  for (int row = 0; row < grid; ++row) {
+    for (int column = 0; column < grid; ++column) {
+      centres.push_back(cell_centre(column, grid));
+      centres.push_back(-cell_centre(row, grid));
+    }
+  }
+  const std::vector<std::int32_t> predicted = predict(network, centres);
+  SpiralRegions result{.step = step,
+                       .classes = Matrix(grid, grid),
+                       .train_accuracy = accuracy(network, train),
+                       .validation_accuracy = accuracy(network, validation)};
+  for (int i = 0; i < grid * grid; ++i) {
+    result.classes(i / grid, i % grid) = static_cast<float>(predicted[static_cast<std::size_t>(i)]);
+  }
+  return result;
+}
+
+// The cell of the regions' grid a coordinate falls in, clamped to the grid.
+int grid_cell(float coordinate, int grid) {
+  const auto cell = static_cast<int>(
+      std::floor((coordinate + kSpiralExtent) / (2.0f * kSpiralExtent) * static_cast<float>(grid)));
+  return std::clamp(cell, 0, grid - 1);
+}
+
+Matrix region_data(const Points& points, int grid) {
+  Matrix data = Matrix::Constant(grid, grid, -1.0f);
+  for (std::size_t i = 0; i < points.label.size(); ++i) {
+    const int column = grid_cell(points.xy[2 * i], grid);
+    const int row = grid - 1 - grid_cell(points.xy[2 * i + 1], grid);
+    data(row, column) = static_cast<float>(points.label[i]);
+  }
+  return data;
 }
 }  // namespace
 
@@ -90,8 +146,15 @@ SpiralResult run_spiral_demo(const SpiralOptions& options, std::ostream& log) {
   SpiralResult result;
   result.steps = options.steps;
   Tape tape;
+  TINYGPT_CHECK(options.region_steps.empty() || options.region_grid >= 1,
+                "the spiral demo's region_grid must be at least 1, got ", options.region_grid);
+  const auto record_regions = [&](int step) {
+    if (std::ranges::find(options.region_steps, step) == options.region_steps.end()) return;
+    result.regions.push_back(regions(network, step, options.region_grid, train, validation));
+  };
   const auto start = std::chrono::steady_clock::now();
   for (int step = 0; step < options.steps; ++step) {
+    record_regions(step);
     tape.reset();
     network.parameters.zero_grad();
     const Tensor x = tape.constant(Shape{n, 2}, train.xy);
@@ -106,6 +169,8 @@ SpiralResult run_spiral_demo(const SpiralOptions& options, std::ostream& log) {
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record_regions(options.steps);
+  if (!options.region_steps.empty()) result.region_data = region_data(train, options.region_grid);
   result.train_accuracy = accuracy(network, train);
   result.validation_accuracy = accuracy(network, validation);
   return result;

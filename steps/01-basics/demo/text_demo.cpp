@@ -57,9 +57,11 @@ TextDemoResult run_text_demo(const TextDemoOptions& options, std::ostream& log) 
   training.learning_rate =
       options.learning_rate.value_or(options.tokenizer == "char" ? 100.0f : 300.0f);
   models::BigramModel model(tokenizer->vocab_size());
+  if (options.inspect) options.inspect("before", model, *tokenizer);
   result.bigram =
       train::train_bigram(model, train_tokens, validation_tokens,
                           static_cast<std::int64_t>(validation_text.size()), training, log);
+  if (options.inspect) options.inspect("after", model, *tokenizer);
   result.count_bigram_loss =
       models::count_bigram_loss(train_tokens, validation_tokens, tokenizer->vocab_size(), 0.01);
 

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinygpt/data/corpus.h"
@@ -29,6 +31,12 @@ struct TextDemoOptions {
   int samples = 3;           ///< texts to generate
   int sample_tokens = 60;    ///< tokens per generated text
   float temperature = 1.0f;  ///< sampling temperature
+  /// Called with the bigram and its tokenizer just before training (moment "before") and
+  /// just after (moment "after"), to look inside the model (`tinygpt figures` draws its
+  /// next-token probabilities); empty: not called.
+  std::function<void(std::string_view moment, models::BigramModel& model,
+                     const text::Tokenizer& tokenizer)>
+      inspect;
 };
 
 /// What the demo measured.
