@@ -3,6 +3,7 @@
 //
 //     tinygpt plot --run SGD=runs/sgd --run AdamW=runs/adamw --x tokens --y val_loss
 //                  --out optimizers.svg
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 struct PlotArgs {
   std::vector<std::string> runs;
   std::string x = "step";
-  std::string y = "val_loss";
+  std::vector<std::string> y = {"val_loss"};
   std::int64_t smooth = 1;
   std::string title;
   fs::path out;
@@ -37,6 +38,15 @@ std::string axis_label(const std::string& field) {
   if (field == "loss") return "training loss (nats)";
   if (field == "val_loss") return "validation loss (nats)";
   return field;
+}
+
+// The y axis of one field, or of several losses together.
+std::string y_axis_label(const std::vector<std::string>& fields) {
+  if (fields.size() == 1) return axis_label(fields.front());
+  const bool losses = std::all_of(fields.begin(), fields.end(), [](const std::string& field) {
+    return field == "loss" || field == "val_loss";
+  });
+  return losses ? "cross-entropy (nats)" : "value";
 }
 
 // "NAME=FOLDER" or "FOLDER" (named after the folder): a run's legend name and metrics file.
@@ -57,16 +67,29 @@ std::pair<std::string, fs::path> parse_run(const std::string& text) {
 
 void run(const PlotArgs& args) {
   std::vector<svg::Series> series;
+  std::cout << "line: last value (at " << args.x << "), lowest value (at " << args.x << ")\n";
   for (const std::string& text : args.runs) {
     const auto [name, metrics] = parse_run(text);
-    svg::Series line = train::read_metric_series(metrics, args.x, args.y, args.smooth);
-    line.name = name;
-    series.push_back(std::move(line));
+    for (const std::string& field : args.y) {
+      // Only the training loss is logged every step, noisy enough to need smoothing.
+      svg::Series line =
+          train::read_metric_series(metrics, args.x, field, field == "loss" ? args.smooth : 1);
+      line.name = args.y.size() == 1 ? name : name + ": " + field;
+      // The figures a lesson quotes: where the line ends, and its lowest point (over-fitting
+      // shows as a lowest validation loss before the end).
+      const svg::Point last = line.points.back();
+      const svg::Point lowest =
+          *std::min_element(line.points.begin(), line.points.end(),
+                            [](const svg::Point& a, const svg::Point& b) { return a.y < b.y; });
+      std::cout << line.name << ": " << last.y << " (" << last.x << "), " << lowest.y << " ("
+                << lowest.x << ")\n";
+      series.push_back(std::move(line));
+    }
   }
   svg::LineChartOptions options;
-  options.title = args.title.empty() ? axis_label(args.y) : args.title;
+  options.y_label = y_axis_label(args.y);
+  options.title = args.title.empty() ? options.y_label : args.title;
   options.x_label = axis_label(args.x);
-  options.y_label = axis_label(args.y);
   write_file_atomically(args.out, svg::line_chart(series, options));
   std::cout << "wrote " << args.out.string() << "\n";
 }
@@ -85,11 +108,14 @@ void register_plot_command(CLI::App& app) {
       ->add_option("--x", args->x,
                    "The field along x: step, tokens (read so far), train_s (training seconds)")
       ->capture_default_str();
-  command->add_option("--y", args->y, "The field along y: loss, val_loss, or another of the file's")
+  command
+      ->add_option(
+          "--y", args->y,
+          "The field along y: loss, val_loss, or another of the file's; repeat it for several")
       ->capture_default_str();
   command
       ->add_option("--smooth", args->smooth,
-                   "Average each y over this many lines (the training loss is noisy)")
+                   "Average the training loss (loss) over this many steps: it is noisy")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--title", args->title, "The chart's title (default: the y field)");

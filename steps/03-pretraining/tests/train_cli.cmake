@@ -89,6 +89,15 @@ if(MODE STREQUAL "run")
   if(NOT status EQUAL 0 OR NOT chart MATCHES ">AdamW<" OR NOT chart MATCHES ">SGD<")
     message(FATAL_ERROR "tinygpt plot: status ${status}\n${out}${err}")
   endif()
+  # One run's training loss (smoothed) and validation loss together.
+  execute_process(COMMAND "${TINYGPT}" plot --run "${work}/sgd" --y loss --y val_loss --smooth 2
+                          --out "${work}/sgd.svg"
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(READ "${work}/sgd.svg" chart)
+  if(NOT status EQUAL 0 OR NOT chart MATCHES ">sgd: loss<" OR NOT chart MATCHES ">sgd: val_loss<"
+     OR NOT out MATCHES "sgd: val_loss: [0-9.]+ \\(6\\)")
+    message(FATAL_ERROR "tinygpt plot of two fields: status ${status}\n${out}${err}")
+  endif()
   execute_process(COMMAND "${TINYGPT}" plot --run "${work}/nowhere" --out "${work}/x.svg"
                   RESULT_VARIABLE status ERROR_VARIABLE err)
   if(NOT status EQUAL 1 OR NOT err MATCHES "nowhere': no such folder"
