@@ -9,6 +9,7 @@ void register_commands(CLI::App& app) {
   register_tokenizer_command(app);
   register_bigram_command(app);
   register_generate_command(app);
+  register_attention_command(app);
   register_train_command(app);
   register_finetune_command(app);
   register_prompt_command(app);

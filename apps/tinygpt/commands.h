@@ -23,8 +23,11 @@ void register_tokenizer_command(CLI::App& app);
 /// `tinygpt bigram`: a tokenizer and the bigram language model on real text.
 void register_bigram_command(CLI::App& app);
 
-/// `tinygpt generate` and `tinygpt attention`: a GPT from a model folder (ours or GPT-2's).
+/// `tinygpt generate` and `tinygpt perplexity`: a GPT from a model folder (ours or GPT-2's).
 void register_generate_command(CLI::App& app);
+
+/// `tinygpt attention`: draws and measures the attention of a model folder of any family.
+void register_attention_command(CLI::App& app);
 
 /// `tinygpt train`: pre-training from a model config and data, with checkpoints and resume.
 void register_train_command(CLI::App& app);

@@ -1,6 +1,6 @@
 // `tinygpt generate` continues a prompt with a GPT from a model folder (ours or Hugging
 // Face's GPT-2) on the inference engine (infer/engine.h), printing the text as it comes;
-// `tinygpt attention` draws its attention weights for a prompt as SVG.
+// `tinygpt perplexity` scores it on a token file.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,8 +15,6 @@
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
-#include "tinygpt/core/files.h"
-#include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/data/batching.h"
 #include "tinygpt/data/token_file.h"
@@ -267,60 +265,11 @@ void add_perplexity(CLI::App& app) {
   });
 }
 
-struct AttentionArgs {
-  std::string model;
-  std::string prompt;
-  std::string out;
-};
-
-void add_attention(CLI::App& app) {
-  auto args = std::make_shared<AttentionArgs>();
-  CLI::App* command = app.add_subcommand(
-      "attention", "Draw every layer's and head's attention weights for a prompt (SVG)");
-  command->add_option("--model", args->model, "Model folder, as for generate")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  command->add_option("--prompt", args->prompt, "The text to look at")->required();
-  command->add_option("--out", args->out, "SVG file to write")->required();
-  command->callback([args] {
-    models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
-    const std::vector<std::int32_t> ids = encode_prompt(pretrained, args->prompt);
-    const auto context = static_cast<std::size_t>(pretrained.model.config().context_length);
-    TINYGPT_CHECK(ids.size() <= context, "attention: the prompt has ", ids.size(),
-                  " tokens, more than the context length ", context);
-    std::vector<models::AttentionMap> maps;
-    Tape tape;
-    NoGradGuard no_grad(tape);
-    pretrained.model.forward(tape, ids, 1, {}, {.attention = &maps});
-
-    std::vector<std::string> tokens;
-    for (std::int32_t id : ids) tokens.push_back(pretrained.tokenizer.decode({&id, 1}));
-    std::vector<Matrix> pictures;
-    std::vector<std::string> captions;
-    for (const models::AttentionMap& map : maps) {
-      for (std::int64_t h = 0; h < map.heads; ++h) {
-        const float* weights = map.weights.data() + h * map.queries * map.keys;
-        pictures.push_back(Eigen::Map<const Matrix>(weights, map.queries, map.keys));
-        captions.push_back(map.name + " head " + std::to_string(h));
-      }
-    }
-    const int columns = static_cast<int>(maps.empty() ? 1 : maps.front().heads);
-    write_file_atomically(args->out,
-                          svg::heatmap_grid(pictures, captions, columns, tokens, tokens,
-                                            {.title = "attention weights: " + args->prompt,
-                                             .row_title = "query",
-                                             .column_title = "key"}));
-    std::cout << "wrote " << maps.size() << " layers x " << columns << " heads to " << args->out
-              << "\n";
-  });
-}
-
 }  // namespace
 
 void register_generate_command(CLI::App& app) {
   add_generate(app);
   add_perplexity(app);
-  add_attention(app);
 }
 
 }  // namespace tinygpt::cli
