@@ -5,13 +5,26 @@
 #   batch size     batches of 2, 8 and 32 sequences, same number of tokens read;
 #   over-fitting   many passes over a small slice of the stories, until validation turns up.
 # Run it from anywhere after scripts/journey.sh (which makes .tinygpt/journey/data); the
-# runs go to .tinygpt/experiments/. About 15 minutes on 2 cores. `--seeds N` repeats the
-# optimizer runs with N seeds (default 2) for the table of final losses.
+# runs go to .tinygpt/experiments/. About 15 minutes on 2 cores.
+#
+#   steps/03-pretraining/experiments.sh [--seeds N] [optimizers] [batch] [overfitting]
+#
+# runs the experiments named (all three when none is), the optimizers with N seeds (2).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 seeds=2
-if [[ "${1:-}" == "--seeds" ]]; then seeds="$2"; fi
+wanted=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seeds) seeds="$2"; shift 2 ;;
+    optimizers | batch | overfitting) wanted+=("$1"); shift ;;
+    *) echo "experiments.sh: unknown argument '$1' (see the script's first lines)" >&2; exit 1 ;;
+  esac
+done
+if [[ ${#wanted[@]} -eq 0 ]]; then wanted=(optimizers batch overfitting); fi
+# True when the experiment $1 was asked for.
+wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
 tinygpt=build/release/apps/tinygpt
 data=.tinygpt/journey/data
 runs=.tinygpt/experiments
@@ -38,6 +51,7 @@ train() {
 # 1. Optimizers: 300 steps each, validation every 25. SGD's learning rate is larger because
 # its step is lr x gradient, not Adam's lr x a normalised gradient; with momentum 0.9 the
 # step grows to about lr / (1 - 0.9), so the rate is a tenth of plain SGD's.
+if wants optimizers; then
 for seed in $(seq 1 "$seeds"); do
   optimizer_runs=(--data "$data" --batch 8 --steps 300 --warmup 30 --eval-interval 25
                   --seed "$seed")
@@ -56,8 +70,10 @@ for seed in $(seq 1 "$seeds"); do
     --out "$runs/optimizers-seed-$seed.svg"
 done
 cp "$runs/optimizers-seed-1.svg" "$images/optimizers.svg"
+fi
 
 # 2. Batch size: 307,200 tokens each (300 steps of 8 x 128), at the same learning rate.
+if wants batch; then
 batch_runs=(--data "$data" --lr 3e-3 --min-lr 3e-4 --seed 1)
 train batch-2 "${batch_runs[@]}" --batch 2 --steps 1200 --eval-interval 100
 train batch-8 "${batch_runs[@]}" --batch 8 --steps 300 --eval-interval 25
@@ -67,11 +83,14 @@ batches=(--run "batch 2=$runs/batch-2" --run "batch 8=$runs/batch-8" --run "batc
   --title "Batch size: validation loss against the tokens read" --out "$images/batch-size-tokens.svg"
 "$tinygpt" plot "${batches[@]}" --x train_s --y val_loss \
   --title "Batch size: validation loss against training time" --out "$images/batch-size-time.svg"
+fi
 
 # 3. Over-fitting: the first 40 KB of the stories (about 10,000 tokens, a tenth of it held
 # out for validation), 400 steps of 8 x 128 tokens: some 40 passes over the training part.
+if wants overfitting; then
 head -c 40000 .tinygpt/journey/world/stories.txt > "$runs/small-stories.txt"
 train overfitting --data "$runs/small-stories.txt" --tokenizer "$data/tokenizer.bpe" \
   --batch 8 --steps 400 --eval-interval 20 --lr 3e-3 --min-lr 3e-4 --seed 1
 "$tinygpt" plot --run "small slice=$runs/overfitting" --x step --y loss --y val_loss --smooth 20 \
   --title "Over-fitting: 40 passes over 9,000 tokens" --out "$images/overfitting.svg"
+fi
