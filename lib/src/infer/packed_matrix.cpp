@@ -1,4 +1,4 @@
-// Serving weights (infer/packed_matrix.h): float32 and int8 storage, and the batch-
+// Serving weights (infer/packed_matrix.h): float32, int8 and NF4 storage, and the batch-
 // invariant product kernel.
 #include "tinygpt/infer/packed_matrix.h"
 
@@ -13,6 +13,7 @@
 #include "../core/parallel.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/parameters.h"
+#include "tinygpt/infer/nf4.h"
 
 namespace tinygpt::infer {
 
@@ -174,16 +175,49 @@ class Int8Matrix final : public PackedMatrix {
   std::vector<float> scales_;
 };
 
+// W^T, (C_out, C_in), in NF4: each channel's weights in blocks of 64 along C_in. A tile's
+// 32 channels are dequantised into a padded float buffer, then multiplied by the float
+// kernel.
+class Nf4PackedMatrix final : public PackedMatrix {
+ public:
+  Nf4PackedMatrix(ConstMatrixRef weight, bool transposed)
+      : PackedMatrix(transposed ? weight.rows() : weight.cols(),
+                     transposed ? weight.cols() : weight.rows()),
+        values_(transposed ? Nf4Matrix(weight) : Nf4Matrix(Matrix(weight.transpose()))) {}
+  void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
+                     std::int64_t out_stride) const override {
+    // Zeros where no weight is: columns past C_in, channels past C_out.
+    thread_local AlignedFloats tile;
+    tile.assign(static_cast<std::size_t>(kTileChannels * stride()), 0.0f);
+    const std::int64_t channels = std::min(kTileChannels, outputs() - first);
+    if (channels > 0) values_.dequantize_rows(first, channels, tile.data(), stride());
+    dot_tile(x, rows, tile.data(), nullptr, stride(), out, out_stride);
+  }
+  std::int64_t bytes() const override { return values_.bytes(); }
+
+ private:
+  Nf4Matrix values_;
+};
+
 }  // namespace
 
 WeightFormat weight_format(const std::string& name) {
-  TINYGPT_CHECK(name == "float32" || name == "int8", "weight format \"", name,
-                "\": expected \"float32\" or \"int8\"");
-  return name == "int8" ? WeightFormat::kInt8 : WeightFormat::kFloat32;
+  TINYGPT_CHECK(name == "float32" || name == "int8" || name == "nf4", "weight format \"", name,
+                "\": expected \"float32\", \"int8\" or \"nf4\"");
+  if (name == "int8") return WeightFormat::kInt8;
+  return name == "nf4" ? WeightFormat::kNf4 : WeightFormat::kFloat32;
 }
 
 const char* weight_format_name(WeightFormat format) {
-  return format == WeightFormat::kInt8 ? "int8" : "float32";
+  switch (format) {
+    case WeightFormat::kInt8:
+      return "int8";
+    case WeightFormat::kNf4:
+      return "nf4";
+    case WeightFormat::kFloat32:
+      break;
+  }
+  return "float32";
 }
 
 PackedMatrix::PackedMatrix(std::int64_t outputs, std::int64_t inputs)
@@ -197,6 +231,7 @@ PackedMatrix::PackedMatrix(std::int64_t outputs, std::int64_t inputs)
 
 std::unique_ptr<PackedMatrix> pack(ConstMatrixRef weight, bool transposed, WeightFormat format) {
   if (format == WeightFormat::kInt8) return std::make_unique<Int8Matrix>(weight, transposed);
+  if (format == WeightFormat::kNf4) return std::make_unique<Nf4PackedMatrix>(weight, transposed);
   return std::make_unique<Float32Matrix>(weight, transposed);
 }
 

@@ -1,5 +1,5 @@
 /// @file packed_matrix.h
-/// @brief Weight matrices stored for serving (float32 or int8), and the one matrix-product
+/// @brief Weight matrices stored for serving (float32, int8 or NF4), and the one matrix-product
 /// kernel that reads them, whose results do not depend on the batch.
 ///
 /// **Layout.** A packed matrix keeps each output channel's weights contiguous: W^T, (C_out,
@@ -23,8 +23,10 @@
 /// each dot product by s_c at the end. (Dequantizing a tile of channels into a float buffer
 /// first, then running the float kernel on it, was slower here: 1.5x float32's decode speed
 /// on GPT-2 against 1.7-2.0x.) A format implements multiply_tile() on its own storage with the
-/// shared kernel, so a new one (NF4: 4-bit codes and a scale per block of 64) plugs in
-/// beside these two.
+/// shared kernel. NF4 (nf4.h: 4-bit NormalFloat codes, a double-quantised scale per block of
+/// 64 weights along C_in, 4.127 bits a weight) has no cheap 16-wide load of its codes, so
+/// its tile is dequantised into a float buffer and the float kernel runs on it: the same
+/// arithmetic whatever the batch, on weights rounded once when they were packed.
 #pragma once
 
 #include <cstdint>
@@ -39,9 +41,10 @@ namespace tinygpt::infer {
 enum class WeightFormat {
   kFloat32,  ///< as trained: 4 bytes a weight
   kInt8,     ///< symmetric int8 per output channel: 1 byte a weight, plus a scale a channel
+  kNf4,      ///< NF4 in blocks of 64 along C_in, double-quantised scales: 4.127 bits a weight
 };
 
-/// @param name "float32" or "int8".
+/// @param name "float32", "int8" or "nf4".
 /// @return the format; Error naming the value otherwise.
 WeightFormat weight_format(const std::string& name);
 /// @param format a format.

@@ -1,6 +1,7 @@
 /// @file serving_weights.h
 /// @brief A model's weights as inference reads them: every linear layer and the output
-/// layer packed (packed_matrix.h) in float32 or int8, computed by the batch-invariant kernel.
+/// layer packed (packed_matrix.h) in float32, int8 or NF4, computed by the batch-invariant
+/// kernel.
 ///
 /// Pass it as models::RunOptions::products: the forward pass then calls it for every
 /// matrix product with a weight, instead of the BLAS product on the float32 parameters.
