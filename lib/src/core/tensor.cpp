@@ -43,6 +43,12 @@ std::string Shape::str() const {
   return text + ")";
 }
 
+std::vector<std::int64_t> Shape::dims() const {
+  std::vector<std::int64_t> dims;
+  for (int axis = 0; axis < rank_; ++axis) dims.push_back((*this)[axis]);
+  return dims;
+}
+
 Shape Shape::with_last(std::int64_t last) const {
   TINYGPT_CHECK(last >= 0, "Shape::with_last: size ", last, " is negative");
   Shape result = *this;

@@ -33,7 +33,10 @@ void add_logprobs(TokenEvent& event, std::span<const float> logits, int count) {
 }  // namespace
 
 Engine::Engine(models::Gpt& model, const EngineOptions& options)
-    : model_(model), tokenizer_(options.tokenizer), cache_(model.config(), options.slots) {
+    : model_(model),
+      tokenizer_(options.tokenizer),
+      cache_(model.config(), options.slots),
+      adapter_(options.adapter) {
   TINYGPT_CHECK(options.batch_invariant || options.weights == WeightFormat::kFloat32,
                 "Engine: ", weight_format_name(options.weights),
                 " weights are always batch-invariant; batch_invariant = false is for float32");
@@ -133,7 +136,7 @@ bool Engine::emit(Sequence& sequence, std::span<float> logits) {
 }
 
 models::RunOptions Engine::run_options() {
-  return {.cache = &cache_, .products = weights_ ? &*weights_ : nullptr};
+  return {.cache = &cache_, .products = weights_ ? &*weights_ : nullptr, .adapter = adapter_};
 }
 
 bool Engine::prefill(Sequence& sequence, std::span<const std::int32_t> tokens) {

@@ -53,6 +53,7 @@ Parameter* declare(ParameterSet& parameters, const std::string& name, const Shap
 Linear declare_linear(ParameterSet& parameters, const std::string& name, std::int64_t in,
                       std::int64_t out, bool bias) {
   Linear layer;
+  layer.name = name;
   layer.weight = declare(parameters, name + ".weight", Shape{in, out});
   if (bias) layer.bias = declare(parameters, name + ".bias", Shape{out});
   return layer;
@@ -106,11 +107,12 @@ PositionTable::PositionTable(ParameterSet& parameters, const std::string& name,
 }
 
 Tensor Forward::linear(const Tensor& x, const Linear& layer) {
-  if (options_.products != nullptr) {
-    return options_.products->linear(tape_, x, *layer.weight, layer.bias);
-  }
-  return nn::linear(tape_, x, layer.weight->tensor(),
-                    layer.bias != nullptr ? layer.bias->tensor() : Tensor{});
+  const Tensor base = options_.products != nullptr
+                          ? options_.products->linear(tape_, x, *layer.weight, layer.bias)
+                          : nn::linear(tape_, x, layer.weight->tensor(),
+                                       layer.bias != nullptr ? layer.bias->tensor() : Tensor{});
+  if (options_.adapter == nullptr) return base;
+  return options_.adapter->linear(tape_, layer.name, x, base, options_);
 }
 
 Tensor Forward::tied_logits(const Tensor& x, Parameter& wte) {

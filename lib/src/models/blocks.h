@@ -18,6 +18,7 @@ namespace tinygpt::models::detail {
 // (Parameter::tensor()), so a parameter frozen after the model was built has no gradient
 // there and its gradient work is skipped.
 struct Linear {
+  std::string name;             // e.g. "h.0.attn.c_attn", for adapters
   Parameter* weight = nullptr;  // (C_in, C_out)
   Parameter* bias = nullptr;    // (C_out), or nullptr when the config has no biases
 };

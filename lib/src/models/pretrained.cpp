@@ -99,6 +99,28 @@ std::variant<Gpt, Encoder, Seq2Seq> make_model(const ModelConfig& config) {
 
 }  // namespace
 
+std::string to_json(const TaskHead& head) {
+  nlohmann::ordered_json object;
+  object["task"] = head.task;
+  object["labels"] = head.labels;
+  if (!head.pooling.empty()) object["pooling"] = head.pooling;
+  return object.dump();
+}
+
+TaskHead parse_task_head(std::string_view json_text, const std::string& origin) {
+  return parse_head(json::parse(json_text, nullptr, false), origin);
+}
+
+std::string to_json(const text::ChatTemplate& chat) {
+  nlohmann::ordered_json object = {
+      {"user", chat.user}, {"assistant", chat.assistant}, {"end", chat.end}};
+  return object.dump();
+}
+
+text::ChatTemplate parse_chat_template(std::string_view json_text, const std::string& origin) {
+  return parse_chat(json::parse(json_text, nullptr, false), origin);
+}
+
 void add_head_parameters(ParameterSet& parameters, std::int64_t width, const TaskHead& head,
                          std::uint64_t seed) {
   const auto labels = static_cast<std::int64_t>(head.labels.size());
@@ -161,14 +183,8 @@ void save_model_folder(const fs::path& folder, const ModelConfig& config,
                        const std::optional<TaskHead>& head,
                        const std::optional<text::ChatTemplate>& chat) {
   nlohmann::ordered_json object = nlohmann::ordered_json::parse(to_json(config));
-  if (head) {
-    object["head"]["task"] = head->task;
-    object["head"]["labels"] = head->labels;
-    if (!head->pooling.empty()) object["head"]["pooling"] = head->pooling;
-  }
-  if (chat) {
-    object["chat"] = {{"user", chat->user}, {"assistant", chat->assistant}, {"end", chat->end}};
-  }
+  if (head) object["head"] = nlohmann::ordered_json::parse(to_json(*head));
+  if (chat) object["chat"] = nlohmann::ordered_json::parse(to_json(*chat));
   fs::create_directories(folder);
   write_file_atomically(folder / "config.json", object.dump(2) + "\n");
   save_weights(folder / "model.safetensors", config, parameters);

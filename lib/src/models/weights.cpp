@@ -13,12 +13,6 @@ bool ends_with(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::vector<std::int64_t> dims_of(const Shape& shape) {
-  std::vector<std::int64_t> dims;
-  for (int axis = 0; axis < shape.rank(); ++axis) dims.push_back(shape[axis]);
-  return dims;
-}
-
 std::string shape_text(const std::vector<std::int64_t>& dims) {
   std::string text = "(";
   for (std::size_t i = 0; i < dims.size(); ++i) {
@@ -44,7 +38,7 @@ void save_weights(const std::filesystem::path& path, const ModelConfig& config,
                   const std::map<std::string, std::string>& metadata) {
   std::vector<NamedTensor> tensors;
   for (const Parameter& parameter : parameters) {
-    tensors.push_back({parameter.name, dims_of(parameter.shape), parameter.value});
+    tensors.push_back({parameter.name, parameter.shape.dims(), parameter.value});
   }
   std::map<std::string, std::string> all_metadata = metadata;
   all_metadata["config"] = to_json(config);
@@ -88,7 +82,7 @@ void load_weights(const SafetensorsFile& file, ParameterSet& parameters) {
       throw Error(file.origin() + ": missing tensor '" + parameter.name + "' of shape " +
                   parameter.shape.str());
     }
-    const std::vector<std::int64_t> expected = dims_of(parameter.shape);
+    const std::vector<std::int64_t> expected = parameter.shape.dims();
     const TensorInfo& info = file.info(source[parameter.name]);
     if (info.shape != expected) {
       throw Error(file.origin() + ": tensor '" + source[parameter.name] + "' has shape " +
@@ -102,7 +96,7 @@ void load_weights(const SafetensorsFile& file, ParameterSet& parameters) {
                 "the token embeddings");
   }
   for (Parameter& parameter : parameters) {
-    file.read_into(source[parameter.name], dims_of(parameter.shape), parameter.value);
+    file.read_into(source[parameter.name], parameter.shape.dims(), parameter.value);
   }
 }
 

@@ -76,12 +76,6 @@ void check_field(const nlohmann::json& saved, const nlohmann::json& current, con
                 "; resume with the same settings or train into another --out folder");
 }
 
-std::vector<std::int64_t> dims_of(const Shape& shape) {
-  std::vector<std::int64_t> dims;
-  for (int axis = 0; axis < shape.rank(); ++axis) dims.push_back(shape[axis]);
-  return dims;
-}
-
 // The optimizer holds state for the parameters that train (a frozen one has none), in the
 // set's order.
 void check_slots(const ParameterSet& parameters, const Optimizer& optimizer) {
@@ -142,16 +136,16 @@ fs::path save_checkpoint(const fs::path& dir, const ParameterSet& parameters,
   std::vector<NamedTensor> tensors;
   tensors.reserve(3 * parameters.size() + (extra_state != nullptr ? extra_state->size() : 0));
   for (const Parameter& parameter : parameters) {
-    tensors.push_back({"param." + parameter.name, dims_of(parameter.shape), parameter.value});
+    tensors.push_back({"param." + parameter.name, parameter.shape.dims(), parameter.value});
   }
   for (const OptimizerSlot& slot : optimizer.slots()) {
-    const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
+    const std::vector<std::int64_t> shape = parameters.at(slot.name).shape.dims();
     tensors.push_back({"optim.first." + slot.name, shape, slot.first});
     if (!slot.second.empty()) tensors.push_back({"optim.second." + slot.name, shape, slot.second});
   }
   if (extra_state != nullptr) {
     for (const Parameter& tensor : *extra_state) {
-      tensors.push_back({"state." + tensor.name, dims_of(tensor.shape), tensor.value});
+      tensors.push_back({"state." + tensor.name, tensor.shape.dims(), tensor.value});
     }
   }
   const std::map<std::string, std::string> metadata = {
@@ -227,16 +221,16 @@ CheckpointState load_checkpoint(const fs::path& path, ParameterSet& parameters,
   check_slots(parameters, optimizer);
   const SafetensorsFile file = SafetensorsFile::read(path);
   for (Parameter& parameter : parameters) {
-    file.read_into("param." + parameter.name, dims_of(parameter.shape), parameter.value);
+    file.read_into("param." + parameter.name, parameter.shape.dims(), parameter.value);
   }
   for (OptimizerSlot& slot : optimizer.slots()) {
-    const std::vector<std::int64_t> shape = dims_of(parameters.at(slot.name).shape);
+    const std::vector<std::int64_t> shape = parameters.at(slot.name).shape.dims();
     file.read_into("optim.first." + slot.name, shape, slot.first);
     if (!slot.second.empty()) file.read_into("optim.second." + slot.name, shape, slot.second);
   }
   if (extra_state != nullptr) {
     for (Parameter& tensor : *extra_state) {
-      file.read_into("state." + tensor.name, dims_of(tensor.shape), tensor.value);
+      file.read_into("state." + tensor.name, tensor.shape.dims(), tensor.value);
     }
   }
   optimizer.set_step_count(saved.optimizer_steps);

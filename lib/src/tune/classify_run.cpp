@@ -42,10 +42,12 @@ class ClassifyRun final : public ModelTaskRun {
                     " head with other labels than the data's");
     } else {
       models::add_head_parameters(folder_.parameters(), folder_.config.width, head_, config.seed);
+      folder_.head = head_;
     }
     train_ = encode(train);
     dev_ = encode(load_reviews(config.data, Split::kDev));
     TINYGPT_CHECK(!dev_.sequences.empty(), "--data ", config.data.string(), ": no dev reviews");
+    attach_adapter();
   }
 
   std::string test_report(nlohmann::ordered_json& report) override;
@@ -64,7 +66,7 @@ class ClassifyRun final : public ModelTaskRun {
       labels.push_back(train_.labels[e]);
     }
     batch_ = pad_batch(sequences, labels, context());
-    return nn::softmax_cross_entropy(tape, logits(tape, options), batch_.labels);
+    return nn::softmax_cross_entropy(tape, logits(tape, run(options)), batch_.labels);
   }
 
   train::Figures validate(Tape& tape, std::int64_t first, std::int64_t rows) override {
@@ -76,14 +78,9 @@ class ClassifyRun final : public ModelTaskRun {
       labels.push_back(dev_.labels[e]);
     }
     batch_ = pad_batch(sequences, labels, context());
-    const Tensor scores = logits(tape, {});
+    const Tensor scores = logits(tape, run({}));
     return {{"loss", nn::softmax_cross_entropy(tape, scores, batch_.labels).item()},
             {"accuracy", accuracy(best_labels(scores), batch_.labels)}};
-  }
-
-  void save_model(const std::filesystem::path& folder) override {
-    models::save_model_folder(folder, folder_.config, folder_.parameters(), folder_.tokenizer,
-                              head_, folder_.chat);
   }
 
  private:
@@ -163,7 +160,7 @@ std::string ClassifyRun::test_report(nlohmann::ordered_json& report) {
     batch_ = pad_batch(std::span(encoded.sequences).subspan(first, count),
                        std::span(encoded.labels).subspan(first, count), context());
     tape.reset();
-    for (const std::int32_t label : best_labels(logits(tape, {}))) predicted.push_back(label);
+    for (const std::int32_t label : best_labels(logits(tape, run({})))) predicted.push_back(label);
   }
   const auto labels = static_cast<std::int32_t>(head.labels.size());
   std::ostringstream table;

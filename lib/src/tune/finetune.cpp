@@ -7,6 +7,7 @@
 #include "finetune_detail.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
+#include "tinygpt/tune/lora_files.h"
 
 namespace tinygpt::tune {
 
@@ -23,7 +24,8 @@ bool detail::method_trains(const FinetuneConfig& config, std::int64_t layers,
   }
   if (config.method == "full") return true;
   if (name.starts_with("head.")) return true;
-  if (config.method == "head") return false;
+  // lora: the adapter's parameters (ModelTaskRun::trains) and the head.
+  if (config.method == "head" || config.method == "lora") return false;
   if (name.starts_with("ln_f.")) return true;  // top_k_blocks: the top blocks and ln_f
   for (std::int64_t l = layers - config.top_k; l < layers; ++l) {
     if (name.starts_with("h." + std::to_string(l) + ".")) return true;
@@ -36,10 +38,30 @@ detail::ModelTaskRun::ModelTaskRun(const FinetuneConfig& config)
   if (config.from_scratch) {
     std::visit([&config](auto& model) { model.init(config.seed); }, folder_.model);
   }
+  base_hash_ = weights_hash(folder_.parameters());
+}
+
+detail::ModelTaskRun::~ModelTaskRun() = default;
+
+void detail::ModelTaskRun::attach_adapter() {
+  if (config_.method == "lora") {
+    lora_ =
+        std::make_unique<Lora>(folder_.parameters(), folder_.config, config_.lora, config_.seed);
+  }
 }
 
 bool detail::ModelTaskRun::trains(const Parameter& parameter) const {
+  if (lora_ != nullptr && lora_->owns(parameter.name)) return true;
   return method_trains(config_, folder_.config.layers, parameter.name);
+}
+
+void detail::ModelTaskRun::save_model(const std::filesystem::path& folder) {
+  if (lora_ != nullptr) {
+    save_lora_adapter(folder.parent_path() / "adapter", *lora_, folder_, base_hash_, config_.model);
+  } else {
+    models::save_model_folder(folder, folder_.config, folder_.parameters(), folder_.tokenizer,
+                              folder_.head, folder_.chat);
+  }
 }
 
 std::vector<double> detail::as_scores(std::span<const std::int32_t> predicted,
@@ -75,7 +97,7 @@ FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCall
   }
   const std::string json = to_json(config);
   FinetuneResult result;
-  result.model_dir = config.out / "model";
+  result.model_dir = config.out / (config.method == "lora" ? "adapter" : "model");
   result.report = config.out / "report.json";
   result.training = train::run_loop(
       config, *task, {models::to_json(task->model_config()), 0, json.substr(1, json.size() - 2)},

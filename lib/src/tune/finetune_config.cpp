@@ -15,11 +15,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::string_view kFields[] = {"model",          "data",         "task",
-                                        "method",         "top_k",        "train_examples",
-                                        "hold_out_skill", "from_scratch", "context"};
+constexpr std::string_view kFields[] = {
+    "model",          "data",           "task",         "method",      "top_k",
+    "train_examples", "hold_out_skill", "from_scratch", "context",     "test_per_skill",
+    "lora_rank",      "lora_alpha",     "lora_dropout", "lora_targets"};
 constexpr std::string_view kTasks[] = {"classify", "instruct", "tokens"};
-constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks"};
+constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks", "lora"};
 constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
 
 template <typename Value>
@@ -31,6 +32,11 @@ void read(const json& object, const char* key, Value& value, const std::string& 
     right_type = field.is_boolean();
   } else if constexpr (std::is_integral_v<Value>) {
     right_type = field.is_number_integer();
+  } else if constexpr (std::is_floating_point_v<Value>) {
+    right_type = field.is_number();
+  } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
+    right_type = field.is_array() && std::all_of(field.begin(), field.end(),
+                                                 [](const json& item) { return item.is_string(); });
   } else {
     right_type = field.is_string();
   }
@@ -90,6 +96,10 @@ FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path&
   read(object, "from_scratch", config.from_scratch, where);
   read(object, "context", config.context, where);
   read(object, "test_per_skill", config.test_per_skill, where);
+  read(object, "lora_rank", config.lora.rank, where);
+  read(object, "lora_alpha", config.lora.alpha, where);
+  read(object, "lora_dropout", config.lora.dropout, where);
+  read(object, "lora_targets", config.lora.targets, where);
   return config;
 }
 
@@ -105,6 +115,12 @@ std::string to_json(const FinetuneConfig& config) {
   object["from_scratch"] = config.from_scratch;
   object["context"] = config.context;
   object["test_per_skill"] = config.test_per_skill;
+  if (config.method == "lora") {
+    object["lora_rank"] = config.lora.rank;
+    object["lora_alpha"] = config.lora.alpha;
+    object["lora_dropout"] = config.lora.dropout;
+    object["lora_targets"] = config.lora.targets;
+  }
   std::string text = object.dump();
   text.pop_back();  // the loop's fields follow in the same object
   return text + "," + train::loop_config_json(config) + "}";
@@ -133,6 +149,7 @@ void check_finetune_config(const FinetuneConfig& config) {
                 config.task == "classify"   ? "a gpt or an encoder"
                 : config.task == "instruct" ? "a gpt"
                                             : "an encoder");
+  if (config.method == "lora") check_lora_settings(config.lora, model);
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
       "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);

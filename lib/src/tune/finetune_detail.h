@@ -14,6 +14,7 @@
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/train/objective.h"
 #include "tinygpt/tune/finetune.h"
+#include "tinygpt/tune/lora.h"
 #include "tinygpt/tune/metrics.h"
 
 namespace tinygpt::tune::detail {
@@ -33,16 +34,31 @@ class TaskRun : public train::Objective {
 class ModelTaskRun : public TaskRun {
  public:
   explicit ModelTaskRun(const FinetuneConfig& config);
+  ~ModelTaskRun() override;
   const models::ModelConfig& model_config() override { return folder_.config; }
   ParameterSet& parameters() override { return folder_.parameters(); }
   bool trains(const Parameter& parameter) const override;
+  // The model folder (with its head and chat markers), or for --method lora the adapter
+  // alone, in the folder `adapter` beside `folder`.
+  void save_model(const std::filesystem::path& folder) override;
 
  protected:
   // The GPT, for the tasks that need one (check_finetune_config() checked the family).
   models::Gpt& gpt() { return std::get<models::Gpt>(folder_.model); }
+  // Attaches the method's adapter (lora) to the model; each task calls it last in its
+  // constructor, once the model is final (chat markers, head).
+  void attach_adapter();
+  // The options of a pass through the model and its adapter.
+  models::RunOptions run(models::RunOptions options) const {
+    options.adapter = lora_.get();
+    return options;
+  }
+  models::Adapter* adapter() const { return lora_.get(); }
 
   const FinetuneConfig& config_;
   models::ModelFolder folder_;
+  std::uint64_t base_hash_ = 0;  // weights_hash() of the model as loaded
+  std::unique_ptr<Lora> lora_;   // --method lora
 };
 
 // task classify: a head on a GPT's last token or an encoder's first, reviews

@@ -29,17 +29,6 @@ std::vector<ChatExample> instruct_examples(const FinetuneConfig& config, Split s
   return examples;
 }
 
-// Adds the chat markers to the tokenizer and, when they need new ids, rows to the model.
-void add_chat_markers(models::ModelFolder& folder) {
-  if (!folder.chat) folder.chat = text::ChatTemplate{};
-  folder.tokenizer = folder.tokenizer.with_specials(folder.chat->markers());
-  if (folder.tokenizer.vocab_size() > folder.config.vocab_size) {
-    folder.model =
-        grow_vocabulary(std::get<models::Gpt>(folder.model), folder.tokenizer.vocab_size());
-    folder.config = std::get<models::Gpt>(folder.model).config();
-  }
-}
-
 // The test instructions the report asks: every skill's first test_per_skill (0: all).
 std::vector<ChatExample> instruct_test(const FinetuneConfig& config) {
   std::vector<ChatExample> test;
@@ -70,6 +59,7 @@ class InstructRun final : public ModelTaskRun {
     train_ = encode(train);
     dev_ = encode(instruct_examples(config, Split::kDev));
     TINYGPT_CHECK(!dev_.empty(), "--data ", config.data.string(), ": no dev conversations");
+    attach_adapter();
   }
 
   std::string test_report(nlohmann::ordered_json& report) override;
@@ -86,19 +76,14 @@ class InstructRun final : public ModelTaskRun {
     std::vector<const text::ChatTokens*> rows;
     for (std::int64_t row = 0; row < key.batch; ++row)
       rows.push_back(&train_[draw_example(key, row, train_.size())]);
-    return batch_loss(tape, rows, options);
+    return batch_loss(tape, rows, run(options));
   }
 
   train::Figures validate(Tape& tape, std::int64_t first, std::int64_t rows) override {
     std::vector<const text::ChatTokens*> batch;
     for (std::int64_t row = 0; row < rows; ++row)
       batch.push_back(&dev_[static_cast<std::size_t>(first + row) % dev_.size()]);
-    return {{"loss", batch_loss(tape, batch, {}).item()}};
-  }
-
-  void save_model(const std::filesystem::path& folder) override {
-    models::save_model_folder(folder, gpt().config(), gpt().parameters(), folder_.tokenizer,
-                              folder_.head, folder_.chat);
+    return {{"loss", batch_loss(tape, batch, run({})).item()}};
   }
 
  private:
@@ -132,7 +117,7 @@ std::string InstructRun::test_report(nlohmann::ordered_json& report) {
   const std::vector<SkillScore>& before = before_;
   const std::vector<ChatExample> test = instruct_test(config);
   const std::vector<ChatAnswer> answers =
-      answer_all(gpt(), folder_.tokenizer, *folder_.chat, test, kReportedAnswerLength);
+      answer_all(gpt(), folder_.tokenizer, *folder_.chat, test, kReportedAnswerLength, adapter());
   const std::vector<SkillScore> after = exact_match_by_skill(answers);
   std::ostringstream table;
   table << "| skill (test) | n | exact match before % | exact match after % [95% CI] |\n"

@@ -31,6 +31,16 @@ models::Gpt grow_vocabulary(models::Gpt& gpt, std::int64_t vocab_size) {
   return grown;
 }
 
+void add_chat_markers(models::ModelFolder& folder) {
+  if (!folder.chat) folder.chat = text::ChatTemplate{};
+  folder.tokenizer = folder.tokenizer.with_specials(folder.chat->markers());
+  if (folder.tokenizer.vocab_size() > folder.config.vocab_size) {
+    folder.model =
+        grow_vocabulary(std::get<models::Gpt>(folder.model), folder.tokenizer.vocab_size());
+    folder.config = std::get<models::Gpt>(folder.model).config();
+  }
+}
+
 ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std::int64_t context) {
   TINYGPT_CHECK(!conversations.empty(), "chat_batch: no conversations");
   ChatBatch out;
@@ -60,11 +70,11 @@ ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std
 std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
                                    const text::ChatTemplate& chat,
                                    std::span<const ChatExample> examples,
-                                   std::int64_t max_new_tokens) {
+                                   std::int64_t max_new_tokens, models::Adapter* adapter) {
   const std::int32_t end = tokenizer.special_id(chat.end);
   std::vector<ChatAnswer> answers(examples.size());
   std::vector<std::vector<std::int32_t>> tokens(examples.size());
-  infer::Engine engine(gpt, {.slots = 16});
+  infer::Engine engine(gpt, {.slots = 16, .adapter = adapter});
   for (std::size_t i = 0; i < examples.size(); ++i) {
     const ChatExample& example = examples[i];
     TINYGPT_CHECK(!example.turns.empty() && example.turns.back().role == "assistant", example.id,

@@ -62,11 +62,13 @@ class TaggingRun final : public ModelTaskRun {
     } else {
       models::add_head_parameters(encoder_->parameters(), encoder_->config().width, head_,
                                   config.seed);
+      folder_.head = head_;
     }
     for (const TaggedSentence& sentence : train) train_.push_back(encode(sentence));
     for (const TaggedSentence& sentence : load_entities(config.data, Split::kDev))
       dev_.push_back(encode(sentence));
     TINYGPT_CHECK(!dev_.empty(), "--data ", config.data.string(), ": no dev sentences");
+    attach_adapter();
   }
 
   std::string test_report(nlohmann::ordered_json& report) override;
@@ -84,7 +86,7 @@ class TaggingRun final : public ModelTaskRun {
     for (std::int64_t row = 0; row < key.batch; ++row)
       rows.push_back(&train_[draw_example(key, row, train_.size())]);
     batch_ = make_batch(rows);
-    return nn::softmax_cross_entropy(tape, logits(tape, options), batch_.targets);
+    return nn::softmax_cross_entropy(tape, logits(tape, run(options)), batch_.targets);
   }
 
   train::Figures validate(Tape& tape, std::int64_t first, std::int64_t rows) override {
@@ -92,12 +94,8 @@ class TaggingRun final : public ModelTaskRun {
     for (std::int64_t row = 0; row < rows; ++row)
       batch.push_back(&dev_[static_cast<std::size_t>(first + row) % dev_.size()]);
     batch_ = make_batch(batch);
-    return {{"loss", nn::softmax_cross_entropy(tape, logits(tape, {}), batch_.targets).item()}};
-  }
-
-  void save_model(const std::filesystem::path& folder) override {
-    models::save_model_folder(folder, encoder_->config(), encoder_->parameters(), folder_.tokenizer,
-                              head_);
+    return {
+        {"loss", nn::softmax_cross_entropy(tape, logits(tape, run({})), batch_.targets).item()}};
   }
 
  private:
@@ -178,7 +176,7 @@ std::string TaggingRun::test_report(nlohmann::ordered_json& report) {
       rows.push_back(&encoded[i]);
     batch_ = make_batch(rows);
     tape.reset();
-    const MatrixMap scores = logits(tape, {}).matrix();
+    const MatrixMap scores = logits(tape, run({})).matrix();
     for (std::size_t r = 0; r < rows.size(); ++r) {
       std::vector<std::string> p;
       std::vector<std::string> g;

@@ -2,14 +2,18 @@
 // a BPE trained on the world's text (random weights: the tests check mechanics, not skill).
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "test_support.hpp"
 #include "tinygpt/core/files.h"
+#include "tinygpt/core/safetensors.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/models/pretrained.h"
+#include "tinygpt/tune/finetune.h"
 
 namespace tinygpt::testing {
 
@@ -56,5 +60,39 @@ inline void make_world_and_model(const std::filesystem::path& folder,
   gpt.init(7);
   models::save_pretrained_gpt(folder / model, gpt, tokenizer);
 }
+
+/// The parameters a checkpoint holds optimizer state for (the ones that trained), sorted.
+inline std::vector<std::string> optimizer_slots(const std::filesystem::path& checkpoint) {
+  std::vector<std::string> names;
+  for (const std::string& name : SafetensorsFile::read(checkpoint).names()) {
+    if (name.starts_with("optim.first.")) names.push_back(name.substr(12));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// A world and the tiny GPT in a scratch folder, and short fine-tuning runs on them: 6
+/// steps of 4 examples of 64 tokens, validation every 3.
+struct FinetuneSetup {
+  TempDir dir{"finetune"};
+  FinetuneSetup() { make_world_and_model(dir.path()); }
+
+  tune::FinetuneConfig config(const std::string& name, const std::string& task,
+                              const std::string& method) const {
+    tune::FinetuneConfig config;
+    config.model = dir.path() / "model";
+    config.data = dir.path() / "world";
+    config.out = dir.path() / name;
+    config.task = task;
+    config.method = method;
+    config.steps = 6;
+    config.batch = 4;
+    config.lr = 1e-2f;
+    config.eval_interval = 3;
+    config.eval_batches = 1;
+    config.context = 64;
+    return config;
+  }
+};
 
 }  // namespace tinygpt::testing

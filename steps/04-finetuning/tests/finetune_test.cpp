@@ -14,28 +14,6 @@ using tinygpt::testing::TempDir;
 
 namespace {
 
-struct Setup {
-  TempDir dir{"finetune"};
-  Setup() { testing::make_world_and_model(dir.path()); }
-
-  tune::FinetuneConfig config(const std::string& name, const std::string& task,
-                              const std::string& method) const {
-    tune::FinetuneConfig config;
-    config.model = dir.path() / "model";
-    config.data = dir.path() / "world";
-    config.out = dir.path() / name;
-    config.task = task;
-    config.method = method;
-    config.steps = 6;
-    config.batch = 4;
-    config.lr = 1e-2f;
-    config.eval_interval = 3;
-    config.eval_batches = 1;
-    config.context = 64;
-    return config;
-  }
-};
-
 std::map<std::string, std::vector<float>> values(const std::filesystem::path& folder) {
   const SafetensorsFile file = SafetensorsFile::read(folder / "model.safetensors");
   std::map<std::string, std::vector<float>> out;
@@ -44,7 +22,7 @@ std::map<std::string, std::vector<float>> values(const std::filesystem::path& fo
 }
 
 // The names whose values differ between the base folder and the fine-tuned one.
-std::vector<std::string> changed(const Setup& setup, const std::string& run) {
+std::vector<std::string> changed(const testing::FinetuneSetup& setup, const std::string& run) {
   const auto base = values(setup.dir.path() / "model");
   std::vector<std::string> names;
   for (const auto& [name, tuned] : values(setup.dir.path() / run / "model")) {
@@ -53,23 +31,14 @@ std::vector<std::string> changed(const Setup& setup, const std::string& run) {
   return names;
 }
 
-std::vector<std::string> moments(const std::filesystem::path& checkpoint) {
-  std::vector<std::string> names;
-  for (const std::string& name : SafetensorsFile::read(checkpoint).names()) {
-    if (name.starts_with("optim.first.")) names.push_back(name.substr(12));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 }  // namespace
 
 TEST_CASE("head and top-k fine-tuning train their parameters only", "[step04][finetune]") {
-  const Setup setup;
+  const testing::FinetuneSetup setup;
   const tune::FinetuneResult probe = tune::run_finetune(setup.config("probe", "classify", "head"));
   const std::vector<std::string> head = {"head.bias", "head.weight"};
   CHECK(changed(setup, "probe") == head);
-  CHECK(moments(probe.training.checkpoint) == head);
+  CHECK(testing::optimizer_slots(probe.training.checkpoint) == head);
 
   tune::FinetuneConfig top = setup.config("top", "classify", "top_k_blocks");
   top.top_k = 1;
@@ -81,7 +50,7 @@ TEST_CASE("head and top-k fine-tuning train their parameters only", "[step04][fi
   }
   CHECK(std::count_if(top_names.begin(), top_names.end(),
                       [](const std::string& name) { return name.starts_with("h.1."); }) == 12);
-  CHECK(moments(top_run.training.checkpoint) == top_names);
+  CHECK(testing::optimizer_slots(top_run.training.checkpoint) == top_names);
 
   // The output is a model folder with the head and its labels, from the data.
   const models::PretrainedGpt tuned = models::load_pretrained_gpt(probe.model_dir);
@@ -94,7 +63,7 @@ TEST_CASE("head and top-k fine-tuning train their parameters only", "[step04][fi
 
 TEST_CASE("full instruction tuning adds the chat markers and reports exact match per skill",
           "[step04][finetune]") {
-  const Setup setup;
+  const testing::FinetuneSetup setup;
   tune::FinetuneConfig config = setup.config("sft", "instruct", "full");
   config.hold_out_skill = "reverse";
   const tune::FinetuneResult result = tune::run_finetune(config);
@@ -109,7 +78,7 @@ TEST_CASE("full instruction tuning adds the chat markers and reports exact match
 }
 
 TEST_CASE("an encoder classifies reviews from its first token", "[step04][finetune]") {
-  const Setup setup;
+  const testing::FinetuneSetup setup;
   const std::string specials[] = {"[CLS]", "[SEP]", "[PAD]", "[MASK]"};
   const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(
       read_file(setup.dir.path() / "world" / "reviews.txt"), 316, specials);
@@ -132,7 +101,7 @@ TEST_CASE("an encoder classifies reviews from its first token", "[step04][finetu
 }
 
 TEST_CASE("a stopped fine-tuning run resumes exactly", "[step04][finetune]") {
-  const Setup setup;
+  const testing::FinetuneSetup setup;
   tune::run_finetune(setup.config("straight", "classify", "full"));
   tune::FinetuneConfig config = setup.config("parts", "classify", "full");
   train::TrainCallbacks stop_after_3;
@@ -174,7 +143,13 @@ TEST_CASE("bad fine-tuning configs are refused before any training", "[step04][f
   };
   CHECK_THAT(refused(config([](auto& c) { c.task = "summarise"; })),
              contains("--task \"summarise\""));
-  CHECK_THAT(refused(config([](auto& c) { c.method = "lora"; })), contains("--method \"lora\""));
+  CHECK_THAT(refused(config([](auto& c) { c.method = "adapters"; })),
+             contains("--method \"adapters\""));
+  CHECK_THAT(refused(config([](auto& c) {
+               c.method = "lora";
+               c.lora.rank = 0;
+             })),
+             contains("--lora-rank"));
   CHECK_THAT(refused(config([](auto& c) {
                c.task = "instruct";
                c.method = "head";

@@ -39,6 +39,7 @@ struct OpArgs {
   bool causal = false;                ///< self-attention: the causal mask was applied
   std::int64_t time = 0;              ///< add_positions: T, the sequence length
   std::int64_t start = 0;             ///< add_positions: position of each sequence's first row
+  float scale = 1.0f;                 ///< lora_update: alpha / r
 };
 
 /// @brief One recorded op call.

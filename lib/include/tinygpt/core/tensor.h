@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace tinygpt {
 
@@ -54,6 +55,8 @@ class Shape {
   std::int64_t cols() const;
   /// @return the shape as text, e.g. "(2, 3, 4)"; a scalar is "()".
   std::string str() const;
+  /// @return the dimensions, outermost first (empty for a scalar), e.g. for safetensors.
+  std::vector<std::int64_t> dims() const;
 
   /// @param last the new size of the last dimension.
   /// @return this shape with its last dimension replaced (a scalar becomes (last)).

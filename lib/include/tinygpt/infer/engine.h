@@ -90,6 +90,8 @@ struct EngineOptions {
   bool batch_invariant = true;
   /// Decodes text deltas and stop strings; nullptr: events carry tokens only.
   const text::Tokenizer* tokenizer = nullptr;
+  /// A PEFT adapter every pass runs through (e.g. tune::Lora); nullptr: the model alone.
+  models::Adapter* adapter = nullptr;
 };
 
 /// @brief Continuous batching over a KV cache of fixed size.
@@ -152,6 +154,7 @@ class Engine {
   models::Gpt& model_;
   const text::Tokenizer* tokenizer_;
   std::optional<ServingWeights> weights_;  // the packed weights, unless BLAS products
+  models::Adapter* adapter_ = nullptr;     // EngineOptions::adapter
   KvCache cache_;
   Tape tape_;
   std::vector<Sequence> sequences_;       // active, in slots (engine thread only)

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -39,6 +40,21 @@ struct TaskHead {
   /// first token); "" for tagging.
   std::string pooling;
 };
+
+/// @param head a task head.
+/// @return it as the JSON object config.json's "head" holds.
+std::string to_json(const TaskHead& head);
+/// @param json_text a JSON object as to_json(TaskHead) writes it.
+/// @param origin where it comes from, for messages.
+/// @return the head; Error naming origin and the field when it is not a valid head.
+TaskHead parse_task_head(std::string_view json_text, const std::string& origin);
+/// @param chat chat markers.
+/// @return them as the JSON object config.json's "chat" holds.
+std::string to_json(const text::ChatTemplate& chat);
+/// @param json_text a JSON object as to_json(ChatTemplate) writes it.
+/// @param origin where it comes from, for messages.
+/// @return the markers; Error naming origin and the field when they are not valid.
+text::ChatTemplate parse_chat_template(std::string_view json_text, const std::string& origin);
 
 /// @brief Adds a head's parameters to a model's: head.weight (C, K) drawn N(0, 0.02^2)
 /// from the seed, head.bias (K) zero.

@@ -89,6 +89,29 @@ class MatrixProducts {
   virtual Tensor transposed(Tape& tape, const Tensor& x, const Parameter& weight) = 0;
 };
 
+struct RunOptions;
+
+/// @brief A parameter-efficient fine-tuning method attached to a model's forward pass (the
+/// PEFT methods of tune/): the model calls it at its hooks, the model code stays one.
+///
+/// linear() sees every linear layer's output: LoRA (tune/lora.h) adds its low-rank update
+/// there. The layer names are the parameters' without ".weight", e.g. "h.0.attn.c_attn",
+/// "decoder.h.1.cross.c_q". An adapter's parameters live in the model's ParameterSet, so
+/// the training loop, clipping and checkpoints treat them like any other; the base model's
+/// are frozen.
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  /// @param tape the tape.
+  /// @param layer the linear layer, e.g. "h.0.attn.c_attn".
+  /// @param x (..., C_in) the layer's input.
+  /// @param base (..., C_out) the base layer's output, x W + b.
+  /// @param options the pass's options (training mode and dropout key).
+  /// @return (..., C_out) the output the rest of the model sees.
+  virtual Tensor linear(Tape& tape, const std::string& layer, const Tensor& x, const Tensor& base,
+                        const RunOptions& options) = 0;
+};
+
 /// @brief How a forward pass runs.
 struct RunOptions {
   /// Training mode: dropout is applied (with the config's probability). Evaluation mode
@@ -109,6 +132,8 @@ struct RunOptions {
   /// Inference with weights stored for serving (see MatrixProducts); nullptr: the
   /// parameters themselves.
   MatrixProducts* products = nullptr;
+  /// A PEFT adapter (see Adapter) the pass runs through; nullptr: the base model alone.
+  Adapter* adapter = nullptr;
 };
 
 /// @brief Initialises parameters as GPT-2 does: weights and embeddings N(0, 0.02^2), the

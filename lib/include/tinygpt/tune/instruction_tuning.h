@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tinygpt/models/gpt.h"
+#include "tinygpt/models/pretrained.h"
 #include "tinygpt/text/chat_template.h"
 #include "tinygpt/tune/metrics.h"
 #include "tinygpt/tune/task_data.h"
@@ -39,6 +40,12 @@ std::vector<std::int32_t> supervised_targets(std::span<const std::int32_t> ids,
 /// @param vocab_size V' >= the model's V.
 /// @return the new model.
 models::Gpt grow_vocabulary(models::Gpt& gpt, std::int64_t vocab_size);
+
+/// @brief Gives a GPT's model folder the chat markers: its own (folder.chat) or the
+/// default ones, as special tokens of its tokenizer and, when they need new ids, as rows of
+/// the model (grow_vocabulary). Deterministic: the same folder gets the same rows.
+/// @param folder a GPT's model folder.
+void add_chat_markers(models::ModelFolder& folder);
 
 /// @brief A batch of conversations: inputs, masked targets and padding.
 struct ChatBatch {
@@ -78,11 +85,12 @@ struct ChatAnswer {
 /// @param chat the markers.
 /// @param examples the conversations; the last turn of each is the reference answer.
 /// @param max_new_tokens the longest answer.
+/// @param adapter a PEFT adapter the model runs through, or nullptr.
 /// @return one answer per example, in order.
 std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
                                    const text::ChatTemplate& chat,
                                    std::span<const ChatExample> examples,
-                                   std::int64_t max_new_tokens);
+                                   std::int64_t max_new_tokens, models::Adapter* adapter = nullptr);
 
 /// @brief Exact match (after trimming spaces) per skill, skills in the order first seen.
 /// @param answers the answers.
