@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapted_gpt.h"
 #include "commands.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/infer/engine.h"
@@ -15,6 +16,7 @@ namespace {
 
 struct ChatArgs {
   std::filesystem::path model;
+  std::filesystem::path adapter;
   std::string once;
   std::int64_t max_tokens = 100;
   float temperature = 0.0f;
@@ -22,9 +24,12 @@ struct ChatArgs {
 };
 
 // Generates the assistant's next turn, printing it as it comes; returns its text.
-std::string answer(models::PretrainedGpt& pretrained, const ChatArgs& args,
+std::string answer(AdaptedGpt& adapted, const ChatArgs& args,
                    const std::vector<text::ChatTurn>& turns) {
-  infer::Engine engine(pretrained.model, {.slots = 1, .tokenizer = &pretrained.tokenizer});
+  models::PretrainedGpt& pretrained = adapted.pretrained;
+  infer::Engine engine(
+      pretrained.model,
+      {.slots = 1, .tokenizer = &pretrained.tokenizer, .adapter = adapted.lora.get()});
   infer::Request request;
   request.prompt = pretrained.chat->prompt(pretrained.tokenizer, turns);
   const std::int64_t room =
@@ -51,21 +56,22 @@ std::string answer(models::PretrainedGpt& pretrained, const ChatArgs& args,
 }
 
 void run(const ChatArgs& args) {
-  models::PretrainedGpt pretrained = models::load_pretrained_gpt(args.model);
-  TINYGPT_CHECK(pretrained.chat.has_value(), "--model ", args.model.string(),
+  AdaptedGpt adapted = load_adapted_gpt(args.model, args.adapter);
+  TINYGPT_CHECK(adapted.pretrained.chat.has_value(), "--model ", args.model.string(),
+                args.adapter.empty() ? "" : " with --adapter " + args.adapter.string(),
                 " has no chat template: it was not instruction-tuned (tinygpt finetune --task "
                 "instruct makes one)");
   std::vector<text::ChatTurn> turns;
   if (!args.once.empty()) {
     turns.push_back({"user", args.once});
-    answer(pretrained, args, turns);
+    answer(adapted, args, turns);
     return;
   }
   std::cout << "chatting with " << args.model.string() << " (an empty line or Ctrl-D ends)\n";
   std::string line;
   while (std::cout << "> " << std::flush && std::getline(std::cin, line) && !line.empty()) {
     turns.push_back({"user", line});
-    turns.push_back({"assistant", answer(pretrained, args, turns)});
+    turns.push_back({"assistant", answer(adapted, args, turns)});
   }
 }
 
@@ -76,6 +82,7 @@ void register_chat_command(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("chat", "Chat with an instruction-tuned model in the terminal");
   command->add_option("--model", args->model, "An instruction-tuned model folder")->required();
+  add_adapter_option(*command, args->adapter);
   command->add_option("--once", args->once, "Ask one question, print the answer and exit");
   command->add_option("--max-tokens", args->max_tokens, "The longest answer, in tokens")
       ->check(CLI::Range(1, 100000))

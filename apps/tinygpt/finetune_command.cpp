@@ -40,6 +40,10 @@ void run(FinetuneArgs& args, const CLI::App& command) {
   if (given("--from-scratch")) config.from_scratch = cli.from_scratch;
   if (given("--context")) config.context = cli.context;
   if (given("--test-per-skill")) config.test_per_skill = cli.test_per_skill;
+  if (given("--lora-rank")) config.lora.rank = cli.lora.rank;
+  if (given("--lora-alpha")) config.lora.alpha = cli.lora.alpha;
+  if (given("--lora-dropout")) config.lora.dropout = cli.lora.dropout;
+  if (given("--lora-targets")) config.lora.targets = cli.lora.targets;
 
   TrainingProgress progress(args.print_every, false);
   tune::check_finetune_config(config);
@@ -99,7 +103,10 @@ void register_finetune_command(CLI::App& app) {
   command->add_option("--data", c.data, "A folder made by `tinygpt data generate`");
   command->add_option("--task", c.task, "classify (reviews) or instruct (instructions, dialogues)")
       ->capture_default_str();
-  command->add_option("--method", c.method, "full, head (a linear probe) or top_k_blocks")
+  command
+      ->add_option("--method", c.method,
+                   "full, head (a linear probe), top_k_blocks, lora or qlora (LoRA on a 4-bit "
+                   "base)")
       ->capture_default_str();
   command->add_option("--top-k", c.top_k, "top_k_blocks: how many of the last blocks train")
       ->capture_default_str();
@@ -117,6 +124,18 @@ void register_finetune_command(CLI::App& app) {
   command
       ->add_option("--test-per-skill", c.test_per_skill,
                    "instruct: the report asks this many test instructions per skill (0: all)")
+      ->capture_default_str();
+  command->add_option("--lora-rank", c.lora.rank, "lora: the rank r of the update")
+      ->capture_default_str();
+  command->add_option("--lora-alpha", c.lora.alpha, "lora: the update is scaled by alpha / r")
+      ->capture_default_str();
+  command->add_option("--lora-dropout", c.lora.dropout, "lora: dropout on the update's input")
+      ->capture_default_str();
+  command
+      ->add_option("--lora-targets", c.lora.targets,
+                   "lora: the layers it attaches to in every block (attn.c_attn, attn.c_proj, "
+                   "mlp.c_fc, mlp.c_proj)")
+      ->delimiter(',')
       ->capture_default_str();
   add_loop_options(*command, c);
   add_print_every_option(*command, args->print_every);

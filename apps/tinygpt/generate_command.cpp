@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapted_gpt.h"
 #include "commands.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/tape.h"
@@ -28,6 +29,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model;
+  std::filesystem::path adapter;
   std::string prompt;
   std::int64_t max_tokens = 50;
   float temperature = 1.0f;
@@ -79,6 +81,7 @@ void add_generate(CLI::App& app) {
                    "(tokenizer.bpe, or GPT-2's vocab.json + merges.txt)")
       ->required()
       ->check(CLI::ExistingDirectory);
+  add_adapter_option(*command, args->adapter);
   command->add_option("--prompt", args->prompt, "Text to continue (empty: start a new text)");
   command->add_option("--max-tokens", args->max_tokens, "Length limit in new tokens")
       ->check(CLI::Range(0, 100000))
@@ -132,7 +135,8 @@ void add_generate(CLI::App& app) {
   command->add_flag("--stats", args->stats,
                     "Print the time to the first token and the decoding speed (on stderr)");
   command->callback([args] {
-    models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);
+    AdaptedGpt adapted = load_adapted_gpt(args->model, args->adapter);
+    models::PretrainedGpt& pretrained = adapted.pretrained;
     const std::vector<std::int32_t> prompt = encode_prompt(pretrained, args->prompt);
     models::GenerateOptions options;
     options.max_new_tokens = args->max_tokens;
@@ -145,7 +149,8 @@ void add_generate(CLI::App& app) {
     options.usable_vocab = pretrained.tokenizer.vocab_size();
     infer::Engine engine(pretrained.model, {.slots = 1,
                                             .weights = infer::weight_format(args->weights),
-                                            .tokenizer = &pretrained.tokenizer});
+                                            .tokenizer = &pretrained.tokenizer,
+                                            .adapter = adapted.lora.get()});
     std::cout << args->prompt << std::flush;
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();

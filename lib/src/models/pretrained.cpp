@@ -192,7 +192,10 @@ void save_model_folder(const fs::path& folder, const ModelConfig& config,
 }
 
 PretrainedGpt load_pretrained_gpt(const fs::path& folder) {
-  ModelFolder loaded = load_model_folder(folder);
+  return pretrained_gpt(load_model_folder(folder), folder);
+}
+
+PretrainedGpt pretrained_gpt(ModelFolder loaded, const fs::path& folder) {
   Gpt* gpt = std::get_if<Gpt>(&loaded.model);
   TINYGPT_CHECK(gpt != nullptr, folder.string(), ": the model is of family ",
                 family_name(loaded.config.family), "; a gpt is needed here");

@@ -192,4 +192,19 @@ AdaptedModel load_lora_adapter(const fs::path& base, const fs::path& adapter) {
   return adapted;
 }
 
+void merge_lora_adapter(const fs::path& base, const fs::path& adapter, const fs::path& out) {
+  AdaptedModel adapted = load_lora_adapter(base, adapter);
+  adapted.lora->merge();
+  // The model's own parameters (and head), without the adapter's A and B.
+  ParameterSet merged;
+  for (const Parameter& parameter : adapted.folder.parameters()) {
+    if (adapted.lora->owns(parameter.name)) continue;
+    merged.add(parameter.name, parameter.shape);
+    std::copy(parameter.value.begin(), parameter.value.end(),
+              merged.at(parameter.name).value.begin());
+  }
+  const models::ModelFolder& folder = adapted.folder;
+  models::save_model_folder(out, folder.config, merged, folder.tokenizer, folder.head, folder.chat);
+}
+
 }  // namespace tinygpt::tune

@@ -5,6 +5,8 @@ cmake_minimum_required(VERSION 3.25)
 #   - a classifier (method head) writes its model folder with the head and labels, the
 #     report and the table; a second fresh run into the folder is refused, --resume goes on;
 #   - instruction tuning writes a chat model that `tinygpt chat --once` answers with;
+#   - LoRA writes a PEFT adapter folder that generate and chat use on the base, and that
+#     `tinygpt adapter merge` turns into a model folder generating the same greedy text;
 #   - an encoder pre-trained by `tinygpt train` is a model folder that tags entities;
 #   - bad input (unknown task, a method that does not fit, no model folder, data without the
 #     task's file, chat with a model that has no chat template) fails with status 1 and one
@@ -74,6 +76,39 @@ if(NOT output MATCHES "list \\(not trained\\)")
 endif()
 run(0 chat --model "${work}/sft/model" --once "Copy the input exactly." --max-tokens 5)
 expect_refused("not instruction-tuned" chat --model "${work}/probe/model" --once "Hello")
+
+# LoRA: an adapter folder in PEFT's layout, used by generate and chat on the base, then
+# merged into a model folder that generates the same greedy text without it.
+run(0 finetune ${common} --task instruct --method lora --lora-rank 2 --lora-alpha 4
+    --lora-targets attn.c_attn,mlp.c_fc --steps 4 --test-per-skill 1 --out "${work}/lora")
+foreach(file adapter/adapter_config.json adapter/adapter_model.safetensors)
+  if(NOT EXISTS "${work}/lora/${file}")
+    message(FATAL_ERROR "tinygpt finetune --method lora did not write ${file}:\n${output}")
+  endif()
+endforeach()
+if(EXISTS "${work}/lora/model")
+  message(FATAL_ERROR "a LoRA run wrote a whole model folder besides its adapter")
+endif()
+file(READ "${work}/lora/adapter/adapter_config.json" adapter_config)
+if(NOT adapter_config MATCHES "\"peft_type\": \"LORA\"" OR NOT adapter_config MATCHES "\"r\": 2")
+  message(FATAL_ERROR "not a PEFT LoRA config:\n${adapter_config}")
+endif()
+set(greedy generate --prompt "Once upon" --max-tokens 12 --greedy --ids)
+run(0 ${greedy} --model "${model}" --adapter "${work}/lora/adapter")
+set(adapted_text "${output}")
+run(0 chat --model "${model}" --adapter "${work}/lora/adapter" --once "Copy this." --max-tokens 4)
+run(0 adapter merge --model "${model}" --adapter "${work}/lora/adapter" --out "${work}/merged")
+run(0 ${greedy} --model "${work}/merged")
+if(NOT output STREQUAL adapted_text)
+  message(FATAL_ERROR "the merged model generates otherwise than base + adapter:\n"
+                      "${adapted_text}\nagainst\n${output}")
+endif()
+expect_refused("trained on another base" generate --model "${work}/sft/model"
+               --adapter "${work}/lora/adapter" --prompt "Hi")
+expect_refused("unknown layer 'attn.c_q'; the layers are attn.c_attn" finetune ${common}
+               --task classify --method lora --lora-targets attn.c_q --out "${work}/bad")
+expect_refused("--lora-rank must be in \\[1, 16\\]" finetune ${common} --task classify
+               --method lora --lora-rank 32 --out "${work}/bad")
 
 # Named entities with an encoder that `tinygpt train` pre-trained.
 file(WRITE "${work}/encoder.json"

@@ -129,6 +129,13 @@ struct PretrainedGpt {
 /// @return the model and tokenizer.
 PretrainedGpt load_pretrained_gpt(const std::filesystem::path& folder);
 
+/// @brief The GPT of a loaded model folder (a folder of another family is an Error that
+/// names it).
+/// @param loaded the folder's contents, e.g. from load_model_folder().
+/// @param folder where it came from, for the message.
+/// @return the model and tokenizer.
+PretrainedGpt pretrained_gpt(ModelFolder loaded, const std::filesystem::path& folder);
+
 /// @brief Writes a GPT's model folder (save_model_folder()).
 /// @param folder the folder (created when missing).
 /// @param model the model.

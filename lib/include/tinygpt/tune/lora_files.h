@@ -69,6 +69,15 @@ struct AdaptedModel {
 AdaptedModel load_lora_adapter(const std::filesystem::path& base,
                                const std::filesystem::path& adapter);
 
+/// @brief Writes the base with the adapter merged in as a plain model folder (W + (alpha / r)
+/// A B for every adapted layer, with the adapter's head and chat markers), which loads and
+/// runs without the adapter at the base's speed.
+/// @param base the base model folder.
+/// @param adapter the adapter folder.
+/// @param out the new model folder; its files are written atomically.
+void merge_lora_adapter(const std::filesystem::path& base, const std::filesystem::path& adapter,
+                        const std::filesystem::path& out);
+
 /// @brief Reads an adapter folder's settings (adapter_config.json) without the weights.
 /// @param adapter the adapter folder.
 /// @return the settings; Error as load_lora_adapter().
