@@ -85,12 +85,12 @@ batches=(--run "batch 2=$runs/batch-2" --run "batch 8=$runs/batch-8" --run "batc
   --title "Batch size: validation loss against training time" --out "$images/batch-size-time.svg"
 fi
 
-# 3. Over-fitting: the first 40 KB of the stories (about 10,000 tokens, a tenth of it held
-# out for validation), 400 steps of 8 x 128 tokens: some 40 passes over the training part.
+# 3. Over-fitting: the first 40 KB of the stories (7,344 training tokens, a tenth of the
+# paragraphs held out for validation), 400 steps of 8 x 128 tokens: some 56 passes.
 if wants overfitting; then
 head -c 40000 .tinygpt/journey/world/stories.txt > "$runs/small-stories.txt"
 train overfitting --data "$runs/small-stories.txt" --tokenizer "$data/tokenizer.bpe" \
   --batch 8 --steps 400 --eval-interval 20 --lr 3e-3 --min-lr 3e-4 --seed 1
 "$tinygpt" plot --run "small slice=$runs/overfitting" --x step --y loss --y val_loss --smooth 20 \
-  --title "Over-fitting: 40 passes over 9,000 tokens" --out "$images/overfitting.svg"
+  --title "Over-fitting: 56 passes over 7,344 tokens" --out "$images/overfitting.svg"
 fi
