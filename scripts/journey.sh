@@ -16,11 +16,11 @@ The time budget, on 2 cores (the whole journey stays within 10 minutes):
 
   stage                                        budget   stops early past
   steps 01-03: spirals, bigram, pre-training    150 s   pre-training: --time-limit (120 s)
-  step 04: fine-tuning                           90 s   the two runs' --time-limit (25 s, 45 s)
+  step 04: fine-tuning                          120 s   the three runs' --time-limit (25, 45, 20 s)
   step 05: alignment                             90 s   (to come)
   step 06: evaluation                            60 s   (to come)
   step 07: deployment                            20 s   (to come)
-  in all                                        410 s   about 7 minutes
+  in all                                        440 s   about 7.5 minutes
 
 A stage that reaches its limit stops training early, keeps what it has learnt, and says
 so in REPORT.md; the rest of the journey goes on.

@@ -32,11 +32,13 @@ train::TrainCallbacks progress(std::ostream& log) {
   return callbacks;
 }
 
-tune::FinetuneConfig run_config(const FinetuneJourneyOptions& options, const std::string& task) {
+// run is "classify", "instruct" or "lora" (the classifier with LoRA).
+tune::FinetuneConfig run_config(const FinetuneJourneyOptions& options, const std::string& run) {
+  const std::string task = run == "lora" ? "classify" : run;
   tune::FinetuneConfig config;
   config.model = options.out / "gpt" / "model";
   config.data = options.out / "world";
-  config.out = options.out / "finetune" / task;
+  config.out = options.out / "finetune" / run;
   config.task = task;
   config.method = "full";
   config.seed = options.seed;
@@ -49,6 +51,15 @@ tune::FinetuneConfig run_config(const FinetuneJourneyOptions& options, const std
     config.min_lr = 3e-5f;
     config.eval_interval = 50;
     config.time_limit = options.classify_time_limit;
+    if (run == "lora") {
+      // Rank 8 on every linear layer; a frozen base takes a larger rate than full training.
+      config.method = "lora";
+      config.lora = {.rank = 8, .alpha = 16, .targets = tune::lora_target_modules()};
+      config.steps = options.lora_steps;
+      config.lr = 6e-3f;
+      config.min_lr = 1e-4f;
+      config.time_limit = options.lora_time_limit;
+    }
   } else {
     config.steps = options.instruct_steps;
     config.batch = 8;
@@ -80,6 +91,9 @@ FinetuneJourneyResult run_finetune_journey(const FinetuneJourneyOptions& options
   log << "\n  instruction tuning: the chat markers, the loss on the answers only ("
       << options.hold_out_skill << " never seen)\n";
   result.instruct = tune::run_finetune(run_config(options, "instruct"), progress(log));
+  log << "\n  the classifier again with LoRA: rank-8 updates on every linear layer, the base "
+         "frozen\n";
+  result.lora = tune::run_finetune(run_config(options, "lora"), progress(log));
 
   // A sample chat: the first test instruction of a skill the model learnt best.
   models::PretrainedGpt chat = models::load_pretrained_gpt(result.instruct.model_dir);
@@ -123,12 +137,16 @@ std::string finetune_report(const FinetuneJourneyOptions& options,
      << "` is left out of training. Exact match on the first " << options.test_per_skill
      << " test instructions of each skill, before and after:\n\n"
      << result.instruct.summary << "\n"
+     << "**LoRA** (the parameter-efficient rung): the same classifier, the base frozen and "
+        "rank-8 updates trained on every linear layer of every block, "
+     << steps(result.lora) << " of 16 reviews:\n\n"
+     << result.lora.summary << "\n"
      << "A test instruction (copy):\n\n```text\n> " << result.question << "\n"
      << result.answer << "\n```\n\n(the reference: \"" << result.expected << "\")\n\n"
      << "Step 04 took " << std::fixed << std::setprecision(1) << result.seconds
      << " s. The models: " << result.classify.model_dir.string() << " and "
-     << result.instruct.model_dir.string() << "; try `tinygpt chat --model "
-     << result.instruct.model_dir.string() << "`.\n";
+     << result.instruct.model_dir.string() << ", the adapter " << result.lora.model_dir.string()
+     << "; try `tinygpt chat --model " << result.instruct.model_dir.string() << "`.\n";
   return md.str();
 }
 

@@ -6,6 +6,7 @@
 //   world/                 the task kinds are added: reviews, instructions, dialogues
 //   finetune/classify/     the classifier's run and model/ (task classify, method full)
 //   finetune/instruct/     the chat model's run and model/ (task instruct, method full)
+//   finetune/lora/         the classifier again with LoRA: its run and adapter/
 //   REPORT.md              gains the section "Step 04: fine-tuning"
 #pragma once
 
@@ -25,10 +26,12 @@ struct FinetuneJourneyOptions {
   std::int64_t world_bytes = 2'000'000;            ///< the world's size (as step 03's)
   std::int64_t classify_steps = 150;               ///< optimizer steps of the classifier
   std::int64_t instruct_steps = 300;               ///< optimizer steps of instruction tuning
-  /// Wall-time limits of the two runs: step 04's 90 s budget (scripts/journey.sh --help)
+  std::int64_t lora_steps = 150;                   ///< optimizer steps of the LoRA classifier
+  /// Wall-time limits of the three runs: step 04's 120 s budget (scripts/journey.sh --help)
   /// less the evaluations.
   double classify_time_limit = 25.0;
   double instruct_time_limit = 45.0;
+  double lora_time_limit = 20.0;
   std::int64_t test_per_skill = 20;        ///< test instructions per skill in the report
   std::string hold_out_skill = "reverse";  ///< the skill instruction tuning never sees
 };
@@ -37,6 +40,7 @@ struct FinetuneJourneyOptions {
 struct FinetuneJourneyResult {
   tune::FinetuneResult classify;  ///< the classifier's run and its report
   tune::FinetuneResult instruct;  ///< the chat model's run and its report
+  tune::FinetuneResult lora;      ///< the LoRA classifier's run and its report
   std::string question;           ///< a test instruction asked in the sample chat
   std::string answer;             ///< the chat model's answer
   std::string expected;           ///< the reference answer
