@@ -35,12 +35,13 @@ void add_logprobs(TokenEvent& event, std::span<const float> logits, int count) {
 Engine::Engine(models::Gpt& model, const EngineOptions& options)
     : model_(model),
       tokenizer_(options.tokenizer),
-      cache_(model.config(), options.slots),
-      adapter_(options.adapter) {
+      adapter_(options.adapter),
+      products_(options.products),
+      cache_(model.config(), options.slots) {
   TINYGPT_CHECK(options.batch_invariant || options.weights == WeightFormat::kFloat32,
                 "Engine: ", weight_format_name(options.weights),
                 " weights are always batch-invariant; batch_invariant = false is for float32");
-  if (options.batch_invariant) weights_.emplace(options.weights);
+  if (options.batch_invariant && products_ == nullptr) weights_.emplace(options.weights);
   tape_.set_grad_enabled(false);
   // Slots are handed out lowest first.
   for (std::int64_t slot = options.slots - 1; slot >= 0; --slot) free_slots_.push_back(slot);
@@ -136,7 +137,10 @@ bool Engine::emit(Sequence& sequence, std::span<float> logits) {
 }
 
 models::RunOptions Engine::run_options() {
-  return {.cache = &cache_, .products = weights_ ? &*weights_ : nullptr, .adapter = adapter_};
+  models::MatrixProducts* products = products_ != nullptr ? products_
+                                     : weights_           ? &*weights_
+                                                          : nullptr;
+  return {.cache = &cache_, .products = products, .adapter = adapter_};
 }
 
 bool Engine::prefill(Sequence& sequence, std::span<const std::int32_t> tokens) {

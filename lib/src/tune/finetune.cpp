@@ -24,8 +24,10 @@ bool detail::method_trains(const FinetuneConfig& config, std::int64_t layers,
   }
   if (config.method == "full") return true;
   if (name.starts_with("head.")) return true;
-  // lora: the adapter's parameters (ModelTaskRun::trains) and the head.
-  if (config.method == "head" || config.method == "lora") return false;
+  // lora, qlora: the adapter's parameters (ModelTaskRun::trains) and the head.
+  if (config.method == "head" || config.method == "lora" || config.method == "qlora") {
+    return false;
+  }
   if (name.starts_with("ln_f.")) return true;  // top_k_blocks: the top blocks and ln_f
   for (std::int64_t l = layers - config.top_k; l < layers; ++l) {
     if (name.starts_with("h." + std::to_string(l) + ".")) return true;
@@ -44,9 +46,13 @@ detail::ModelTaskRun::ModelTaskRun(const FinetuneConfig& config)
 detail::ModelTaskRun::~ModelTaskRun() = default;
 
 void detail::ModelTaskRun::attach_adapter() {
-  if (config_.method == "lora") {
-    lora_ =
-        std::make_unique<Lora>(folder_.parameters(), folder_.config, config_.lora, config_.seed);
+  if (config_.method != "lora" && config_.method != "qlora") return;
+  lora_ = std::make_unique<Lora>(folder_.parameters(), folder_.config, config_.lora, config_.seed);
+  if (config_.method == "qlora") {
+    // After LoRA, which reads the weights' shapes; base_hash_ was taken from the float32
+    // weights before they are freed here.
+    quantized_ = std::make_unique<QuantizedBase>(folder_.parameters());
+    lora_->set_base_format("nf4");
   }
 }
 
@@ -97,7 +103,8 @@ FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCall
   }
   const std::string json = to_json(config);
   FinetuneResult result;
-  result.model_dir = config.out / (config.method == "lora" ? "adapter" : "model");
+  const bool adapter = config.method == "lora" || config.method == "qlora";
+  result.model_dir = config.out / (adapter ? "adapter" : "model");
   result.report = config.out / "report.json";
   result.training = train::run_loop(
       config, *task, {models::to_json(task->model_config()), 0, json.substr(1, json.size() - 2)},

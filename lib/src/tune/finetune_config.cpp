@@ -20,7 +20,7 @@ constexpr std::string_view kFields[] = {
     "train_examples", "hold_out_skill", "from_scratch", "context",     "test_per_skill",
     "lora_rank",      "lora_alpha",     "lora_dropout", "lora_targets"};
 constexpr std::string_view kTasks[] = {"classify", "instruct", "tokens"};
-constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks", "lora"};
+constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks", "lora", "qlora"};
 constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
 
 template <typename Value>
@@ -115,7 +115,7 @@ std::string to_json(const FinetuneConfig& config) {
   object["from_scratch"] = config.from_scratch;
   object["context"] = config.context;
   object["test_per_skill"] = config.test_per_skill;
-  if (config.method == "lora") {
+  if (config.method == "lora" || config.method == "qlora") {
     object["lora_rank"] = config.lora.rank;
     object["lora_alpha"] = config.lora.alpha;
     object["lora_dropout"] = config.lora.dropout;
@@ -149,7 +149,7 @@ void check_finetune_config(const FinetuneConfig& config) {
                 config.task == "classify"   ? "a gpt or an encoder"
                 : config.task == "instruct" ? "a gpt"
                                             : "an encoder");
-  if (config.method == "lora") check_lora_settings(config.lora, model);
+  if (config.method == "lora" || config.method == "qlora") check_lora_settings(config.lora, model);
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
       "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);

@@ -70,11 +70,12 @@ ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std
 std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
                                    const text::ChatTemplate& chat,
                                    std::span<const ChatExample> examples,
-                                   std::int64_t max_new_tokens, models::Adapter* adapter) {
+                                   std::int64_t max_new_tokens, models::Adapter* adapter,
+                                   models::MatrixProducts* products) {
   const std::int32_t end = tokenizer.special_id(chat.end);
   std::vector<ChatAnswer> answers(examples.size());
   std::vector<std::vector<std::int32_t>> tokens(examples.size());
-  infer::Engine engine(gpt, {.slots = 16, .adapter = adapter});
+  infer::Engine engine(gpt, {.slots = 16, .adapter = adapter, .products = products});
   for (std::size_t i = 0; i < examples.size(); ++i) {
     const ChatExample& example = examples[i];
     TINYGPT_CHECK(!example.turns.empty() && example.turns.back().role == "assistant", example.id,

@@ -179,6 +179,17 @@ Tensor Lora::linear(Tape& tape, const std::string& layer, const Tensor& x, const
 
 void Lora::merge() {
   TINYGPT_CHECK(!merged(), "LoRA: the update is already merged");
+  // Checked for every layer before any changes: a QLoRA base's weights are NF4, their
+  // float32 values freed (qlora.h), so there is no W to add the update to.
+  for (const std::string& name : order_) {
+    const Layer& layer = layers_.at(name);
+    const std::int64_t expected = layer.a->shape[0] * layer.b->shape[1];
+    TINYGPT_CHECK(static_cast<std::int64_t>(layer.weight->value.size()) == expected,
+                  "LoRA: cannot merge into ", layer.weight->name, ": the base is stored as ",
+                  base_format_ == "float32" ? "a quantised copy" : base_format_,
+                  " and its float32 weights were freed (QLoRA); load the adapter onto the "
+                  "float32 base (load_lora_adapter) and merge there");
+  }
   for (const std::string& name : order_) {
     const Layer& layer = layers_.at(name);
     originals_[name] = layer.weight->value;

@@ -113,6 +113,7 @@ void save_lora_adapter(const fs::path& folder, const Lora& lora, models::ModelFo
       {"format", "pt"},
       {"tinygpt.family", models::family_name(model.config.family)},
       {"tinygpt.base_hash", hex(base_hash)},
+      {"tinygpt.base_format", lora.base_format()},
       {"tinygpt.vocab_size", std::to_string(model.config.vocab_size)}};
   if (model.head) {
     metadata["tinygpt.head"] = models::to_json(*model.head);

@@ -14,9 +14,20 @@
 //                           loss on half of them (the answers).
 //   icl_scoring/<shots>     in-context classification of 16 generated reviews, three answer
 //                           words, k demonstrations: reviews_per_s.
+//   gpt2_step/<method>      one next-token step of GPT-2 124M (steps/02-transformer/configs/
+//                           gpt2-124m.json: 12 layers, width 768, V 50257; random weights)
+//                           on 1 sequence of 128 tokens, AdamW on what trains. method: full
+//                           (all 124M), lora (rank 8 on attn.c_attn), qlora (the same LoRA
+//                           on the NF4 base, tune/qlora.h). Counters: trained_M,
+//                           weights_MB (the weights as held: float32, or NF4 layers and the
+//                           float32 rest), train_state_MB (gradients and AdamW's two moments
+//                           of what trains); qlora: linear_float32_MB and linear_nf4_MB
+//                           (the quantised layers before and after) and their nf4_ratio.
 //
 // Run: build/release/steps/04-finetuning/bench/bench_finetune [--benchmark_filter=finetune]
 #include <benchmark/benchmark.h>
+
+#include <memory>
 
 #include "bench_support.hpp"
 #include "tinygpt/core/blas_kernel.h"
@@ -25,7 +36,9 @@
 #include "tinygpt/nn/cross_entropy.h"
 #include "tinygpt/train/optimizers.h"
 #include "tinygpt/tune/classifier.h"
+#include "tinygpt/tune/lora.h"
 #include "tinygpt/tune/prompting.h"
+#include "tinygpt/tune/qlora.h"
 
 namespace tinygpt::bench {
 namespace {
@@ -138,6 +151,62 @@ BENCHMARK(BM_icl_scoring)
     ->ArgName("shots")
     ->Arg(0)
     ->Arg(4)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_gpt2_step(benchmark::State& state) {
+  const std::int64_t method = state.range(0);
+  models::ModelConfig config = gpt_config(50257, 12, 12, 768, 1024);
+  config.dropout = 0.1f;
+  constexpr std::int64_t kLength = 128;
+  models::Gpt gpt(config);
+  gpt.init(1);
+  std::unique_ptr<tune::Lora> lora;
+  std::unique_ptr<tune::QuantizedBase> base;
+  if (method >= 1) {
+    lora = std::make_unique<tune::Lora>(
+        gpt.parameters(), config, tune::LoraSettings{.rank = 8, .targets = {"attn.c_attn"}}, 1);
+    for (Parameter& parameter : gpt.parameters()) {
+      gpt.parameters().set_trainable(parameter.name, lora->owns(parameter.name));
+    }
+  }
+  if (method == 2) base = std::make_unique<tune::QuantizedBase>(gpt.parameters());
+  const std::vector<std::int32_t> ids = random_token_ids(kLength + 1, config.vocab_size, 2);
+  const std::vector<std::int32_t> inputs(ids.begin(), ids.end() - 1);
+  const std::vector<std::int32_t> targets(ids.begin() + 1, ids.end());
+  train::AdamW adamw(gpt.parameters(), {});
+  Tape tape;
+  for (auto _ : state) {
+    gpt.parameters().zero_grad();
+    tape.reset();
+    const Tensor logits = gpt.forward(
+        tape, inputs, 1, {}, {.training = true, .products = base.get(), .adapter = lora.get()});
+    tape.backward(nn::softmax_cross_entropy(tape, logits, targets));
+    adamw.step(gpt.parameters());
+  }
+  double weights = 0.0;
+  for (const Parameter& parameter : gpt.parameters()) {
+    weights += 4.0 * static_cast<double>(parameter.value.size());
+  }
+  if (base) weights += static_cast<double>(base->memory().quantized_nf4);
+  const auto trained = static_cast<double>(gpt.parameters().trainable_numel());
+  state.counters["trained_M"] = trained / 1e6;
+  state.counters["weights_MB"] = weights / 1e6;
+  state.counters["train_state_MB"] = 3.0 * 4.0 * trained / 1e6;
+  if (base) {
+    const tune::BaseMemory memory = base->memory();
+    state.counters["nf4_ratio"] =
+        static_cast<double>(memory.quantized_nf4) / static_cast<double>(memory.quantized_float32);
+    state.counters["linear_float32_MB"] = static_cast<double>(memory.quantized_float32) / 1e6;
+    state.counters["linear_nf4_MB"] = static_cast<double>(memory.quantized_nf4) / 1e6;
+  }
+  state.counters["tokens_per_s"] = benchmark::Counter(
+      static_cast<double>(kLength), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_gpt2_step)
+    ->ArgName("method_full0_lora1_qlora2")
+    ->DenseRange(0, 2)
+    ->Iterations(4)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -92,6 +92,11 @@ struct EngineOptions {
   const text::Tokenizer* tokenizer = nullptr;
   /// A PEFT adapter every pass runs through (e.g. tune::Lora); nullptr: the model alone.
   models::Adapter* adapter = nullptr;
+  /// The products every pass uses in place of the engine's packed weights, for a model whose
+  /// float32 weights are gone (tune::QuantizedBase: a QLoRA base in NF4); `weights` and
+  /// `batch_invariant` are then ignored and batch invariance is the products' own (NF4's
+  /// tile products are BLAS products: not guaranteed). nullptr: the engine's own.
+  models::MatrixProducts* products = nullptr;
 };
 
 /// @brief Continuous batching over a KV cache of fixed size.
@@ -125,7 +130,7 @@ class Engine {
   std::size_t queue_depth() const;
   /// @return sequences in slots.
   std::size_t active() const { return sequences_.size(); }
-  /// @return the packed weights' bytes (0 with batch_invariant = false).
+  /// @return the packed weights' bytes (0 with batch_invariant = false or given products).
   std::int64_t weight_bytes() const { return weights_ ? weights_->bytes() : 0; }
 
  private:
@@ -153,8 +158,9 @@ class Engine {
 
   models::Gpt& model_;
   const text::Tokenizer* tokenizer_;
-  std::optional<ServingWeights> weights_;  // the packed weights, unless BLAS products
-  models::Adapter* adapter_ = nullptr;     // EngineOptions::adapter
+  std::optional<ServingWeights> weights_;       // the packed weights, unless BLAS products
+  models::Adapter* adapter_ = nullptr;          // EngineOptions::adapter
+  models::MatrixProducts* products_ = nullptr;  // EngineOptions::products
   KvCache cache_;
   Tape tape_;
   std::vector<Sequence> sequences_;       // active, in slots (engine thread only)

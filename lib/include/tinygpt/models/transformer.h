@@ -66,23 +66,27 @@ class AttentionCache {
                           const std::function<Tensor()>& compute) = 0;
 };
 
-/// @brief How an inference pass computes the model's matrix products with its weights,
-/// when they are stored another way than the trained float32 parameters (implemented by
-/// infer::ServingWeights: int8 weights, a batch-invariant kernel).
+/// @brief How a pass computes the model's matrix products with its weights, when they are
+/// stored another way than the trained float32 parameters: infer::ServingWeights (float32,
+/// int8 or NF4 weights packed for a batch-invariant inference kernel) and
+/// tune::QuantizedBase (QLoRA's frozen NF4 base, for training as well).
 ///
 /// Every linear layer calls linear(); the output layer, which reuses the token embeddings
-/// (V, C), calls transposed(). Inference only: nothing is recorded for a backward pass.
+/// (V, C), calls transposed(). The weight is passed as a key: its float32 values may be gone.
+/// The weights are frozen: an implementation never records their gradient, but it may record
+/// the input's (dx += dy weight^T), so that a training pass reaches the layers below (an
+/// adapter's, tune/qlora.h). ServingWeights records nothing (inference only).
 class MatrixProducts {
  public:
   virtual ~MatrixProducts() = default;
-  /// @param tape the tape (gradients disabled).
+  /// @param tape the tape.
   /// @param x (..., C_in) the input rows.
   /// @param weight the layer's (C_in, C_out) weight.
   /// @param bias its (C_out) bias, or nullptr.
   /// @return (..., C_out) = x weight + bias.
   virtual Tensor linear(Tape& tape, const Tensor& x, const Parameter& weight,
                         const Parameter* bias) = 0;
-  /// @param tape the tape (gradients disabled).
+  /// @param tape the tape.
   /// @param x (..., C) the input rows.
   /// @param weight a (V, C) matrix (the token embeddings).
   /// @return (..., V) = x weight^T.
@@ -129,8 +133,8 @@ struct RunOptions {
   /// each sequence's new tokens, attending over the cache's earlier keys and values (see
   /// AttentionCache).
   AttentionCache* cache = nullptr;
-  /// Inference with weights stored for serving (see MatrixProducts); nullptr: the
-  /// parameters themselves.
+  /// Weights stored another way (see MatrixProducts): packed for serving, or QLoRA's NF4
+  /// base; nullptr: the parameters themselves.
   MatrixProducts* products = nullptr;
   /// A PEFT adapter (see Adapter) the pass runs through; nullptr: the base model alone.
   Adapter* adapter = nullptr;

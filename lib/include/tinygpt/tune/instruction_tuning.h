@@ -86,11 +86,14 @@ struct ChatAnswer {
 /// @param examples the conversations; the last turn of each is the reference answer.
 /// @param max_new_tokens the longest answer.
 /// @param adapter a PEFT adapter the model runs through, or nullptr.
+/// @param products the model's matrix products when its weights are stored another way (a
+///        QLoRA base in NF4, tune::QuantizedBase), or nullptr: the engine's own.
 /// @return one answer per example, in order.
 std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
                                    const text::ChatTemplate& chat,
                                    std::span<const ChatExample> examples,
-                                   std::int64_t max_new_tokens, models::Adapter* adapter = nullptr);
+                                   std::int64_t max_new_tokens, models::Adapter* adapter = nullptr,
+                                   models::MatrixProducts* products = nullptr);
 
 /// @brief Exact match (after trimming spaces) per skill, skills in the order first seen.
 /// @param answers the answers.

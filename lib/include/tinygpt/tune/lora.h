@@ -30,6 +30,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tinygpt/core/parameters.h"
@@ -132,12 +133,20 @@ class Lora final : public models::Adapter {
   std::int64_t numel() const;
 
   /// @brief W += (alpha / r) A B for every layer, keeping the original W; linear() then adds
-  /// nothing. Error when already merged.
+  /// nothing. Error when already merged, or when the base's weights hold no float32 values
+  /// (a QLoRA base, qlora.h: merge on the float32 base the adapter loads onto instead).
   void merge();
   /// @brief Restores every W to its value before merge(), bit for bit. Error when not merged.
   void unmerge();
   /// @return whether the update is merged into the weights.
   bool merged() const { return !originals_.empty(); }
+
+  /// @brief How the frozen base it trains on is stored: "float32", or "nf4" for QLoRA
+  /// (qlora.h). Saved with the adapter (lora_files.h, metadata "tinygpt.base_format").
+  /// @param format the format's name.
+  void set_base_format(std::string format) { base_format_ = std::move(format); }
+  /// @return the base's format, "float32" unless set.
+  const std::string& base_format() const { return base_format_; }
 
  private:
   struct Layer {
@@ -151,6 +160,7 @@ class Lora final : public models::Adapter {
   std::map<std::string, Layer> layers_;             // by layer name
   std::vector<std::string> order_;                  // layer names in the model's order
   std::map<std::string, AlignedFloats> originals_;  // while merged: each W before merge()
+  std::string base_format_ = "float32";             // set_base_format()
 };
 
 }  // namespace tinygpt::tune
