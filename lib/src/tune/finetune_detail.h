@@ -62,8 +62,8 @@ class ModelTaskRun : public TaskRun {
 
   const FinetuneConfig& config_;
   models::ModelFolder folder_;
-  std::uint64_t base_hash_ = 0;                // weights_hash() of the model as loaded
-  std::unique_ptr<Lora> lora_;                 // --method lora and qlora
+  std::uint64_t base_hash_ = 0;               // weights_hash() of the model as loaded
+  std::unique_ptr<Lora> lora_;                // --method lora and qlora
   std::unique_ptr<QuantizedBase> quantized_;  // --method qlora: the NF4 base
 };
 

@@ -116,9 +116,8 @@ std::string InstructRun::test_report(nlohmann::ordered_json& report) {
   const FinetuneConfig& config = config_;
   const std::vector<SkillScore>& before = before_;
   const std::vector<ChatExample> test = instruct_test(config);
-  const std::vector<ChatAnswer> answers =
-      answer_all(gpt(), folder_.tokenizer, *folder_.chat, test, kReportedAnswerLength, adapter(),
-                 products());
+  const std::vector<ChatAnswer> answers = answer_all(gpt(), folder_.tokenizer, *folder_.chat, test,
+                                                     kReportedAnswerLength, adapter(), products());
   const std::vector<SkillScore> after = exact_match_by_skill(answers);
   std::ostringstream table;
   table << "| skill (test) | n | exact match before % | exact match after % [95% CI] |\n"
