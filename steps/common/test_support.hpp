@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,19 @@ namespace tinygpt::testing {
 /// with float32 values of size ~1 the central difference at h = 1e-2 is accurate to about
 /// 1e-4 (truncation h^2 f''' / 6, rounding 1e-7 / h), and a backward off by 1% (the negative
 /// control) shows up as about 5e-3.
+/// max |actual - expected| / max |expected| (the absolute difference when expected is all
+/// zeros): the measure of every parity test.
+inline double relative_error(std::span<const float> actual, std::span<const float> expected) {
+  REQUIRE(actual.size() == expected.size());
+  double difference = 0.0;
+  double scale = 0.0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    difference = std::max(difference, std::abs(static_cast<double>(actual[i]) - expected[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(expected[i])));
+  }
+  return scale == 0.0 ? difference : difference / scale;
+}
+
 inline constexpr float kGradStep = 1e-2f;
 inline constexpr double kGradTolerance = 1e-3;
 

@@ -17,6 +17,7 @@
 #include "tinygpt/nn/elementwise.h"
 
 using namespace tinygpt;
+using tinygpt::testing::relative_error;
 using namespace tinygpt::models;
 
 namespace {
@@ -38,18 +39,6 @@ template <typename T>
 std::vector<T> ints(const SafetensorsFile& file, const std::string& name) {
   const std::vector<std::int64_t> values = file.integers(name);
   return std::vector<T>(values.begin(), values.end());
-}
-
-// max |actual - expected| / max |expected|.
-double relative_error(std::span<const float> actual, std::span<const float> expected) {
-  REQUIRE(actual.size() == expected.size());
-  double difference = 0.0;
-  double scale = 0.0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    difference = std::max(difference, std::abs(static_cast<double>(actual[i]) - expected[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(expected[i])));
-  }
-  return scale == 0.0 ? difference : difference / scale;
 }
 
 void load_fixture_parameters(const SafetensorsFile& file, ParameterSet& parameters) {

@@ -15,6 +15,7 @@
 #include "tinygpt/train/optimizers.h"
 
 using namespace tinygpt;
+using tinygpt::testing::relative_error;
 using namespace tinygpt::train;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -29,18 +30,6 @@ constexpr double kParityTolerance = 1e-6;
 SafetensorsFile optimizer_fixture() {
   return SafetensorsFile::read(std::filesystem::path(TINYGPT_STEP02_FIXTURES) /
                                "adamw.safetensors");
-}
-
-// max |actual - expected| / max |expected|, the measure of every parity test.
-double relative_error(std::span<const float> actual, std::span<const float> expected) {
-  REQUIRE(actual.size() == expected.size());
-  double difference = 0.0;
-  double scale = 0.0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    difference = std::max(difference, std::abs(static_cast<double>(actual[i]) - expected[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(expected[i])));
-  }
-  return scale == 0.0 ? difference : difference / scale;
 }
 
 // The fixture's parameters, in its order, with their initial values.

@@ -18,6 +18,7 @@
 #include "tinygpt/tune/lora.h"
 
 using namespace tinygpt;
+using tinygpt::testing::relative_error;
 
 namespace {
 
@@ -33,18 +34,6 @@ constexpr double kGradientTolerance = 1e-5;
 SafetensorsFile lora_fixture() {
   return SafetensorsFile::read(std::filesystem::path(TINYGPT_STEP04_FIXTURES) /
                                "lora_gpt.safetensors");
-}
-
-// max |actual - expected| / max |expected|.
-double relative_error(std::span<const float> actual, std::span<const float> expected) {
-  REQUIRE(actual.size() == expected.size());
-  double difference = 0.0;
-  double scale = 0.0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    difference = std::max(difference, std::abs(static_cast<double>(actual[i]) - expected[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(expected[i])));
-  }
-  return scale == 0.0 ? difference : difference / scale;
 }
 
 // Fills a parameter from the fixture's tensor of the same name (shapes must agree).

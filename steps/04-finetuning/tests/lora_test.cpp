@@ -38,15 +38,6 @@ std::vector<float> logits_of(models::Gpt& gpt, models::Adapter* adapter) {
   return {logits.data, logits.data + logits.numel()};
 }
 
-double max_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, static_cast<double>(std::abs(a[i] - b[i])));
-    scale = std::max(scale, static_cast<double>(std::abs(a[i])));
-  }
-  return worst / scale;
-}
-
 // Gives every B of the adapter random values, so the update is not zero.
 void randomise_b(ParameterSet& parameters, const tune::Lora& lora) {
   std::uint64_t index = 100;
@@ -116,10 +107,10 @@ TEST_CASE("a LoRA adapter starts at the base model, merges and unmerges exactly"
 
   randomise_b(gpt.parameters(), lora);
   const std::vector<float> adapted = logits_of(gpt, &lora);
-  CHECK(max_relative_difference(adapted, base) > 1e-3);
+  CHECK(testing::relative_error(base, adapted) > 1e-3);
   lora.merge();
   CHECK_THROWS_WITH(lora.merge(), contains("already merged"));
-  const double merged_error = max_relative_difference(logits_of(gpt, &lora), adapted);
+  const double merged_error = testing::relative_error(logits_of(gpt, &lora), adapted);
   INFO("merged against adapted: " << merged_error);
   CHECK(merged_error < 1e-6);
   lora.unmerge();

@@ -41,7 +41,7 @@ struct FinetuneConfig : train::LoopConfig {
   std::filesystem::path model;    ///< the pre-trained model folder
   std::filesystem::path data;     ///< a folder made by `tinygpt data generate`
   std::string task = "classify";  ///< classify, instruct or tokens
-  std::string method = "full";    ///< full, head, top_k_blocks or lora
+  std::string method = "full";    ///< full, head, top_k_blocks, lora or qlora
   std::int64_t top_k = 1;         ///< top_k_blocks: blocks that train, counted from the top
   /// Training examples read (the first N of the train split, for data-efficiency curves);
   /// 0: all.
@@ -56,8 +56,8 @@ struct FinetuneConfig : train::LoopConfig {
   /// instruct: the report asks at most this many test instructions of each skill (the
   /// first ones of the split; 0: all), before and after training.
   std::int64_t test_per_skill = 0;
-  /// lora: rank, alpha, dropout and target layers (lora.h), with the task's head training
-  /// beside them when it has one.
+  /// lora and qlora: rank, alpha, dropout and target layers (lora.h), with the task's head
+  /// training beside them when it has one; qlora keeps the base in NF4 (qlora.h).
   LoraSettings lora;
 };
 

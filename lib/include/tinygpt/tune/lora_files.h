@@ -16,8 +16,9 @@
 ///     is named as in transformers' GPT2LMHeadModel ("transformer.h.0.attn.c_attn"), of
 ///     other families as in tinygpt. A task head is stored as `base_model.model.head.weight`
 ///     and `.bias`. The metadata holds "format": "pt" and tinygpt's own fields: the base's
-///     family and `base_hash` (weights_hash() of the base), the head and chat markers when
-///     there are some, and the vocabulary size after the markers were added.
+///     family and `base_hash` (weights_hash() of the base), `base_format` ("float32", or
+///     "nf4" for an adapter trained by QLoRA on a 4-bit base), the head and chat markers
+///     when there are some, and the vocabulary size after the markers were added.
 ///
 /// Loading checks the adapter against the base before anything changes: the family, the
 /// hash of its weights, every tensor's shape. Files are written atomically.
