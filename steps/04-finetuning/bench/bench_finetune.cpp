@@ -7,7 +7,9 @@
 //   finetune_step/<method>  one classification step as `tinygpt finetune --task classify`
 //                           takes it: 16 reviews of 48 tokens, forward through the head,
 //                           cross-entropy, backward, AdamW on the trained parameters.
-//                           method: full, top1 (the last block, ln_f and the head), head.
+//                           method: full, top1 (the last block, ln_f and the head), head,
+//                           lora (rank 8 on the four linear layers of every block, and the
+//                           head), qlora (the same on the NF4 base).
 //                           Counters: trained_M (parameters that train, millions),
 //                           tokens_per_s.
 //   instruct_step           one instruction-tuning step: 8 conversations of 128 tokens, the
@@ -66,6 +68,15 @@ void BM_finetune_step(benchmark::State& state) {
     if (method == 0 || name.starts_with("head.")) return true;
     return method == 1 && (name.starts_with("h.3.") || name.starts_with("ln_f."));
   });
+  std::unique_ptr<tune::Lora> lora;
+  std::unique_ptr<tune::QuantizedBase> base;
+  if (method >= 3) {
+    // New parameters train: A and B join the set, frozen base and trained head as they are.
+    lora = std::make_unique<tune::Lora>(
+        gpt.parameters(), kJourney,
+        tune::LoraSettings{.rank = 8, .targets = tune::lora_target_modules()}, 1);
+  }
+  if (method == 4) base = std::make_unique<tune::QuantizedBase>(gpt.parameters());
   const std::vector<std::int32_t> ids = random_token_ids(kBatch * kTime, kJourney.vocab_size, 0);
   std::vector<std::vector<std::int32_t>> sequences;
   std::vector<std::int32_t> labels;
@@ -79,7 +90,9 @@ void BM_finetune_step(benchmark::State& state) {
   for (auto _ : state) {
     gpt.parameters().zero_grad();
     tape.reset();
-    const Tensor logits = tune::classifier_logits(tape, gpt, batch, "last", {.training = true});
+    const Tensor logits = tune::classifier_logits(
+        tape, gpt, batch, "last",
+        {.training = true, .products = base.get(), .adapter = lora.get()});
     const Tensor loss = nn::softmax_cross_entropy(tape, logits, batch.labels);
     tape.backward(loss);
     adamw.step(gpt.parameters());
@@ -89,8 +102,8 @@ void BM_finetune_step(benchmark::State& state) {
       static_cast<double>(kBatch * kTime), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_finetune_step)
-    ->ArgName("method_full0_top1_head2")
-    ->DenseRange(0, 2)
+    ->ArgName("method_full0_top1_head2_lora3_qlora4")
+    ->DenseRange(0, 4)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
