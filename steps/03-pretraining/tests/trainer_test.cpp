@@ -190,7 +190,7 @@ TEST_CASE("N steps, a stop, a resume and N more steps equal 2N steps exactly",
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 16);
 }
 
-TEST_CASE("SGD with momentum trains and resumes exactly; a resume with AdamW is refused",
+TEST_CASE("SGD with momentum trains and resumes exactly, and a resume with AdamW is refused",
           "[step03][trainer]") {
   const TinySetup setup("sgd");
   const auto sgd = [&setup](const std::string& out) {

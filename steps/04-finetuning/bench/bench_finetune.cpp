@@ -90,9 +90,9 @@ void BM_finetune_step(benchmark::State& state) {
   for (auto _ : state) {
     gpt.parameters().zero_grad();
     tape.reset();
-    const Tensor logits = tune::classifier_logits(
-        tape, gpt, batch, "last",
-        {.training = true, .products = base.get(), .adapter = lora.get()});
+    const Tensor logits =
+        tune::classifier_logits(tape, gpt, batch, "last",
+                                {.training = true, .products = base.get(), .adapter = lora.get()});
     const Tensor loss = nn::softmax_cross_entropy(tape, logits, batch.labels);
     tape.backward(loss);
     adamw.step(gpt.parameters());

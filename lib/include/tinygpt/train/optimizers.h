@@ -133,13 +133,15 @@ class Optimizer {
   Optimizer(std::string name, std::vector<OptimizerSlot> slots)
       : name_(std::move(name)), slots_(std::move(slots)) {}
   /// @brief Throws unless the set still trains the parameters the state was made for.
+  /// @param parameters the set given to step().
   void check_matches(const ParameterSet& parameters) const;
   /// @brief Throws unless the learning rate is positive.
+  /// @param learning_rate the rate to check.
   void check_learning_rate(float learning_rate) const;
 
-  std::string name_;
-  std::vector<OptimizerSlot> slots_;
-  std::int64_t step_count_ = 0;
+  std::string name_;                  ///< e.g. "AdamW", in messages
+  std::vector<OptimizerSlot> slots_;  ///< the state of each parameter that trains
+  std::int64_t step_count_ = 0;       ///< steps taken
 };
 
 /// @brief SGD with momentum over a ParameterSet.

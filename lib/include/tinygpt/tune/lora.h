@@ -75,8 +75,9 @@ void lora_backward(MatrixRef dx, MatrixRef da, MatrixRef db, ConstMatrixRef dout
 /// @return (..., C_out).
 Tensor lora_update(Tape& tape, const Tensor& x, const Tensor& a, const Tensor& b, float scale);
 
-/// The layers LoRA can attach to, named as in PEFT's target_modules for GPT-2: each block's
-/// fused query-key-value projection, attention output, and the MLP's two layers.
+/// @brief The layers LoRA can attach to, named as in PEFT's target_modules for GPT-2: each
+/// block's fused query-key-value projection, attention output, and the MLP's two layers.
+/// @return "attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj".
 inline const std::vector<std::string>& lora_target_modules() {
   static const std::vector<std::string> targets = {"attn.c_attn", "attn.c_proj", "mlp.c_fc",
                                                    "mlp.c_proj"};
@@ -117,6 +118,12 @@ class Lora final : public models::Adapter {
 
   /// @brief The layer's output plus its update (or the output alone for a layer without
   /// LoRA, or while merged).
+  /// @param tape the tape.
+  /// @param layer the linear layer, e.g. "h.0.attn.c_attn".
+  /// @param x (..., C_in) its input.
+  /// @param base (..., C_out) the base layer's output.
+  /// @param options training mode and dropout key (LoRA's dropout).
+  /// @return (..., C_out) base + (alpha / r) (dropout(x) A) B.
   Tensor linear(Tape& tape, const std::string& layer, const Tensor& x, const Tensor& base,
                 const models::RunOptions& options) override;
 
