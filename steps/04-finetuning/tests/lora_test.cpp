@@ -121,10 +121,36 @@ TEST_CASE("a LoRA adapter starts at the base model, merges and unmerges exactly"
   CHECK(logits_of(gpt, &lora) == adapted);
 }
 
-TEST_CASE("LoRA attaches to an encoder's blocks as well", "[step04][lora]") {
+TEST_CASE("LoRA attaches to an encoder's and an encoder-decoder's blocks as well",
+          "[step04][lora]") {
   models::Encoder encoder = testing::small_model<models::Encoder>(32, 16, 16, 2, 1);
-  tune::Lora lora(encoder.parameters(), encoder.config(), {.rank = 2, .targets = {"mlp.c_fc"}}, 5);
-  CHECK(lora.layers() == std::vector<std::string>{"h.0.mlp.c_fc", "h.1.mlp.c_fc"});
+  tune::Lora on_encoder(encoder.parameters(), encoder.config(),
+                        {.rank = 2, .targets = {"mlp.c_fc"}}, 5);
+  CHECK(on_encoder.layers() == std::vector<std::string>{"h.0.mlp.c_fc", "h.1.mlp.c_fc"});
+
+  // Both stacks of an encoder-decoder, through the one Forward::linear.
+  models::Seq2Seq seq2seq({.family = models::Family::kSeq2Seq,
+                           .vocab_size = 32,
+                           .context_length = 16,
+                           .width = 16,
+                           .layers = 1,
+                           .heads = 2});
+  seq2seq.init(1);
+  const std::vector<std::int32_t> source = {3, 4, 5, 6, 7, 8}, target = {1, 2, 9, 10};
+  const auto logits = [&](models::Adapter* adapter) {
+    Tape tape;
+    NoGradGuard no_grad(tape);
+    models::RunOptions options;
+    options.adapter = adapter;
+    const Tensor out = seq2seq.forward(tape, {source, {}}, {target, {}}, 2, options);
+    return std::vector<float>(out.data, out.data + out.numel());
+  };
+  const std::vector<float> base = logits(nullptr);
+  tune::Lora lora(seq2seq.parameters(), seq2seq.config(), {.rank = 2, .targets = {"mlp.c_fc"}}, 5);
+  CHECK(lora.layers() == std::vector<std::string>{"encoder.h.0.mlp.c_fc", "decoder.h.0.mlp.c_fc"});
+  CHECK(logits(&lora) == base);
+  randomise_b(seq2seq.parameters(), lora);
+  CHECK(testing::relative_error(logits(&lora), base) > 1e-4);
 }
 
 TEST_CASE("bad LoRA settings are refused with the setting and what is allowed", "[step04][lora]") {
