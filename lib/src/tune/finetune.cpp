@@ -24,10 +24,13 @@ bool detail::method_trains(const FinetuneConfig& config, std::int64_t layers,
   }
   if (config.method == "full") return true;
   if (name.starts_with("head.")) return true;
-  // lora, qlora: the adapter's parameters (ModelTaskRun::trains) and the head.
-  if (config.method == "head" || config.method == "lora" || config.method == "qlora") {
-    return false;
+  // lora, qlora: the adapter's parameters (ModelTaskRun::trains) and the head; for instruct
+  // also the token embedding, whose new rows are the chat markers: frozen, they would keep
+  // one and the same row, and the tied output layer could never tell <|end|> from the others.
+  if (config.method == "lora" || config.method == "qlora") {
+    return config.task == "instruct" && name == "wte.weight";
   }
+  if (config.method == "head") return false;
   if (name.starts_with("ln_f.")) return true;  // top_k_blocks: the top blocks and ln_f
   for (std::int64_t l = layers - config.top_k; l < layers; ++l) {
     if (name.starts_with("h." + std::to_string(l) + ".")) return true;

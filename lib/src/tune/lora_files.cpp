@@ -18,6 +18,8 @@ using nlohmann::json;
 
 constexpr const char* kConfigFile = "adapter_config.json";
 constexpr const char* kWeightsFile = "adapter_model.safetensors";
+// The token embedding, saved whole by an adapter that added chat markers.
+constexpr const char* kEmbeddingName = "base_model.model.transformer.wte.weight";
 
 // PEFT's name of a layer's tensor: GPT-2's modules sit under "transformer." in transformers'
 // GPT2LMHeadModel; the other families keep tinygpt's names.
@@ -123,7 +125,16 @@ void save_lora_adapter(const fs::path& folder, const Lora& lora, models::ModelFo
           {std::string("base_model.model.") + name, parameter.shape.dims(), parameter.value});
     }
   }
-  if (model.chat) metadata["tinygpt.chat"] = models::to_json(*model.chat);
+  // An adapter that added chat markers trained the token embedding (their rows): it is saved
+  // whole, as PEFT saves a module in modules_to_save.
+  std::vector<std::string> modules_to_save;
+  if (model.head) modules_to_save.push_back("head");
+  if (model.chat) {
+    metadata["tinygpt.chat"] = models::to_json(*model.chat);
+    const Parameter& wte = parameters.at("wte.weight");
+    tensors.push_back({kEmbeddingName, wte.shape.dims(), wte.value});
+    modules_to_save.push_back("wte");
+  }
 
   const LoraSettings& settings = lora.settings();
   nlohmann::ordered_json config;
@@ -136,7 +147,7 @@ void save_lora_adapter(const fs::path& folder, const Lora& lora, models::ModelFo
   config["target_modules"] = settings.targets;
   config["fan_in_fan_out"] = true;
   config["bias"] = "none";
-  config["modules_to_save"] = model.head ? json::array({"head"}) : json();
+  config["modules_to_save"] = modules_to_save.empty() ? json() : json(modules_to_save);
   config["inference_mode"] = true;
   fs::create_directories(folder);
   write_safetensors(folder / kWeightsFile, tensors, metadata);
@@ -163,6 +174,8 @@ AdaptedModel load_lora_adapter(const fs::path& base, const fs::path& adapter) {
   if (file.metadata().count("tinygpt.chat") != 0) {
     model.chat = models::parse_chat_template(file.metadata().at("tinygpt.chat"), file.origin());
     add_chat_markers(model);
+    Parameter& wte = model.parameters().at("wte.weight");
+    file.read_into(kEmbeddingName, wte.shape.dims(), wte.value);
   }
   const std::string vocab = metadata_field(file, "tinygpt.vocab_size");
   TINYGPT_CHECK(vocab == std::to_string(model.config.vocab_size), file.origin(),

@@ -242,6 +242,14 @@ TEST_CASE("a LoRA instruction-tuned adapter answers through the engine after loa
   const testing::FinetuneSetup setup;
   const tune::FinetuneResult result =
       tune::run_finetune(lora_config(setup, "instruct", "instruct"));
+  // The chat markers are new rows of wte: the embedding trains beside the adapter and is
+  // saved with it (PEFT's modules_to_save).
+  const std::vector<std::string> trained = testing::optimizer_slots(result.training.checkpoint);
+  CHECK(std::find(trained.begin(), trained.end(), "wte.weight") != trained.end());
+  CHECK(std::find(trained.begin(), trained.end(), "wpe.weight") == trained.end());
+  const nlohmann::json config =
+      nlohmann::json::parse(read_file(result.model_dir / "adapter_config.json"));
+  CHECK(config["modules_to_save"] == nlohmann::json({"wte"}));
   tune::AdaptedModel loaded = tune::load_lora_adapter(setup.dir.path() / "model", result.model_dir);
   REQUIRE(loaded.folder.chat.has_value());
   const nlohmann::json report = nlohmann::json::parse(read_file(result.report));

@@ -8,14 +8,16 @@
 ///     "CAUSAL_LM" (a GPT) or "SEQ_CLS" / "TOKEN_CLS" (a task head), "r", "lora_alpha",
 ///     "lora_dropout", "target_modules" (e.g. ["attn.c_attn"]), "fan_in_fan_out": true
 ///     (GPT-2's Conv1D layers keep W as (C_in, C_out)), "bias": "none",
-///     "modules_to_save" (["head"] with a task head, else null), "inference_mode": true,
+///     "modules_to_save" (["head"] with a task head, ["wte"] with chat markers, else null),
+///     "inference_mode": true,
 ///     "base_model_name_or_path"};
 ///   - `adapter_model.safetensors`: per layer `base_model.model.<module>.lora_A.weight`
 ///     (r, C_in) and `...lora_B.weight` (C_out, r), PyTorch's nn.Linear layout, so A and B
 ///     are stored transposed from tinygpt's (C_in, r) and (r, C_out); the module of a GPT
 ///     is named as in transformers' GPT2LMHeadModel ("transformer.h.0.attn.c_attn"), of
 ///     other families as in tinygpt. A task head is stored as `base_model.model.head.weight`
-///     and `.bias`. The metadata holds "format": "pt" and tinygpt's own fields: the base's
+///     and `.bias`; with chat markers, the token embedding (whose new rows, the markers,
+///     trained beside the adapter) as `base_model.model.transformer.wte.weight`. The metadata holds "format": "pt" and tinygpt's own fields: the base's
 ///     family and `base_hash` (weights_hash() of the base), `base_format` ("float32", or
 ///     "nf4" for an adapter trained by QLoRA on a 4-bit base), the head and chat markers
 ///     when there are some, and the vocabulary size after the markers were added.
