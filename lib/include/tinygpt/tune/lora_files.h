@@ -17,10 +17,11 @@
 ///     is named as in transformers' GPT2LMHeadModel ("transformer.h.0.attn.c_attn"), of
 ///     other families as in tinygpt. A task head is stored as `base_model.model.head.weight`
 ///     and `.bias`; with chat markers, the token embedding (whose new rows, the markers,
-///     trained beside the adapter) as `base_model.model.transformer.wte.weight`. The metadata holds "format": "pt" and tinygpt's own fields: the base's
-///     family and `base_hash` (weights_hash() of the base), `base_format` ("float32", or
-///     "nf4" for an adapter trained by QLoRA on a 4-bit base), the head and chat markers
-///     when there are some, and the vocabulary size after the markers were added.
+///     trained beside the adapter) as `base_model.model.transformer.wte.weight`. The metadata holds
+///     "format": "pt" and tinygpt's own fields: the base's family and `base_hash` (weights_hash()
+///     of the base), `base_format` ("float32", or "nf4" for an adapter trained by QLoRA on a 4-bit
+///     base), the head and chat markers when there are some, and the vocabulary size after the
+///     markers were added.
 ///
 /// Loading checks the adapter against the base before anything changes: the family, the
 /// hash of its weights, every tensor's shape. Files are written atomically.
