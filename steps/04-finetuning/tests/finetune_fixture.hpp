@@ -71,6 +71,18 @@ inline std::vector<std::string> optimizer_slots(const std::filesystem::path& che
   return names;
 }
 
+/// Runs a fine-tuning config in two parts, a stop after `stop_step` and a resume; the caller
+/// compares what it saved with the same run made in one go.
+inline void run_stopped_and_resumed(tune::FinetuneConfig config, std::int64_t stop_step) {
+  train::TrainCallbacks stop;
+  stop.on_step = [stop_step](const train::StepReport& report) {
+    if (report.step == stop_step) train::request_stop();
+  };
+  REQUIRE(tune::run_finetune(config, stop).training.interrupted);
+  config.resume = true;
+  CHECK(tune::run_finetune(config).training.first_step == stop_step);
+}
+
 /// A world and the tiny GPT in a scratch folder, and short fine-tuning runs on them: 6
 /// steps of 4 examples of 64 tokens, validation every 3.
 struct FinetuneSetup {

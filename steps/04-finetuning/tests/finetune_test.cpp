@@ -103,14 +103,7 @@ TEST_CASE("an encoder classifies reviews from its first token", "[step04][finetu
 TEST_CASE("a stopped fine-tuning run resumes exactly", "[step04][finetune]") {
   const testing::FinetuneSetup setup;
   tune::run_finetune(setup.config("straight", "classify", "full"));
-  tune::FinetuneConfig config = setup.config("parts", "classify", "full");
-  train::TrainCallbacks stop_after_3;
-  stop_after_3.on_step = [](const train::StepReport& report) {
-    if (report.step == 3) train::request_stop();
-  };
-  REQUIRE(tune::run_finetune(config, stop_after_3).training.interrupted);
-  config.resume = true;
-  CHECK(tune::run_finetune(config).training.first_step == 3);
+  testing::run_stopped_and_resumed(setup.config("parts", "classify", "full"), 3);
   CHECK(values(setup.dir.path() / "parts" / "model") ==
         values(setup.dir.path() / "straight" / "model"));
 }

@@ -253,14 +253,7 @@ TEST_CASE("QLoRA fine-tuning trains the adapter and the head on an NF4 base and 
 TEST_CASE("a stopped QLoRA run resumes exactly", "[step04][qlora]") {
   const testing::FinetuneSetup setup;
   tune::run_finetune(qlora_config(setup, "straight"));
-  tune::FinetuneConfig config = qlora_config(setup, "parts");
-  train::TrainCallbacks stop_after_3;
-  stop_after_3.on_step = [](const train::StepReport& report) {
-    if (report.step == 3) train::request_stop();
-  };
-  REQUIRE(tune::run_finetune(config, stop_after_3).training.interrupted);
-  config.resume = true;
-  CHECK(tune::run_finetune(config).training.first_step == 3);
+  testing::run_stopped_and_resumed(qlora_config(setup, "parts"), 3);
   const SafetensorsFile straight =
       SafetensorsFile::read(setup.dir.path() / "straight/adapter/adapter_model.safetensors");
   const SafetensorsFile parts =
