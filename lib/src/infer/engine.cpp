@@ -50,9 +50,11 @@ Engine::Engine(models::Gpt& model, const EngineOptions& options)
 std::int64_t Engine::submit(Request request) {
   const models::ModelConfig& config = model_.config();
   models::check_generate(config, request.prompt, request.options);
-  TINYGPT_CHECK(static_cast<std::int64_t>(request.prompt.size()) <= config.context_length,
-                "Engine::submit: the prompt has ", request.prompt.size(),
-                " tokens, more than the model's context of ", config.context_length);
+  TINYGPT_CHECK(
+      static_cast<std::int64_t>(request.prompt.size()) + virtual_tokens() <= config.context_length,
+      "Engine::submit: the prompt has ", request.prompt.size(), " tokens, more than the ",
+      config.context_length - virtual_tokens(), " the model's context of ", config.context_length,
+      " leaves beside the adapter's ", virtual_tokens(), " virtual tokens");
   TINYGPT_CHECK(request.penalties.repetition >= 1.0f, "Engine::submit: the repetition penalty is ",
                 request.penalties.repetition, "; it must be at least 1 (1: none)");
   TINYGPT_CHECK(request.logprobs >= -1 && request.logprobs <= 20, "Engine::submit: logprobs is ",
@@ -143,6 +145,10 @@ models::RunOptions Engine::run_options() {
   return {.cache = &cache_, .products = products, .adapter = adapter_};
 }
 
+std::int64_t Engine::virtual_tokens() const {
+  return adapter_ != nullptr ? adapter_->virtual_tokens() : 0;
+}
+
 bool Engine::prefill(Sequence& sequence, std::span<const std::int32_t> tokens) {
   const auto time = static_cast<std::int64_t>(tokens.size());
   const auto vocab = static_cast<std::size_t>(model_.config().vocab_size);
@@ -150,7 +156,7 @@ bool Engine::prefill(Sequence& sequence, std::span<const std::int32_t> tokens) {
   cache_.bind({&sequence.slot, 1});  // an empty slot
   try {
     const Tensor logits = model_.forward(tape_, tokens, 1, {}, run_options());
-    cache_.advance(time);
+    cache_.advance(virtual_tokens() + time);  // an adapter's virtual tokens come first
     return emit(sequence, {logits.data + static_cast<std::size_t>(time - 1) * vocab, vocab});
   } catch (const std::exception& error) {
     finish(sequence, FinishReason::kError, error.what());

@@ -15,6 +15,7 @@
 #include "tinygpt/nn/linear.h"
 #include "tinygpt/nn/matmul.h"
 #include "tinygpt/nn/positions.h"
+#include "tinygpt/nn/rows.h"
 
 namespace tinygpt::models {
 
@@ -106,6 +107,27 @@ PositionTable::PositionTable(ParameterSet& parameters, const std::string& name,
   }
 }
 
+Forward::Forward(Tape& tape, const ModelConfig& config, const RunOptions& options,
+                 std::int64_t time, std::uint64_t first_dropout_site)
+    : tape_(tape), config_(config), options_(options), dropout_site_(first_dropout_site) {
+  const std::int64_t count = options.adapter != nullptr ? options.adapter->virtual_tokens() : 0;
+  std::int64_t longest_cached = 0;
+  if (count > 0 && options.cache != nullptr) {
+    // The virtual tokens are read with each sequence's first pass and cached after that.
+    const std::span<const std::int64_t> cached = options.cache->cached_lengths();
+    const auto starting = std::count(cached.begin(), cached.end(), std::int64_t{0});
+    TINYGPT_CHECK(starting == 0 || starting == static_cast<std::ptrdiff_t>(cached.size()),
+                  "forward: an adapter's virtual tokens need a pass whose sequences all start "
+                  "(empty caches) or all go on; this one mixes them");
+    longest_cached = cached.empty() ? 0 : *std::max_element(cached.begin(), cached.end());
+  }
+  if (longest_cached == 0) virtual_ = count;
+  TINYGPT_CHECK(virtual_ + time <= config.context_length, "forward: the adapter's ", virtual_,
+                " virtual tokens and ", time, " tokens exceed the context length ",
+                config.context_length);
+  time_ = virtual_ + time;
+}
+
 Tensor Forward::linear(const Tensor& x, const Linear& layer) {
   const Tensor base = options_.products != nullptr
                           ? options_.products->linear(tape_, x, *layer.weight, layer.bias)
@@ -138,14 +160,45 @@ Tensor Forward::dropout(const Tensor& x) {
 Tensor Forward::embed(Parameter& wte, std::span<const std::int32_t> ids, std::int64_t batch,
                       const PositionTable& positions, Parameter* wtt,
                       std::span<const std::int32_t> type_ids) {
-  const Shape shape{batch, static_cast<std::int64_t>(ids.size()) / batch, config_.width};
-  const Tensor tokens = nn::embedding(tape_, wte.tensor(), ids).reshaped(shape);
+  const std::int64_t time = static_cast<std::int64_t>(ids.size()) / batch;
+  Tensor tokens =
+      nn::embedding(tape_, wte.tensor(), ids).reshaped(Shape{batch, time, config_.width});
+  std::vector<std::int32_t> types(type_ids.begin(), type_ids.end());
+  if (virtual_ > 0) {
+    tokens = options_.adapter->embed(tape_, tokens, options_);
+    TINYGPT_CHECK(tokens.shape == Shape({batch, time_, config_.width}),
+                  "forward: the adapter's embed() returned ", tokens.shape.str(), ", not (", batch,
+                  ", ", time_, ", ", config_.width, ")");
+    // The virtual tokens are of type 0 (an encoder's first segment).
+    if (!types.empty()) {
+      types.clear();
+      for (std::int64_t b = 0; b < batch; ++b) {
+        types.insert(types.end(), static_cast<std::size_t>(virtual_), 0);
+        types.insert(types.end(), type_ids.begin() + b * time, type_ids.begin() + (b + 1) * time);
+      }
+    }
+  }
   Tensor x = options_.cache != nullptr ? add_cached_positions(tokens, positions)
                                        : nn::add_positions(tape_, tokens, positions.tensor());
   if (wtt != nullptr) {
-    x = nn::add(tape_, x, nn::embedding(tape_, wtt->tensor(), type_ids).reshaped(shape));
+    x = nn::add(tape_, x, nn::embedding(tape_, wtt->tensor(), types).reshaped(tokens.shape));
   }
   return dropout(x);
+}
+
+std::span<const std::uint8_t> Forward::key_keep(std::span<const std::uint8_t> mask) {
+  if (virtual_ == 0 || mask.empty()) return mask;
+  const auto time = static_cast<std::ptrdiff_t>(time_ - virtual_);  // the text's T
+  keep_.clear();
+  for (auto start = mask.begin(); start != mask.end(); start += time) {
+    keep_.insert(keep_.end(), static_cast<std::size_t>(virtual_), 1);
+    keep_.insert(keep_.end(), start, start + time);
+  }
+  return keep_;
+}
+
+Tensor Forward::text_rows(const Tensor& x) {
+  return nn::drop_leading_rows(tape_, x, virtual_);
 }
 
 Tensor Forward::add_cached_positions(const Tensor& tokens, const PositionTable& positions) {
@@ -188,8 +241,14 @@ Tensor Forward::block(const Block& block, const std::string& name, Tensor x, boo
   const std::int64_t time = x.shape[1];
 
   // x = x + dropout(attn(ln_1(x)) c_proj); with a cache, over its earlier keys too.
-  const Tensor qkv = linear(norm(x, block.ln_1), block.c_attn);
+  Tensor qkv = linear(norm(x, block.ln_1), block.c_attn);
   const std::int64_t layer = self_attention_layer_++;
+  if (virtual_ > 0) {
+    qkv = options_.adapter->attention_input(tape_, layer, qkv, options_);
+    TINYGPT_CHECK(qkv.shape == Shape({batch, time, 3 * config_.width}),
+                  "forward: the adapter's attention_input() returned ", qkv.shape.str(), ", not (",
+                  batch, ", ", time, ", ", 3 * config_.width, ")");
+  }
   const Tensor attended =
       options_.cache != nullptr
           ? options_.cache->attend(tape_, layer, qkv, config_.heads)

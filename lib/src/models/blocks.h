@@ -71,13 +71,9 @@ class Forward {
  public:
   // first_dropout_site: where this pass's dropout call sites start counting (the decoder
   // of a seq2seq model starts after the encoder's).
+  // time: T, the text's tokens per sequence (the virtual tokens of an adapter come on top).
   Forward(Tape& tape, const ModelConfig& config, const RunOptions& options, std::int64_t time,
-          std::uint64_t first_dropout_site = 0)
-      : tape_(tape),
-        config_(config),
-        options_(options),
-        time_(time),
-        dropout_site_(first_dropout_site) {}
+          std::uint64_t first_dropout_site = 0);
 
   Tape& tape() { return tape_; }
   const ModelConfig& config() const { return config_; }
@@ -88,12 +84,18 @@ class Forward {
   Tensor tied_logits(const Tensor& x, Parameter& wte);
   Tensor dropout(const Tensor& x);
   // Token embeddings of ids (B*T) plus positions (plus token-type embeddings when given),
-  // dropped out: (B, T, C).
+  // dropped out: (B, n + T, C), with the adapter's n virtual tokens first (Adapter).
   Tensor embed(Parameter& wte, std::span<const std::int32_t> ids, std::int64_t batch,
                const PositionTable& positions, Parameter* wtt = nullptr,
                std::span<const std::int32_t> type_ids = {});
 
-  // One block. self_keep: B*T key flags of x (or empty); memory: the encoder output
+  // The padding mask of the pass's rows: the text's B*T flags (or empty) with the virtual
+  // tokens' flags (1) in front of each sequence.
+  std::span<const std::uint8_t> key_keep(std::span<const std::uint8_t> mask);
+  // The text's rows of the stream x (B, n + T, C): without the virtual tokens'.
+  Tensor text_rows(const Tensor& x);
+
+  // One block. self_keep: B*(n+T) key flags of x (or empty); memory: the encoder output
   // (B, S, C) and memory_keep its B*S flags, for blocks with cross-attention.
   Tensor block(const Block& block, const std::string& name, Tensor x, bool causal,
                std::span<const std::uint8_t> self_keep, const Tensor* memory = nullptr,
@@ -111,8 +113,10 @@ class Forward {
   Tape& tape_;
   const ModelConfig& config_;
   const RunOptions& options_;
-  std::int64_t time_;
+  std::int64_t virtual_ = 0;  // n: the adapter's virtual tokens when this pass reads them
+  std::int64_t time_;         // n + T, the rows of each sequence
   std::uint64_t dropout_site_;
+  std::vector<std::uint8_t> keep_;         // key_keep()'s flags
   std::int64_t self_attention_layer_ = 0;  // the next self-attention layer's index
 };
 

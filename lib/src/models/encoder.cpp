@@ -80,11 +80,12 @@ EncoderOutput Encoder::forward(Tape& tape, std::span<const std::int32_t> ids,
   detail::Forward run(tape, w.config, options, time);
 
   Tensor x = run.embed(*w.wte, ids, batch, w.positions, w.wtt, type_ids);
+  const std::span<const std::uint8_t> keep = run.key_keep(mask);
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
-    x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/false, mask);
+    x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/false, keep);
   }
   EncoderOutput out;
-  out.hidden = run.norm(x, w.ln_f);
+  out.hidden = run.norm(run.text_rows(x), w.ln_f);
 
   // The MLM head: a transform, then scores against the (tied) token embeddings.
   const Tensor transformed =

@@ -62,10 +62,11 @@ Tensor Gpt::hidden(Tape& tape, std::span<const std::int32_t> ids, std::int64_t b
   detail::Forward run(tape, w.config, options, time);
 
   Tensor x = run.embed(*w.wte, ids, batch, w.positions);
+  const std::span<const std::uint8_t> keep = run.key_keep(mask);
   for (std::size_t l = 0; l < w.blocks.size(); ++l) {
-    x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/true, mask);
+    x = run.block(w.blocks[l], "h." + std::to_string(l), x, /*causal=*/true, keep);
   }
-  return run.norm(x, w.ln_f);
+  return run.norm(run.text_rows(x), w.ln_f);
 }
 
 }  // namespace tinygpt::models

@@ -53,9 +53,20 @@ void Seq2Seq::init(std::uint64_t seed) {
   init_parameters(weights_->parameters, weights_->config, seed);
 }
 
+namespace {
+// Virtual tokens (soft prompts, prefixes) would need a rule for two stacks and the
+// cross-attention between them; an encoder-decoder takes adapters on its linear layers.
+void check_adapter(const RunOptions& options) {
+  TINYGPT_CHECK(options.adapter == nullptr || options.adapter->virtual_tokens() == 0,
+                "Seq2Seq: soft prompts and prefixes attach to GPT and encoder models; an "
+                "encoder-decoder takes LoRA");
+}
+}  // namespace
+
 Tensor Seq2Seq::encode(Tape& tape, const SequenceBatch& source, std::int64_t batch,
                        const RunOptions& options) {
   const Weights& w = *weights_;
+  check_adapter(options);
   detail::check_batch(w.config, "Seq2Seq source", source.ids, batch, source.mask);
   TINYGPT_CHECK(options.cache == nullptr,
                 "Seq2Seq::encode: the encoder reads its source whole; a KV cache is for decode()");
@@ -71,6 +82,7 @@ Tensor Seq2Seq::encode(Tape& tape, const SequenceBatch& source, std::int64_t bat
 Tensor Seq2Seq::decode(Tape& tape, const Tensor& memory, std::span<const std::uint8_t> source_mask,
                        const SequenceBatch& target, std::int64_t batch, const RunOptions& options) {
   const Weights& w = *weights_;
+  check_adapter(options);
   detail::check_batch(w.config, "Seq2Seq target", target.ids, batch, target.mask);
   TINYGPT_CHECK(
       memory.shape.rank() == 3 && memory.shape[0] == batch && memory.shape[2] == w.config.width,

@@ -10,12 +10,21 @@
 
 #include "test_support.hpp"
 #include "tinygpt/core/files.h"
+#include "tinygpt/core/rng.h"
 #include "tinygpt/core/safetensors.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/tune/finetune.h"
 
 namespace tinygpt::testing {
+
+/// A (rows, cols) matrix of N(0, 1) values, drawn from stream kDemo at `index`.
+inline Matrix random_matrix(std::int64_t rows, std::int64_t cols, std::uint64_t index) {
+  Matrix m(rows, cols);
+  std::span<float> values(m.data(), static_cast<std::size_t>(m.size()));
+  fill_normal(values, 7, RngStream::kDemo, index, 0.0f, 1.0f);
+  return m;
+}
 
 /// The tiny GPT: V 320, P 192, C 16, two layers of two heads.
 inline models::ModelConfig tiny_finetune_config() {
@@ -27,13 +36,15 @@ inline models::ModelConfig tiny_finetune_config() {
           .heads = 2};
 }
 
-/// A small model of family Model (a GPT or an encoder) with two heads, initialised from
-/// `seed`.
+/// A small model of family Model (a GPT, an encoder or an encoder-decoder) with two heads,
+/// initialised from `seed`.
 template <typename Model>
 Model small_model(std::int64_t vocab, std::int64_t context, std::int64_t width, std::int64_t layers,
                   std::uint64_t seed) {
-  constexpr models::Family family =
-      std::is_same_v<Model, models::Gpt> ? models::Family::kGpt : models::Family::kEncoder;
+  constexpr models::Family family = std::is_same_v<Model, models::Gpt> ? models::Family::kGpt
+                                    : std::is_same_v<Model, models::Encoder>
+                                        ? models::Family::kEncoder
+                                        : models::Family::kSeq2Seq;
   Model model({.family = family,
                .vocab_size = vocab,
                .context_length = context,

@@ -16,16 +16,10 @@
 
 using namespace tinygpt;
 using tinygpt::testing::contains;
+using tinygpt::testing::random_matrix;
 using tinygpt::testing::TempDir;
 
 namespace {
-
-Matrix random_matrix(std::int64_t rows, std::int64_t cols, std::uint64_t index) {
-  Matrix m(rows, cols);
-  std::span<float> values(m.data(), static_cast<std::size_t>(m.size()));
-  fill_normal(values, 7, RngStream::kDemo, index, 0.0f, 1.0f);
-  return m;
-}
 
 // Logits of a GPT for a fixed batch, with or without an adapter.
 std::vector<float> logits_of(models::Gpt& gpt, models::Adapter* adapter) {
@@ -129,13 +123,7 @@ TEST_CASE("LoRA attaches to an encoder's and an encoder-decoder's blocks as well
   CHECK(on_encoder.layers() == std::vector<std::string>{"h.0.mlp.c_fc", "h.1.mlp.c_fc"});
 
   // Both stacks of an encoder-decoder, through the one Forward::linear.
-  models::Seq2Seq seq2seq({.family = models::Family::kSeq2Seq,
-                           .vocab_size = 32,
-                           .context_length = 16,
-                           .width = 16,
-                           .layers = 1,
-                           .heads = 2});
-  seq2seq.init(1);
+  models::Seq2Seq seq2seq = testing::small_model<models::Seq2Seq>(32, 16, 16, 1, 1);
   const std::vector<std::int32_t> source = {3, 4, 5, 6, 7, 8}, target = {1, 2, 9, 10};
   const auto logits = [&](models::Adapter* adapter) {
     Tape tape;

@@ -90,7 +90,8 @@ struct EngineOptions {
   bool batch_invariant = true;
   /// Decodes text deltas and stop strings; nullptr: events carry tokens only.
   const text::Tokenizer* tokenizer = nullptr;
-  /// A PEFT adapter every pass runs through (e.g. tune::Lora); nullptr: the model alone.
+  /// A PEFT adapter every pass runs through (e.g. tune::Lora, tune::SoftPrompt); nullptr:
+  /// the model alone. Its virtual tokens take room in each slot's context.
   models::Adapter* adapter = nullptr;
   /// The products every pass uses in place of the engine's packed weights, for a model whose
   /// float32 weights are gone (tune::QuantizedBase: a QLoRA base in NF4); `weights` and
@@ -145,6 +146,9 @@ class Engine {
 
   // The forward pass options: the cache, and the packed weights unless BLAS products.
   models::RunOptions run_options();
+  // The adapter's virtual tokens (a soft prompt's, a prefix's), which each prefill reads
+  // ahead of the prompt into the slot; 0 without.
+  std::int64_t virtual_tokens() const;
   // Reads `tokens` into the sequence's empty slot in one pass and emits the token after
   // them; returns whether the sequence goes on (a failed pass ends it with kError).
   bool prefill(Sequence& sequence, std::span<const std::int32_t> tokens);

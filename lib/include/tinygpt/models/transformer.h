@@ -100,20 +100,57 @@ struct RunOptions;
 ///
 /// linear() sees every linear layer's output: LoRA (tune/lora.h) adds its low-rank update
 /// there. The layer names are the parameters' without ".weight", e.g. "h.0.attn.c_attn",
-/// "decoder.h.1.cross.c_q". An adapter's parameters live in the model's ParameterSet, so
-/// the training loop, clipping and checkpoints treat them like any other; the base model's
-/// are frozen.
+/// "decoder.h.1.cross.c_q".
+///
+/// An adapter with virtual tokens (soft prompts and prefix tuning, tune/prompt_tuning.h)
+/// puts n rows ahead of every sequence of a GPT or an encoder: embed() prepends them to the
+/// token embeddings, and attention_input() may change each self-attention layer's fused
+/// query-key-value rows. The virtual tokens take positions 0 .. n-1 and the text n ..
+/// n+T-1 (so n + T must fit the context); the padding mask sees them as real tokens; the
+/// model drops their rows before its output, so callers see (B, T, ...) as without them.
+/// With a KV cache they are read in each sequence's first pass (its cache empty) and stay
+/// cached like any token: a pass whose sequences all have cached positions runs no hook
+/// but linear().
+///
+/// An adapter's parameters live in the model's ParameterSet, so the training loop,
+/// clipping and checkpoints treat them like any other; the base model's are frozen.
 class Adapter {
  public:
   virtual ~Adapter() = default;
+  /// @return n, the virtual tokens put ahead of every sequence; 0 (the default): none.
+  virtual std::int64_t virtual_tokens() const { return 0; }
+  /// @brief Called first in a pass that starts its sequences, when virtual_tokens() > 0.
+  /// @param tape the tape.
+  /// @param tokens (B, T, C) the text's token embeddings, before positions.
+  /// @param options the pass's options.
+  /// @return (B, n + T, C): the virtual tokens' rows, then the text's.
+  virtual Tensor embed(Tape& tape, const Tensor& tokens, const RunOptions& options) {
+    (void)tape, (void)options;
+    return tokens;
+  }
+  /// @brief Called in every self-attention layer of a pass that starts its sequences, when
+  /// virtual_tokens() > 0.
+  /// @param tape the tape.
+  /// @param layer the block's index, in [0, L).
+  /// @param qkv (B, n + T, 3C) the fused query, key and value projections.
+  /// @param options the pass's options.
+  /// @return (B, n + T, 3C) what the layer attends with.
+  virtual Tensor attention_input(Tape& tape, std::int64_t layer, const Tensor& qkv,
+                                 const RunOptions& options) {
+    (void)tape, (void)layer, (void)options;
+    return qkv;
+  }
   /// @param tape the tape.
   /// @param layer the linear layer, e.g. "h.0.attn.c_attn".
   /// @param x (..., C_in) the layer's input.
   /// @param base (..., C_out) the base layer's output, x W + b.
   /// @param options the pass's options (training mode and dropout key).
-  /// @return (..., C_out) the output the rest of the model sees.
+  /// @return (..., C_out) the output the rest of the model sees; the default: base.
   virtual Tensor linear(Tape& tape, const std::string& layer, const Tensor& x, const Tensor& base,
-                        const RunOptions& options) = 0;
+                        const RunOptions& options) {
+    (void)tape, (void)layer, (void)x, (void)options;
+    return base;
+  }
 };
 
 /// @brief How a forward pass runs.

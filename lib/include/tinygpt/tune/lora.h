@@ -38,6 +38,7 @@
 #include "tinygpt/core/tensor.h"
 #include "tinygpt/models/config.h"
 #include "tinygpt/models/transformer.h"
+#include "tinygpt/tune/peft_adapter.h"
 
 namespace tinygpt::tune {
 
@@ -101,7 +102,7 @@ struct LoraSettings {
 void check_lora_settings(const LoraSettings& settings, const models::ModelConfig& config);
 
 /// @brief A LoRA adapter on a model's linear layers (see the file).
-class Lora final : public models::Adapter {
+class Lora final : public PeftAdapter {
  public:
   /// @brief Adds A and B for every targeted layer of the model's blocks to `parameters`: A
   /// uniform in [-1/sqrt(C_in), 1/sqrt(C_in)] (as PEFT's default), B zero. Their names end
@@ -127,6 +128,7 @@ class Lora final : public models::Adapter {
   Tensor linear(Tape& tape, const std::string& layer, const Tensor& x, const Tensor& base,
                 const models::RunOptions& options) override;
 
+  std::string_view peft_type() const override { return "LORA"; }
   /// @return the settings.
   const LoraSettings& settings() const { return settings_; }
   /// @return alpha / r.
@@ -135,9 +137,9 @@ class Lora final : public models::Adapter {
   std::vector<std::string> layers() const;
   /// @param parameter a parameter's name.
   /// @return whether it is one of this adapter's (a lora_A or lora_B).
-  bool owns(std::string_view parameter) const;
+  bool owns(std::string_view parameter) const override;
   /// @return the number of values the adapter trains.
-  std::int64_t numel() const;
+  std::int64_t numel() const override;
 
   /// @brief W += (alpha / r) A B for every layer, keeping the original W; linear() then adds
   /// nothing. Error when already merged, or when the base's weights hold no float32 values
