@@ -1,4 +1,4 @@
-// A GPT model folder with, optionally, a LoRA adapter on it: what `tinygpt generate` and
+// A GPT model folder with, optionally, an adapter on it: what `tinygpt generate` and
 // `tinygpt chat` load when given --adapter.
 #pragma once
 
@@ -7,18 +7,19 @@
 #include <memory>
 
 #include "tinygpt/models/pretrained.h"
-#include "tinygpt/tune/lora.h"
+#include "tinygpt/tune/peft_adapter.h"
 
 namespace tinygpt::cli {
 
-/// The model and, when one was given, its adapter (pass lora.get() to the engine).
+/// The model and, when one was given, its adapter (pass adapter.get() to the engine).
 struct AdaptedGpt {
   models::PretrainedGpt pretrained;
-  std::unique_ptr<tune::Lora> lora;
+  std::unique_ptr<tune::PeftAdapter> adapter;
 };
 
 /// @param model a GPT model folder.
-/// @param adapter an adapter folder saved by `tinygpt finetune --method lora`, or empty.
+/// @param adapter an adapter folder saved by `tinygpt finetune` (lora, qlora, soft_prompt,
+///        prefix), or empty.
 /// @return the model with the adapter attached (and its chat markers and head, if any).
 AdaptedGpt load_adapted_gpt(const std::filesystem::path& model,
                             const std::filesystem::path& adapter);

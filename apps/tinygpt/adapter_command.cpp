@@ -1,11 +1,11 @@
 // `tinygpt adapter merge`: a base model folder and a LoRA adapter become one model folder,
-// the update merged into the weights (tune/lora_files.h).
+// the update merged into the weights (tune/adapter_files.h).
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "commands.h"
-#include "tinygpt/tune/lora_files.h"
+#include "tinygpt/tune/adapter_files.h"
 
 namespace tinygpt::cli {
 namespace {
@@ -32,7 +32,7 @@ void register_adapter_command(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   merge->add_option("--out", args->out, "The merged model folder to write")->required();
   merge->callback([args] {
-    tune::merge_lora_adapter(args->model, args->adapter, args->out);
+    tune::merge_adapter(args->model, args->adapter, args->out);
     std::cout << "wrote " << args->out.string() << " (" << args->model.string() << " + "
               << args->adapter.string() << ")\n";
   });

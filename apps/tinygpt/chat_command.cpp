@@ -29,7 +29,7 @@ std::string answer(AdaptedGpt& adapted, const ChatArgs& args,
   models::PretrainedGpt& pretrained = adapted.pretrained;
   infer::Engine engine(
       pretrained.model,
-      {.slots = 1, .tokenizer = &pretrained.tokenizer, .adapter = adapted.lora.get()});
+      {.slots = 1, .tokenizer = &pretrained.tokenizer, .adapter = adapted.adapter.get()});
   infer::Request request;
   request.prompt = pretrained.chat->prompt(pretrained.tokenizer, turns);
   const std::int64_t room =

@@ -19,6 +19,7 @@ struct FinetuneArgs {
   std::filesystem::path train_config;
   tune::FinetuneConfig config;
   std::int64_t print_every = 10;
+  bool prefix_direct = false;  // --prefix-direct: PromptSettings::projection off
 };
 
 void run(FinetuneArgs& args, const CLI::App& command) {
@@ -44,6 +45,11 @@ void run(FinetuneArgs& args, const CLI::App& command) {
   if (given("--lora-alpha")) config.lora.alpha = cli.lora.alpha;
   if (given("--lora-dropout")) config.lora.dropout = cli.lora.dropout;
   if (given("--lora-targets")) config.lora.targets = cli.lora.targets;
+  if (given("--virtual-tokens")) config.prompt.virtual_tokens = cli.prompt.virtual_tokens;
+  if (given("--prompt-init")) config.prompt.init = cli.prompt.init;
+  if (given("--prompt-init-text")) config.prompt.init_text = cli.prompt.init_text;
+  if (given("--prefix-hidden")) config.prompt.projection_hidden = cli.prompt.projection_hidden;
+  if (args.prefix_direct) config.prompt.projection = false;
 
   TrainingProgress progress(args.print_every, false);
   tune::check_finetune_config(config);
@@ -105,8 +111,8 @@ void register_finetune_command(CLI::App& app) {
       ->capture_default_str();
   command
       ->add_option("--method", c.method,
-                   "full, head (a linear probe), top_k_blocks, lora or qlora (LoRA on a 4-bit "
-                   "base)")
+                   "full, head (a linear probe), top_k_blocks, lora, qlora (LoRA on a 4-bit "
+                   "base), soft_prompt or prefix")
       ->capture_default_str();
   command->add_option("--top-k", c.top_k, "top_k_blocks: how many of the last blocks train")
       ->capture_default_str();
@@ -137,6 +143,24 @@ void register_finetune_command(CLI::App& app) {
                    "mlp.c_fc, mlp.c_proj)")
       ->delimiter(',')
       ->capture_default_str();
+  command
+      ->add_option("--virtual-tokens", c.prompt.virtual_tokens,
+                   "soft_prompt, prefix: the virtual tokens ahead of the text")
+      ->capture_default_str();
+  command
+      ->add_option("--prompt-init", c.prompt.init,
+                   "soft_prompt: start random, or from the embeddings of --prompt-init-text (text)")
+      ->capture_default_str();
+  command->add_option("--prompt-init-text", c.prompt.init_text,
+                      "soft_prompt: the text whose token embeddings start the prompt");
+  command
+      ->add_option("--prefix-hidden", c.prompt.projection_hidden,
+                   "prefix: the hidden width of the MLP the prefixes train through (0: the "
+                   "model's width)")
+      ->capture_default_str();
+  command->add_flag("--prefix-direct", args->prefix_direct,
+                    "prefix: train the prefixes directly, without the MLP (Li and Liang found "
+                    "it less stable)");
   add_loop_options(*command, c);
   add_print_every_option(*command, args->print_every);
   command->callback([args, command] { run(*args, *command); });

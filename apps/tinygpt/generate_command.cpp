@@ -150,7 +150,7 @@ void add_generate(CLI::App& app) {
     infer::Engine engine(pretrained.model, {.slots = 1,
                                             .weights = infer::weight_format(args->weights),
                                             .tokenizer = &pretrained.tokenizer,
-                                            .adapter = adapted.lora.get()});
+                                            .adapter = adapted.adapter.get()});
     std::cout << args->prompt << std::flush;
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();

@@ -7,7 +7,7 @@
 #include "finetune_detail.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
-#include "tinygpt/tune/lora_files.h"
+#include "tinygpt/tune/adapter_files.h"
 
 namespace tinygpt::tune {
 
@@ -24,10 +24,10 @@ bool detail::method_trains(const FinetuneConfig& config, std::int64_t layers,
   }
   if (config.method == "full") return true;
   if (name.starts_with("head.")) return true;
-  // lora, qlora: the adapter's parameters (ModelTaskRun::trains) and the head; for instruct
-  // also the token embedding, whose new rows are the chat markers: frozen, they would keep
-  // one and the same row, and the tied output layer could never tell <|end|> from the others.
-  if (config.method == "lora" || config.method == "qlora") {
+  // An adapter: its parameters (ModelTaskRun::trains) and the head; for instruct also the
+  // token embedding, whose new rows are the chat markers: frozen, they would keep one and
+  // the same row, and the tied output layer could never tell <|end|> from the others.
+  if (trains_adapter(config.method)) {
     return config.task == "instruct" && name == "wte.weight";
   }
   if (config.method == "head") return false;
@@ -49,24 +49,36 @@ detail::ModelTaskRun::ModelTaskRun(const FinetuneConfig& config)
 detail::ModelTaskRun::~ModelTaskRun() = default;
 
 void detail::ModelTaskRun::attach_adapter() {
-  if (config_.method != "lora" && config_.method != "qlora") return;
-  lora_ = std::make_unique<Lora>(folder_.parameters(), folder_.config, config_.lora, config_.seed);
-  if (config_.method == "qlora") {
-    // After LoRA, which reads the weights' shapes; base_hash_ was taken from the float32
-    // weights before they are freed here.
-    quantized_ = std::make_unique<QuantizedBase>(folder_.parameters());
-    lora_->set_base_format("nf4");
+  ParameterSet& parameters = folder_.parameters();
+  const std::string& method = config_.method;
+  if (method == "soft_prompt") {
+    const std::vector<std::int32_t> ids = config_.prompt.init == "text"
+                                              ? folder_.tokenizer.encode(config_.prompt.init_text)
+                                              : std::vector<std::int32_t>{};
+    adapter_ =
+        std::make_unique<SoftPrompt>(parameters, folder_.config, config_.prompt, ids, config_.seed);
+  } else if (method == "prefix") {
+    adapter_ = std::make_unique<Prefix>(parameters, folder_.config, config_.prompt, config_.seed);
+  } else if (method == "lora" || method == "qlora") {
+    auto lora = std::make_unique<Lora>(parameters, folder_.config, config_.lora, config_.seed);
+    if (method == "qlora") {
+      // After LoRA, which reads the weights' shapes; base_hash_ was taken from the float32
+      // weights before they are freed here.
+      quantized_ = std::make_unique<QuantizedBase>(parameters);
+      lora->set_base_format("nf4");
+    }
+    adapter_ = std::move(lora);
   }
 }
 
 bool detail::ModelTaskRun::trains(const Parameter& parameter) const {
-  if (lora_ != nullptr && lora_->owns(parameter.name)) return true;
+  if (adapter_ != nullptr && adapter_->owns(parameter.name)) return true;
   return method_trains(config_, folder_.config.layers, parameter.name);
 }
 
 void detail::ModelTaskRun::save_model(const std::filesystem::path& folder) {
-  if (lora_ != nullptr) {
-    save_lora_adapter(folder.parent_path() / "adapter", *lora_, folder_, base_hash_, config_.model);
+  if (adapter_ != nullptr) {
+    save_adapter(folder.parent_path() / "adapter", *adapter_, folder_, base_hash_, config_.model);
   } else {
     models::save_model_folder(folder, folder_.config, folder_.parameters(), folder_.tokenizer,
                               folder_.head, folder_.chat);
@@ -106,8 +118,7 @@ FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCall
   }
   const std::string json = to_json(config);
   FinetuneResult result;
-  const bool adapter = config.method == "lora" || config.method == "qlora";
-  result.model_dir = config.out / (adapter ? "adapter" : "model");
+  result.model_dir = config.out / (trains_adapter(config.method) ? "adapter" : "model");
   result.report = config.out / "report.json";
   result.training = train::run_loop(
       config, *task, {models::to_json(task->model_config()), 0, json.substr(1, json.size() - 2)},

@@ -15,12 +15,28 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::string_view kFields[] = {
-    "model",          "data",           "task",         "method",      "top_k",
-    "train_examples", "hold_out_skill", "from_scratch", "context",     "test_per_skill",
-    "lora_rank",      "lora_alpha",     "lora_dropout", "lora_targets"};
+constexpr std::string_view kFields[] = {"model",
+                                        "data",
+                                        "task",
+                                        "method",
+                                        "top_k",
+                                        "train_examples",
+                                        "hold_out_skill",
+                                        "from_scratch",
+                                        "context",
+                                        "test_per_skill",
+                                        "lora_rank",
+                                        "lora_alpha",
+                                        "lora_dropout",
+                                        "lora_targets",
+                                        "virtual_tokens",
+                                        "prompt_init",
+                                        "prompt_init_text",
+                                        "prefix_projection",
+                                        "prefix_hidden"};
 constexpr std::string_view kTasks[] = {"classify", "instruct", "tokens"};
-constexpr std::string_view kMethods[] = {"full", "head", "top_k_blocks", "lora", "qlora"};
+constexpr std::string_view kMethods[] = {"full",  "head",        "top_k_blocks", "lora",
+                                         "qlora", "soft_prompt", "prefix"};
 constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
 
 template <typename Value>
@@ -100,6 +116,11 @@ FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path&
   read(object, "lora_alpha", config.lora.alpha, where);
   read(object, "lora_dropout", config.lora.dropout, where);
   read(object, "lora_targets", config.lora.targets, where);
+  read(object, "virtual_tokens", config.prompt.virtual_tokens, where);
+  read(object, "prompt_init", config.prompt.init, where);
+  read(object, "prompt_init_text", config.prompt.init_text, where);
+  read(object, "prefix_projection", config.prompt.projection, where);
+  read(object, "prefix_hidden", config.prompt.projection_hidden, where);
   return config;
 }
 
@@ -121,9 +142,24 @@ std::string to_json(const FinetuneConfig& config) {
     object["lora_dropout"] = config.lora.dropout;
     object["lora_targets"] = config.lora.targets;
   }
+  if (config.method == "soft_prompt" || config.method == "prefix") {
+    object["virtual_tokens"] = config.prompt.virtual_tokens;
+  }
+  if (config.method == "soft_prompt") {
+    object["prompt_init"] = config.prompt.init;
+    object["prompt_init_text"] = config.prompt.init_text;
+  }
+  if (config.method == "prefix") {
+    object["prefix_projection"] = config.prompt.projection;
+    object["prefix_hidden"] = config.prompt.projection_hidden;
+  }
   std::string text = object.dump();
   text.pop_back();  // the loop's fields follow in the same object
   return text + "," + train::loop_config_json(config) + "}";
+}
+
+bool trains_adapter(std::string_view method) {
+  return method == "lora" || method == "qlora" || method == "soft_prompt" || method == "prefix";
 }
 
 void check_finetune_config(const FinetuneConfig& config) {
@@ -150,6 +186,9 @@ void check_finetune_config(const FinetuneConfig& config) {
                 : config.task == "instruct" ? "a gpt"
                                             : "an encoder");
   if (config.method == "lora" || config.method == "qlora") check_lora_settings(config.lora, model);
+  if (config.method == "soft_prompt" || config.method == "prefix") {
+    check_prompt_settings(config.prompt, model);
+  }
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),
       "--top-k must be in [1, ", model.layers, "] (the model's layers), got ", config.top_k);

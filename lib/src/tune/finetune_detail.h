@@ -39,31 +39,31 @@ class ModelTaskRun : public TaskRun {
   const models::ModelConfig& model_config() override { return folder_.config; }
   ParameterSet& parameters() override { return folder_.parameters(); }
   bool trains(const Parameter& parameter) const override;
-  // The model folder (with its head and chat markers), or for --method lora and qlora the
+  // The model folder (with its head and chat markers), or for a method with an adapter the
   // adapter alone, in the folder `adapter` beside `folder`.
   void save_model(const std::filesystem::path& folder) override;
 
  protected:
   // The GPT, for the tasks that need one (check_finetune_config() checked the family).
   models::Gpt& gpt() { return std::get<models::Gpt>(folder_.model); }
-  // Attaches the method's adapter (lora, qlora) to the model, and for qlora quantises the
-  // base to NF4 (its float32 block weights are freed); each task calls it last in its
-  // constructor, once the model is final (chat markers, head).
+  // Attaches the method's adapter (lora, qlora, soft_prompt, prefix) to the model, and for
+  // qlora quantises the base to NF4 (its float32 block weights are freed); each task calls
+  // it last in its constructor, once the model is final (chat markers, head).
   void attach_adapter();
   // The options of a pass through the model and its adapter (and the NF4 base for qlora).
   models::RunOptions run(models::RunOptions options) const {
-    options.adapter = lora_.get();
+    options.adapter = adapter_.get();
     options.products = quantized_.get();
     return options;
   }
-  models::Adapter* adapter() const { return lora_.get(); }
+  models::Adapter* adapter() const { return adapter_.get(); }
   // The NF4 base's products (qlora), or nullptr: the float32 parameters.
   models::MatrixProducts* products() const { return quantized_.get(); }
 
   const FinetuneConfig& config_;
   models::ModelFolder folder_;
   std::uint64_t base_hash_ = 0;               // weights_hash() of the model as loaded
-  std::unique_ptr<Lora> lora_;                // --method lora and qlora
+  std::unique_ptr<PeftAdapter> adapter_;      // lora, qlora, soft_prompt, prefix
   std::unique_ptr<QuantizedBase> quantized_;  // --method qlora: the NF4 base
 };
 
@@ -80,7 +80,7 @@ std::unique_ptr<TaskRun> tagging_run(const FinetuneConfig& config);
 std::size_t draw_example(const data::BatchKey& key, std::int64_t row, std::size_t count);
 
 // Whether a method trains the parameter `name` of a model of `layers` blocks: full every
-// one; head, lora and qlora the head (and the adapter: ModelTaskRun::trains); top_k_blocks
+// one; head and the adapters the head (and the adapter's: ModelTaskRun::trains); top_k_blocks
 // the head, ln_f and the last top_k blocks. The encoder's
 // pre-training heads (mlm., pooler., nsp.) never train: no task here reads them.
 bool method_trains(const FinetuneConfig& config, std::int64_t layers, const std::string& name);

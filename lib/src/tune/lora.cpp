@@ -188,7 +188,7 @@ void Lora::merge() {
                   "LoRA: cannot merge into ", layer.weight->name, ": the base is stored as ",
                   base_format_ == "float32" ? "a quantised copy" : base_format_,
                   " and its float32 weights were freed (QLoRA); load the adapter onto the "
-                  "float32 base (load_lora_adapter) and merge there");
+                  "float32 base (load_adapter) and merge there");
   }
   for (const std::string& name : order_) {
     const Layer& layer = layers_.at(name);

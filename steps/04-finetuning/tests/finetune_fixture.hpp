@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -14,7 +16,9 @@
 #include "tinygpt/core/safetensors.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/models/pretrained.h"
+#include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/finetune.h"
+#include "tinygpt/tune/instruction_tuning.h"
 
 namespace tinygpt::testing {
 
@@ -117,5 +121,61 @@ struct FinetuneSetup {
     return config;
   }
 };
+
+/// An encoder model folder (C 16, two layers, random weights) with a BPE trained on the
+/// setup's reviews and BERT's special tokens, in the setup's folder `encoder`.
+inline std::filesystem::path make_encoder_folder(const FinetuneSetup& setup) {
+  const std::string specials[] = {"[CLS]", "[SEP]", "[PAD]", "[MASK]"};
+  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(
+      read_file(setup.dir.path() / "world" / "reviews.txt"), 316, specials);
+  auto encoder = small_model<models::Encoder>(320, 192, 16, 2, 5);
+  const std::filesystem::path folder = setup.dir.path() / "encoder";
+  models::save_model_folder(folder, encoder.config(), encoder.parameters(), tokenizer);
+  return folder;
+}
+
+/// Checks that the adapters two runs in the setup's folder saved are the same bits.
+inline void check_same_adapters(const FinetuneSetup& setup, const std::string& run,
+                                const std::string& other) {
+  const SafetensorsFile a =
+      SafetensorsFile::read(setup.dir.path() / run / "adapter/adapter_model.safetensors");
+  const SafetensorsFile b =
+      SafetensorsFile::read(setup.dir.path() / other / "adapter/adapter_model.safetensors");
+  CHECK(a.names() == b.names());
+  for (const std::string& name : a.names()) {
+    INFO(name);
+    CHECK(b.floats(name) == a.floats(name));
+  }
+}
+
+/// The first test instruction of each skill, the ones a run with test_per_skill = 1 asks in
+/// its report.
+inline std::vector<tune::ChatExample> first_of_each_skill(const std::filesystem::path& world) {
+  std::vector<tune::ChatExample> asked;
+  std::set<std::string> skills;
+  for (const tune::ChatExample& example : tune::load_instructions(world, tune::Split::kTest)) {
+    if (skills.insert(example.skill).second) asked.push_back(example);
+  }
+  return asked;
+}
+
+/// Checks that an instruction-tuned adapter, loaded back onto its base, answers the run's
+/// report instructions (test_per_skill = 1) as the report says: the adapter, the chat
+/// markers and the grown vocabulary all came back. `products`: a QLoRA base's NF4 products.
+inline void check_report_answers(const FinetuneSetup& setup, const tune::FinetuneResult& result,
+                                 tune::AdaptedModel& loaded,
+                                 models::MatrixProducts* products = nullptr) {
+  REQUIRE(loaded.folder.chat.has_value());
+  const std::vector<tune::ChatAnswer> answers = tune::answer_all(
+      std::get<models::Gpt>(loaded.folder.model), loaded.folder.tokenizer, *loaded.folder.chat,
+      first_of_each_skill(setup.dir.path() / "world"), 64, loaded.adapter.get(), products);
+  const nlohmann::json report = nlohmann::json::parse(read_file(result.report));
+  REQUIRE(report["answers"].size() == answers.size());
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    INFO(answers[i].id);
+    CHECK(report["answers"][i]["id"] == answers[i].id);
+    CHECK(report["answers"][i]["answer"] == answers[i].answer);
+  }
+}
 
 }  // namespace tinygpt::testing

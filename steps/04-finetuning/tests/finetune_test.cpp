@@ -79,14 +79,8 @@ TEST_CASE("full instruction tuning adds the chat markers and reports exact match
 
 TEST_CASE("an encoder classifies reviews from its first token", "[step04][finetune]") {
   const testing::FinetuneSetup setup;
-  const std::string specials[] = {"[CLS]", "[SEP]", "[PAD]", "[MASK]"};
-  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(
-      read_file(setup.dir.path() / "world" / "reviews.txt"), 316, specials);
-  auto encoder = testing::small_model<models::Encoder>(320, 192, 16, 2, 5);
-  models::save_model_folder(setup.dir.path() / "encoder", encoder.config(), encoder.parameters(),
-                            tokenizer);
   tune::FinetuneConfig config = setup.config("encoder-classify", "classify", "full");
-  config.model = setup.dir.path() / "encoder";
+  config.model = testing::make_encoder_folder(setup);
   const tune::FinetuneResult result = tune::run_finetune(config);
   const models::ModelFolder tuned = models::load_model_folder(result.model_dir);
   REQUIRE(tuned.head.has_value());

@@ -1,4 +1,4 @@
-// LoRA (tune/lora.h, lora_files.h): the update and its gradients (exercise 04.5), the
+// LoRA (tune/lora.h, adapter_files.h): the update and its gradients (exercise 04.5), the
 // adapter on a GPT and an encoder (starts at the base, merges and unmerges exactly),
 // fine-tuning that trains the adapter alone, and adapter folders in PEFT's layout that
 // refuse a base they do not fit.
@@ -9,10 +9,10 @@
 #include "tinygpt/core/gradcheck.h"
 #include "tinygpt/core/safetensors.h"
 #include "tinygpt/nn/elementwise.h"
+#include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/finetune.h"
 #include "tinygpt/tune/instruction_tuning.h"
 #include "tinygpt/tune/lora.h"
-#include "tinygpt/tune/lora_files.h"
 
 using namespace tinygpt;
 using tinygpt::testing::contains;
@@ -214,7 +214,7 @@ TEST_CASE("LoRA fine-tuning trains the adapter and the head alone, and saves a P
   CHECK(config["modules_to_save"] == nlohmann::json({"head"}));
 
   // Loaded back onto the base, the adapter and head are the trained ones.
-  tune::AdaptedModel loaded = tune::load_lora_adapter(setup.dir.path() / "model", result.model_dir);
+  tune::AdaptedModel loaded = tune::load_adapter(setup.dir.path() / "model", result.model_dir);
   for (const std::string& name : trained) {
     INFO(name);
     const AlignedFloats& value = loaded.folder.parameters().at(name).value;
@@ -238,7 +238,7 @@ TEST_CASE("a LoRA instruction-tuned adapter answers through the engine after loa
   const nlohmann::json config =
       nlohmann::json::parse(read_file(result.model_dir / "adapter_config.json"));
   CHECK(config["modules_to_save"] == nlohmann::json({"wte"}));
-  tune::AdaptedModel loaded = tune::load_lora_adapter(setup.dir.path() / "model", result.model_dir);
+  tune::AdaptedModel loaded = tune::load_adapter(setup.dir.path() / "model", result.model_dir);
   REQUIRE(loaded.folder.chat.has_value());
   const nlohmann::json report = nlohmann::json::parse(read_file(result.report));
   // The run's report and a fresh load give the same answers: the adapter, the chat markers
@@ -250,7 +250,7 @@ TEST_CASE("a LoRA instruction-tuned adapter answers through the engine after loa
   }
   const std::vector<tune::ChatAnswer> answers =
       tune::answer_all(std::get<models::Gpt>(loaded.folder.model), loaded.folder.tokenizer,
-                       *loaded.folder.chat, asked, 64, loaded.lora.get());
+                       *loaded.folder.chat, asked, 64, loaded.adapter.get());
   std::map<std::string, std::string> reported;
   for (const auto& answer : report["answers"]) reported[answer["id"]] = answer["answer"];
   int compared = 0;
@@ -271,15 +271,15 @@ TEST_CASE("an adapter refuses a base it was not trained on", "[step04][lora]") {
   models::ModelFolder folder = models::load_model_folder(setup.dir.path() / "model");
   folder.parameters().at("h.0.mlp.c_fc.weight").value[0] += 1.0f;
   models::save_model_folder(other, folder.config, folder.parameters(), folder.tokenizer);
-  CHECK_THROWS_WITH(tune::load_lora_adapter(other, result.model_dir),
+  CHECK_THROWS_WITH(tune::load_adapter(other, result.model_dir),
                     contains("trained on another base") && contains("hash"));
-  CHECK_THROWS_WITH(tune::load_lora_adapter(setup.dir.path() / "model", setup.dir.path()),
+  CHECK_THROWS_WITH(tune::load_adapter(setup.dir.path() / "model", setup.dir.path()),
                     contains("adapter_config.json"));
   // A corrupt config names the field.
   const std::filesystem::path broken = setup.dir.path() / "broken";
   std::filesystem::copy(result.model_dir, broken);
   write_file_atomically(broken / "adapter_config.json",
                         R"({"peft_type": "LORA", "r": "eight", "lora_alpha": 4})");
-  CHECK_THROWS_WITH(tune::load_lora_adapter(setup.dir.path() / "model", broken),
+  CHECK_THROWS_WITH(tune::load_adapter(setup.dir.path() / "model", broken),
                     contains("'r' must be an integer"));
 }

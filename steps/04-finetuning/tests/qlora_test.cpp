@@ -13,10 +13,10 @@
 #include "tinygpt/core/rng.h"
 #include "tinygpt/core/safetensors.h"
 #include "tinygpt/nn/elementwise.h"
+#include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/finetune.h"
 #include "tinygpt/tune/instruction_tuning.h"
 #include "tinygpt/tune/lora.h"
-#include "tinygpt/tune/lora_files.h"
 #include "tinygpt/tune/qlora.h"
 
 using namespace tinygpt;
@@ -189,7 +189,7 @@ TEST_CASE("a LoRA adapter on an NF4 base refuses to merge", "[step04][qlora]") {
   tune::QuantizedBase base(gpt.parameters());
   lora.set_base_format("nf4");
   CHECK_THROWS_WITH(lora.merge(), contains("cannot merge into h.0.mlp.c_fc.weight") &&
-                                      contains("nf4") && contains("load_lora_adapter"));
+                                      contains("nf4") && contains("load_adapter"));
   CHECK_FALSE(lora.merged());
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("QLoRA fine-tuning trains the adapter and the head on an NF4 base and 
       nlohmann::json::parse(read_file(result.model_dir / "adapter_config.json"));
   CHECK(config["peft_type"] == "LORA");
   CHECK_FALSE(config.contains("tinygpt.base_format"));
-  tune::AdaptedModel loaded = tune::load_lora_adapter(setup.dir.path() / "model", result.model_dir);
+  tune::AdaptedModel loaded = tune::load_adapter(setup.dir.path() / "model", result.model_dir);
   for (const std::string& name : trained) {
     INFO(name);
     const AlignedFloats& value = loaded.folder.parameters().at(name).value;
@@ -247,21 +247,14 @@ TEST_CASE("QLoRA fine-tuning trains the adapter and the head on an NF4 base and 
   const nlohmann::json report = nlohmann::json::parse(read_file(result.report));
   CHECK(report["method"] == "qlora");
   const std::vector<std::int64_t> head = checkpoint.info("param.head.weight").shape;
-  CHECK(report["trainable_parameters"] == loaded.lora->numel() + head[0] * head[1] + head[1]);
+  CHECK(report["trainable_parameters"] == loaded.adapter->numel() + head[0] * head[1] + head[1]);
 }
 
 TEST_CASE("a stopped QLoRA run resumes exactly", "[step04][qlora]") {
   const testing::FinetuneSetup setup;
   tune::run_finetune(qlora_config(setup, "straight"));
   testing::run_stopped_and_resumed(qlora_config(setup, "parts"), 3);
-  const SafetensorsFile straight =
-      SafetensorsFile::read(setup.dir.path() / "straight/adapter/adapter_model.safetensors");
-  const SafetensorsFile parts =
-      SafetensorsFile::read(setup.dir.path() / "parts/adapter/adapter_model.safetensors");
-  for (const std::string& name : straight.names()) {
-    INFO(name);
-    CHECK(parts.floats(name) == straight.floats(name));
-  }
+  testing::check_same_adapters(setup, "straight", "parts");
 }
 
 TEST_CASE("a QLoRA instruction-tuned model answers through the engine on its NF4 base",
@@ -273,22 +266,7 @@ TEST_CASE("a QLoRA instruction-tuned model answers through the engine on its NF4
   const tune::FinetuneResult result = tune::run_finetune(config);
   // The report's answers are the engine's on the NF4 base: a fresh load of the adapter on a
   // base quantised again gives the same ones (the same requests in the same order).
-  tune::AdaptedModel loaded = tune::load_lora_adapter(setup.dir.path() / "model", result.model_dir);
+  tune::AdaptedModel loaded = tune::load_adapter(setup.dir.path() / "model", result.model_dir);
   tune::QuantizedBase base(loaded.folder.parameters());
-  std::vector<tune::ChatExample> asked;
-  std::set<std::string> skills;
-  for (const tune::ChatExample& example :
-       tune::load_instructions(setup.dir.path() / "world", tune::Split::kTest)) {
-    if (skills.insert(example.skill).second) asked.push_back(example);
-  }
-  const std::vector<tune::ChatAnswer> answers =
-      tune::answer_all(std::get<models::Gpt>(loaded.folder.model), loaded.folder.tokenizer,
-                       *loaded.folder.chat, asked, 64, loaded.lora.get(), &base);
-  const nlohmann::json report = nlohmann::json::parse(read_file(result.report));
-  REQUIRE(report["answers"].size() == answers.size());
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    INFO(answers[i].id);
-    CHECK(report["answers"][i]["id"] == answers[i].id);
-    CHECK(report["answers"][i]["answer"] == answers[i].answer);
-  }
+  testing::check_report_answers(setup, result, loaded, &base);
 }

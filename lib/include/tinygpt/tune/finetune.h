@@ -17,7 +17,10 @@
 /// optimizer state, bit-identical after training):
 ///   - full: every parameter;
 ///   - head: the head only (a linear probe of the frozen model; classify and tokens);
-///   - top_k_blocks: the last `top_k` blocks, ln_f and the head.
+///   - top_k_blocks: the last `top_k` blocks, ln_f and the head;
+///   - lora, qlora (lora.h, qlora.h), soft_prompt and prefix (prompt_tuning.h): an adapter
+///     and the head (for instruct also the token embedding: the chat markers are new rows);
+///     the run saves the adapter alone (adapter_files.h), in `adapter/` beside `model/`.
 ///
 /// The run's folder is the loop's (checkpoints with exact resume, metrics.jsonl, loss.svg,
 /// train_config.json) plus model/ (a model folder every command loads) and report.json
@@ -33,6 +36,7 @@
 #include "tinygpt/train/distributed.h"
 #include "tinygpt/train/loop.h"
 #include "tinygpt/tune/lora.h"
+#include "tinygpt/tune/prompt_tuning.h"
 
 namespace tinygpt::tune {
 
@@ -41,8 +45,9 @@ struct FinetuneConfig : train::LoopConfig {
   std::filesystem::path model;    ///< the pre-trained model folder
   std::filesystem::path data;     ///< a folder made by `tinygpt data generate`
   std::string task = "classify";  ///< classify, instruct or tokens
-  std::string method = "full";    ///< full, head, top_k_blocks, lora or qlora
-  std::int64_t top_k = 1;         ///< top_k_blocks: blocks that train, counted from the top
+  /// full, head, top_k_blocks, lora, qlora, soft_prompt or prefix
+  std::string method = "full";
+  std::int64_t top_k = 1;  ///< top_k_blocks: blocks that train, counted from the top
   /// Training examples read (the first N of the train split, for data-efficiency curves);
   /// 0: all.
   std::int64_t train_examples = 0;
@@ -59,7 +64,15 @@ struct FinetuneConfig : train::LoopConfig {
   /// lora and qlora: rank, alpha, dropout and target layers (lora.h), with the task's head
   /// training beside them when it has one; qlora keeps the base in NF4 (qlora.h).
   LoraSettings lora;
+  /// soft_prompt and prefix: virtual tokens, the soft prompt's init, the prefix's MLP
+  /// (prompt_tuning.h), with the task's head training beside them when it has one.
+  PromptSettings prompt;
 };
+
+/// @param method a fine-tuning method.
+/// @return whether it trains an adapter (lora, qlora, soft_prompt, prefix), which the run
+/// saves apart from the base.
+bool trains_adapter(std::string_view method);
 
 /// @return the fields of a fine-tuning config file besides the loop's.
 std::vector<std::string_view> finetune_config_fields();

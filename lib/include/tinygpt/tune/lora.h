@@ -18,7 +18,7 @@
 ///
 /// Its parameters join the model's set as "<layer>.lora_A" and "<layer>.lora_B" (e.g.
 /// "h.0.attn.c_attn.lora_A"); freeze the others and train those (and a task head).
-/// lora_files.h saves them in the layout of Hugging Face PEFT.
+/// adapter_files.h saves them in the layout of Hugging Face PEFT.
 ///
 /// The bodies of lora_forward and lora_backward are exercise 04.5: the reference is
 /// solutions/04-finetuning/lora_update.cpp, the learner's stub exercises/04-finetuning/
@@ -151,7 +151,7 @@ class Lora final : public PeftAdapter {
   bool merged() const { return !originals_.empty(); }
 
   /// @brief How the frozen base it trains on is stored: "float32", or "nf4" for QLoRA
-  /// (qlora.h). Saved with the adapter (lora_files.h, metadata "tinygpt.base_format").
+  /// (qlora.h). Saved with the adapter (adapter_files.h, metadata "tinygpt.base_format").
   /// @param format the format's name.
   void set_base_format(std::string format) { base_format_ = std::move(format); }
   /// @return the base's format, "float32" unless set.
