@@ -65,7 +65,7 @@ class ClassifyRun final : public ModelTaskRun {
       sequences.push_back(train_.sequences[e]);
       labels.push_back(train_.labels[e]);
     }
-    batch_ = pad_batch(sequences, labels, context());
+    batch_ = pad_batch(sequences, labels, text_context());
     return nn::softmax_cross_entropy(tape, logits(tape, run(options)), batch_.labels);
   }
 
@@ -77,7 +77,7 @@ class ClassifyRun final : public ModelTaskRun {
       sequences.push_back(dev_.sequences[e]);
       labels.push_back(dev_.labels[e]);
     }
-    batch_ = pad_batch(sequences, labels, context());
+    batch_ = pad_batch(sequences, labels, text_context());
     const Tensor scores = logits(tape, run({}));
     return {{"loss", nn::softmax_cross_entropy(tape, scores, batch_.labels).item()},
             {"accuracy", accuracy(best_labels(scores), batch_.labels)}};
@@ -89,10 +89,6 @@ class ClassifyRun final : public ModelTaskRun {
     std::vector<std::int32_t> labels;
     std::int64_t mean_length = 0;
   };
-
-  std::int64_t context() const {
-    return config_.context > 0 ? config_.context : folder_.config.context_length;
-  }
 
   // (B, K) scores of batch_.
   Tensor logits(Tape& tape, const models::RunOptions& options) {
@@ -106,7 +102,7 @@ class ClassifyRun final : public ModelTaskRun {
   std::vector<std::int32_t> tokens_of(const std::string& text) const {
     std::vector<std::int32_t> ids = folder_.tokenizer.encode(text);
     if (encoder_ == nullptr) return ids;
-    const auto room = static_cast<std::size_t>(context() - 2);
+    const auto room = static_cast<std::size_t>(text_context() - 2);
     if (ids.size() > room) ids.resize(room);
     ids.insert(ids.begin(), wrap_.first);
     ids.push_back(wrap_.second);
@@ -158,7 +154,7 @@ std::string ClassifyRun::test_report(nlohmann::ordered_json& report) {
   for (std::size_t first = 0; first < test.size(); first += 32) {
     const std::size_t count = std::min<std::size_t>(32, test.size() - first);
     batch_ = pad_batch(std::span(encoded.sequences).subspan(first, count),
-                       std::span(encoded.labels).subspan(first, count), context());
+                       std::span(encoded.labels).subspan(first, count), text_context());
     tape.reset();
     for (const std::int32_t label : best_labels(logits(tape, run({})))) predicted.push_back(label);
   }

@@ -2,6 +2,7 @@
 // its test report.
 #include "tinygpt/tune/finetune.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "finetune_detail.h"
@@ -69,6 +70,15 @@ void detail::ModelTaskRun::attach_adapter() {
     }
     adapter_ = std::move(lora);
   }
+}
+
+std::int64_t detail::ModelTaskRun::text_context() const {
+  const std::int64_t context =
+      config_.context > 0 ? config_.context : folder_.config.context_length;
+  // From the config: the tasks encode their data before the adapter is attached.
+  const bool prompt = config_.method == "soft_prompt" || config_.method == "prefix";
+  const std::int64_t virtual_tokens = prompt ? config_.prompt.virtual_tokens : 0;
+  return std::min(context, folder_.config.context_length - virtual_tokens);
 }
 
 bool detail::ModelTaskRun::trains(const Parameter& parameter) const {

@@ -188,6 +188,10 @@ void check_finetune_config(const FinetuneConfig& config) {
   if (config.method == "lora" || config.method == "qlora") check_lora_settings(config.lora, model);
   if (config.method == "soft_prompt" || config.method == "prefix") {
     check_prompt_settings(config.prompt, model);
+    TINYGPT_CHECK(config.context + config.prompt.virtual_tokens <= model.context_length,
+                  "--context ", config.context, " and --virtual-tokens ",
+                  config.prompt.virtual_tokens, " exceed the model's context of ",
+                  model.context_length, " (they share it; --context 0 takes what is left)");
   }
   TINYGPT_CHECK(
       config.method != "top_k_blocks" || (config.top_k >= 1 && config.top_k <= model.layers),

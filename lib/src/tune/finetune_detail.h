@@ -57,6 +57,10 @@ class ModelTaskRun : public TaskRun {
     return options;
   }
   models::Adapter* adapter() const { return adapter_.get(); }
+  // Tokens of text per sequence: --context (0: the model's), less the virtual tokens of a
+  // soft prompt or prefix, which share the model's context (check_finetune_config() made
+  // sure both fit).
+  std::int64_t text_context() const;
   // The NF4 base's products (qlora), or nullptr: the float32 parameters.
   models::MatrixProducts* products() const { return quantized_.get(); }
 

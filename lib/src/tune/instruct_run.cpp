@@ -97,9 +97,7 @@ class InstructRun final : public ModelTaskRun {
 
   Tensor batch_loss(Tape& tape, std::span<const text::ChatTokens* const> rows,
                     const models::RunOptions& options) {
-    const std::int64_t context =
-        config_.context > 0 ? config_.context : gpt().config().context_length;
-    batch_ = chat_batch(rows, context);
+    batch_ = chat_batch(rows, text_context());
     const Tensor logits = gpt().forward(tape, batch_.inputs, batch_.batch, batch_.mask, options);
     return nn::softmax_cross_entropy(tape, logits, batch_.targets);
   }

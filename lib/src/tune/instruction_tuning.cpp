@@ -84,9 +84,11 @@ std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& t
     const std::span<const text::ChatTurn> question(example.turns.data(), example.turns.size() - 1);
     infer::Request request;
     request.prompt = chat.prompt(tokenizer, question);
-    // Room for the answer: a prompt near the context's end would leave none.
-    const std::int64_t room =
-        gpt.config().context_length - static_cast<std::int64_t>(request.prompt.size());
+    // Room for the answer: a prompt near the context's end (which an adapter's virtual
+    // tokens share) would leave none.
+    const std::int64_t room = gpt.config().context_length -
+                              (adapter != nullptr ? adapter->virtual_tokens() : 0) -
+                              static_cast<std::int64_t>(request.prompt.size());
     request.options.max_new_tokens = std::max<std::int64_t>(0, std::min(max_new_tokens, room));
     request.options.usable_vocab = tokenizer.vocab_size();
     request.stop_tokens = {end};

@@ -111,7 +111,7 @@ class TaggingRun final : public ModelTaskRun {
     }
     const std::vector<std::string> tags = bio_tags(ranges, sentence.spans);
     TaggedTokens out{{cls_}, {-1}};
-    const auto room = static_cast<std::size_t>(encoder_->config().context_length - 2);
+    const auto room = static_cast<std::size_t>(text_context() - 2);
     for (std::size_t t = 0; t < tokens.size() && t < room; ++t) {
       out.ids.push_back(tokens[t]);
       out.tags.push_back(static_cast<std::int32_t>(

@@ -7,6 +7,8 @@ cmake_minimum_required(VERSION 3.25)
 #   - instruction tuning writes a chat model that `tinygpt chat --once` answers with;
 #   - LoRA writes a PEFT adapter folder that generate and chat use on the base, and that
 #     `tinygpt adapter merge` turns into a model folder generating the same greedy text;
+#   - a soft prompt and a prefix write PEFT adapter folders that generate and chat use, and
+#     that `tinygpt adapter merge` refuses (virtual tokens are no weights);
 #   - an encoder pre-trained by `tinygpt train` is a model folder that tags entities;
 #   - bad input (unknown task, a method that does not fit, no model folder, data without the
 #     task's file, chat with a model that has no chat template) fails with status 1 and one
@@ -109,6 +111,35 @@ expect_refused("unknown layer 'attn.c_q'; the layers are attn.c_attn" finetune $
                --task classify --method lora --lora-targets attn.c_q --out "${work}/bad")
 expect_refused("--lora-rank must be in \\[1, 16\\]" finetune ${common} --task classify
                --method lora --lora-rank 32 --out "${work}/bad")
+
+# A soft prompt and a prefix: adapter folders in PEFT's layout that generate and chat use
+# on the base; virtual tokens have no weights to merge into.
+run(0 finetune ${common} --task instruct --method soft_prompt --virtual-tokens 4
+    --prompt-init text --prompt-init-text "Answer the instruction." --steps 4 --test-per-skill 1
+    --out "${work}/soft")
+run(0 finetune ${common} --task instruct --method prefix --virtual-tokens 4 --prefix-hidden 8
+    --steps 4 --test-per-skill 1 --out "${work}/prefix")
+foreach(run_name soft prefix)
+  file(READ "${work}/${run_name}/adapter/adapter_config.json" adapter_config)
+  if(NOT adapter_config MATCHES "\"num_virtual_tokens\": 4")
+    message(FATAL_ERROR "not a PEFT prompt-learning config:\n${adapter_config}")
+  endif()
+  run(0 ${greedy} --model "${model}" --adapter "${work}/${run_name}/adapter")
+  if(NOT output MATCHES "generated ids: [0-9]+ [0-9]+")
+    message(FATAL_ERROR "--adapter ${run_name} generated nothing:\n${output}")
+  endif()
+  run(0 chat --model "${model}" --adapter "${work}/${run_name}/adapter" --once "Copy this."
+      --max-tokens 4)
+endforeach()
+file(READ "${work}/prefix/adapter/adapter_config.json" adapter_config)
+if(NOT adapter_config MATCHES "\"peft_type\": \"PREFIX_TUNING\"" OR
+   NOT adapter_config MATCHES "\"prefix_projection\": true")
+  message(FATAL_ERROR "not a PEFT prefix config:\n${adapter_config}")
+endif()
+expect_refused("PROMPT_TUNING adapter has no weights to merge into" adapter merge --model
+               "${model}" --adapter "${work}/soft/adapter" --out "${work}/bad")
+expect_refused("--virtual-tokens must be in \\[1, 32\\]" finetune ${common} --task classify
+               --method prefix --virtual-tokens 40 --out "${work}/bad")
 
 # Named entities with an encoder that `tinygpt train` pre-trained.
 file(WRITE "${work}/encoder.json"
