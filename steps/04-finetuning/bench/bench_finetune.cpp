@@ -9,7 +9,9 @@
 //                           cross-entropy, backward, AdamW on the trained parameters.
 //                           method: full, top1 (the last block, ln_f and the head), head,
 //                           lora (rank 8 on the four linear layers of every block, and the
-//                           head), qlora (the same on the NF4 base).
+//                           head), qlora (the same on the NF4 base), prompt (a soft prompt
+//                           of 16 virtual tokens, and the head), prefix (16 virtual tokens
+//                           through the MLP of width C, and the head).
 //                           Counters: trained_M (parameters that train, millions),
 //                           tokens_per_s.
 //   instruct_step           one instruction-tuning step: 8 conversations of 128 tokens, the
@@ -39,6 +41,7 @@
 #include "tinygpt/train/optimizers.h"
 #include "tinygpt/tune/classifier.h"
 #include "tinygpt/tune/lora.h"
+#include "tinygpt/tune/prompt_tuning.h"
 #include "tinygpt/tune/prompting.h"
 #include "tinygpt/tune/qlora.h"
 
@@ -68,15 +71,24 @@ void BM_finetune_step(benchmark::State& state) {
     if (method == 0 || name.starts_with("head.")) return true;
     return method == 1 && (name.starts_with("h.3.") || name.starts_with("ln_f."));
   });
-  std::unique_ptr<tune::Lora> lora;
+  // New parameters train: the adapter's join the set, frozen base and trained head as they are.
+  std::unique_ptr<tune::PeftAdapter> adapter;
   std::unique_ptr<tune::QuantizedBase> base;
-  if (method >= 3) {
-    // New parameters train: A and B join the set, frozen base and trained head as they are.
-    lora = std::make_unique<tune::Lora>(
+  if (method == 3 || method == 4) {
+    adapter = std::make_unique<tune::Lora>(
         gpt.parameters(), kJourney,
         tune::LoraSettings{.rank = 8, .targets = tune::lora_target_modules()}, 1);
   }
   if (method == 4) base = std::make_unique<tune::QuantizedBase>(gpt.parameters());
+  if (method == 5) {
+    adapter = std::make_unique<tune::SoftPrompt>(gpt.parameters(), kJourney,
+                                                 tune::PromptSettings{.virtual_tokens = 16},
+                                                 std::span<const std::int32_t>{}, 1);
+  }
+  if (method == 6) {
+    adapter = std::make_unique<tune::Prefix>(gpt.parameters(), kJourney,
+                                             tune::PromptSettings{.virtual_tokens = 16}, 1);
+  }
   const std::vector<std::int32_t> ids = random_token_ids(kBatch * kTime, kJourney.vocab_size, 0);
   std::vector<std::vector<std::int32_t>> sequences;
   std::vector<std::int32_t> labels;
@@ -90,9 +102,9 @@ void BM_finetune_step(benchmark::State& state) {
   for (auto _ : state) {
     gpt.parameters().zero_grad();
     tape.reset();
-    const Tensor logits =
-        tune::classifier_logits(tape, gpt, batch, "last",
-                                {.training = true, .products = base.get(), .adapter = lora.get()});
+    const Tensor logits = tune::classifier_logits(
+        tape, gpt, batch, "last",
+        {.training = true, .products = base.get(), .adapter = adapter.get()});
     const Tensor loss = nn::softmax_cross_entropy(tape, logits, batch.labels);
     tape.backward(loss);
     adamw.step(gpt.parameters());
@@ -102,8 +114,8 @@ void BM_finetune_step(benchmark::State& state) {
       static_cast<double>(kBatch * kTime), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_finetune_step)
-    ->ArgName("method_full0_top1_head2_lora3_qlora4")
-    ->DenseRange(0, 4)
+    ->ArgName("method_full0_top1_head2_lora3_qlora4_prompt5_prefix6")
+    ->DenseRange(0, 6)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
