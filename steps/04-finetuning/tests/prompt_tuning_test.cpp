@@ -39,7 +39,8 @@ void randomise(ParameterSet& parameters, const tune::PeftAdapter& adapter, std::
 
 }  // namespace
 
-TEST_CASE("prepend_rows puts [0 | prefix] ahead of every sequence", "[step04][prompt][ex04.7]") {
+TEST_CASE("prepend_rows puts zeros and the prefix ahead of every sequence",
+          "[step04][prompt][ex04.7]") {
   const Matrix x = random_matrix(6, 5, 1);  // B 2, T 3, W 5
   const Matrix prefix = random_matrix(2, 3, 2);
   Matrix out(10, 5);
