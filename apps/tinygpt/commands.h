@@ -35,6 +35,9 @@ void register_train_command(CLI::App& app);
 /// `tinygpt finetune`: task fine-tuning and instruction tuning of a model folder.
 void register_finetune_command(CLI::App& app);
 
+/// `tinygpt align`: a reward model or DPO on preference pairs (step 05).
+void register_align_command(CLI::App& app);
+
 /// `tinygpt adapter merge`: a LoRA adapter merged into its base model folder.
 void register_adapter_command(CLI::App& app);
 

@@ -48,8 +48,12 @@ TaskHead parse_head(const json& object, const std::string& origin) {
   TINYGPT_CHECK(object.is_object(), origin, ": field 'head' must be an object");
   TaskHead head;
   head.task = string_field(object, "task", origin + " head");
-  TINYGPT_CHECK(head.task == "classification" || head.task == "tagging", origin,
-                ": head task must be \"classification\" or \"tagging\", it is \"", head.task, "\"");
+  TINYGPT_CHECK(head.task == "classification" || head.task == "tagging" || head.task == "reward",
+                origin,
+                ": head task must be \"classification\", \"tagging\" or \"reward\", it is \"",
+                head.task, "\"");
+  // A reward head scores a sequence: one output, read where a classification head reads.
+  const bool pooled = head.task == "classification" || head.task == "reward";
   TINYGPT_CHECK(object.contains("labels") && object["labels"].is_array(), origin,
                 ": head field 'labels' must be an array of label names");
   std::set<std::string> seen;
@@ -60,17 +64,18 @@ TaskHead parse_head(const json& object, const std::string& origin) {
                   label.get<std::string>(), "\" is listed twice");
     head.labels.push_back(label.get<std::string>());
   }
-  TINYGPT_CHECK(head.labels.size() >= 2, origin, ": a head needs at least 2 labels, it has ",
+  TINYGPT_CHECK(head.task == "reward" ? head.labels.size() == 1 : head.labels.size() >= 2, origin,
+                ": a ", head.task, " head needs ",
+                head.task == "reward" ? "exactly 1 label" : "at least 2 labels", ", it has ",
                 head.labels.size());
-  if (head.task == "classification") {
+  if (pooled) {
     head.pooling = string_field(object, "pooling", origin + " head");
     TINYGPT_CHECK(head.pooling == "last" || head.pooling == "first", origin,
                   ": head pooling must be \"last\" or \"first\", it is \"", head.pooling, "\"");
   }
   for (const auto& [name, value] : object.items()) {
-    TINYGPT_CHECK(
-        name == "task" || name == "labels" || (name == "pooling" && head.task == "classification"),
-        origin, ": unknown head field '", name, "'");
+    TINYGPT_CHECK(name == "task" || name == "labels" || (name == "pooling" && pooled), origin,
+                  ": unknown head field '", name, "'");
   }
   return head;
 }

@@ -1,6 +1,6 @@
 // Training configs: the typed JSON field reader shared by the loop's settings
-// (loop_config.cpp) and the pre-training front-end's (train_config.cpp), and the checks that
-// need the run's steps. Private to train.
+// (loop_config.cpp), the pre-training front-end's (train_config.cpp) and alignment's
+// (align/align_config.cpp), and the checks that need the run's steps. Private to the library.
 #pragma once
 
 #include <filesystem>
@@ -26,6 +26,10 @@ void read_field(const nlohmann::json& json, const char* key, Value& value,
     TINYGPT_CHECK(field.is_number(), origin, ": field '", key, "' must be a number, got ",
                   field.dump());
     value = field.get<Value>();
+  } else if constexpr (std::is_same_v<Value, bool>) {
+    TINYGPT_CHECK(field.is_boolean(), origin, ": field '", key, "' must be true or false, got ",
+                  field.dump());
+    value = field.get<bool>();
   } else if constexpr (std::is_same_v<Value, std::string>) {
     TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string, got ",
                   field.dump());

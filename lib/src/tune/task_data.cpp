@@ -140,4 +140,23 @@ std::vector<ChatExample> load_dialogues(const fs::path& world, Split split) {
   return examples;
 }
 
+std::vector<PreferencePair> load_preferences(const fs::path& world, Split split) {
+  std::vector<PreferencePair> pairs;
+  for_each_record(world, "preferences.jsonl", [&](const json& record, const std::string& where) {
+    const std::string id = text_field(record, "id", where);
+    if (split_of(id) != split) return;
+    PreferencePair pair{id, text_field(record, "prompt", where),
+                        text_field(record, "chosen", where), text_field(record, "rejected", where),
+                        text_field(record, "reason", where)};
+    for (const auto& [field, value] :
+         {std::pair<const char*, const std::string*>{"prompt", &pair.prompt},
+          {"chosen", &pair.chosen},
+          {"rejected", &pair.rejected}}) {
+      TINYGPT_CHECK(!value->empty(), where, ": field '", field, "' is empty");
+    }
+    pairs.push_back(std::move(pair));
+  });
+  return pairs;
+}
+
 }  // namespace tinygpt::tune

@@ -31,11 +31,12 @@ namespace tinygpt::models {
 
 /// @brief A task head: a linear layer from the hidden states to K labels.
 struct TaskHead {
-  /// "classification" (one label per sequence, read from one pooled position) or
-  /// "tagging" (one label per token).
+  /// "classification" (one label per sequence, read from one pooled position),
+  /// "tagging" (one label per token) or "reward" (one score per sequence, read as a
+  /// classification head reads; its one label names the score, step 05's reward models).
   std::string task;
   std::vector<std::string> labels;  ///< K label names: output index i is labels[i]
-  /// classification: which position stands for the sequence: "last" (the last token that
+  /// classification and reward: which position stands for the sequence: "last" (the last token that
   /// is not padding: a GPT sees the whole text only there) or "first" (an encoder's
   /// first token); "" for tagging.
   std::string pooling;

@@ -95,4 +95,20 @@ std::vector<ChatExample> load_instructions(const std::filesystem::path& world, S
 /// @return the dialogues of that split, in file order.
 std::vector<ChatExample> load_dialogues(const std::filesystem::path& world, Split split);
 
+/// @brief A question with a better and a worse answer (alignment, step 05).
+struct PreferencePair {
+  std::string id;        ///< e.g. "preference:7"
+  std::string prompt;    ///< the user's question
+  std::string chosen;    ///< the better answer
+  std::string rejected;  ///< the worse answer
+  std::string reason;    ///< what makes `chosen` better: correct_fact, helpful or polite
+};
+
+/// @brief Reads preferences.jsonl of a world folder; Error naming the line and field when
+/// one is missing, not a string, or (prompt, chosen, rejected) empty.
+/// @param world the folder.
+/// @param split the split to keep.
+/// @return the pairs of that split, in file order.
+std::vector<PreferencePair> load_preferences(const std::filesystem::path& world, Split split);
+
 }  // namespace tinygpt::tune

@@ -1,0 +1,70 @@
+// Preference pairs as conversations, and an answer's log-probability and reward
+// (align/preference_data.h).
+#include "tinygpt/align/preference_data.h"
+
+#include <vector>
+
+#include "tinygpt/core/check.h"
+#include "tinygpt/nn/embedding.h"
+#include "tinygpt/nn/matmul.h"
+#include "tinygpt/nn/softmax.h"
+#include "tinygpt/tune/classifier.h"
+
+namespace tinygpt::align {
+
+EncodedPair encode_pair(const tune::PreferencePair& pair, const text::BpeTokenizer& tokenizer,
+                        const text::ChatTemplate& chat) {
+  const auto conversation = [&](const std::string& answer) {
+    const text::ChatTurn turns[] = {{"user", pair.prompt}, {"assistant", answer}};
+    return chat.encode(tokenizer, turns);
+  };
+  return {conversation(pair.chosen), conversation(pair.rejected)};
+}
+
+PairBatch pair_batch(std::span<const EncodedPair* const> pairs, std::int64_t context) {
+  std::vector<const text::ChatTokens*> chosen, rejected;
+  for (const EncodedPair* pair : pairs) {
+    chosen.push_back(&pair->chosen);
+    rejected.push_back(&pair->rejected);
+  }
+  return {tune::chat_batch(chosen, context), tune::chat_batch(rejected, context)};
+}
+
+Tensor answer_logprobs(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,
+                       const models::RunOptions& options) {
+  const std::int64_t vocab = gpt.config().vocab_size;
+  const Tensor logits = gpt.forward(tape, batch.inputs, batch.batch, batch.mask, options);
+  // Over each position's V scores, then viewed as one column to gather entries from.
+  const Tensor logprobs =
+      nn::log_softmax(tape, logits.reshaped(Shape{batch.batch * batch.time, vocab}))
+          .reshaped(Shape{batch.batch * batch.time * vocab, 1});
+  // Each answer token's entry of the (B T V, 1) log-probabilities, and which row it sums into.
+  std::vector<std::int32_t> entries;
+  std::vector<std::int64_t> owners;
+  for (std::int64_t row = 0; row < batch.batch * batch.time; ++row) {
+    const std::int32_t target = batch.targets[static_cast<std::size_t>(row)];
+    if (target < 0) continue;
+    TINYGPT_CHECK(row * vocab + target < std::int64_t{1} << 31, "answer_logprobs: the batch's ",
+                  batch.batch * batch.time * vocab, " log-probabilities are too many to index");
+    entries.push_back(static_cast<std::int32_t>(row * vocab + target));
+    owners.push_back(row / batch.time);
+  }
+  TINYGPT_CHECK(!entries.empty(), "answer_logprobs: the batch has no answer tokens");
+  const Tensor picked = nn::embedding(tape, logprobs, entries);  // (M, 1)
+  std::vector<float> sums(static_cast<std::size_t>(batch.batch) * entries.size(), 0.0f);
+  for (std::size_t m = 0; m < entries.size(); ++m) {
+    sums[static_cast<std::size_t>(owners[m]) * entries.size() + m] = 1.0f;
+  }
+  const Tensor sum =
+      tape.constant(Shape{batch.batch, static_cast<std::int64_t>(entries.size())}, sums);
+  return nn::matmul(tape, sum, picked);
+}
+
+Tensor reward_scores(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,
+                     const models::RunOptions& options) {
+  tune::TextBatch text{batch.batch, batch.time, batch.inputs, batch.mask,
+                       std::vector<std::int32_t>(static_cast<std::size_t>(batch.batch), 0)};
+  return tune::classifier_logits(tape, gpt, text, "last", options);
+}
+
+}  // namespace tinygpt::align
