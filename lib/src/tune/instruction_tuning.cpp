@@ -67,29 +67,27 @@ ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std
   return out;
 }
 
-std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
-                                   const text::ChatTemplate& chat,
-                                   std::span<const ChatExample> examples,
-                                   std::int64_t max_new_tokens, models::Adapter* adapter,
-                                   models::MatrixProducts* products) {
+std::vector<std::string> answer_questions(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
+                                          const text::ChatTemplate& chat,
+                                          std::span<const std::vector<text::ChatTurn>> questions,
+                                          const models::GenerateOptions& generation,
+                                          models::Adapter* adapter,
+                                          models::MatrixProducts* products) {
   const std::int32_t end = tokenizer.special_id(chat.end);
-  std::vector<ChatAnswer> answers(examples.size());
-  std::vector<std::vector<std::int32_t>> tokens(examples.size());
+  std::vector<std::vector<std::int32_t>> tokens(questions.size());
   infer::Engine engine(gpt, {.slots = 16, .adapter = adapter, .products = products});
-  for (std::size_t i = 0; i < examples.size(); ++i) {
-    const ChatExample& example = examples[i];
-    TINYGPT_CHECK(!example.turns.empty() && example.turns.back().role == "assistant", example.id,
-                  ": the last turn must be the assistant's reference answer");
-    answers[i] = {example.id, example.skill, example.turns.back().content, ""};
-    const std::span<const text::ChatTurn> question(example.turns.data(), example.turns.size() - 1);
+  for (std::size_t i = 0; i < questions.size(); ++i) {
     infer::Request request;
-    request.prompt = chat.prompt(tokenizer, question);
+    request.prompt = chat.prompt(tokenizer, questions[i]);
+    request.options = generation;
+    request.options.seed = generation.seed + i;
     // Room for the answer: a prompt near the context's end (which an adapter's virtual
     // tokens share) would leave none.
     const std::int64_t room = gpt.config().context_length -
                               (adapter != nullptr ? adapter->virtual_tokens() : 0) -
                               static_cast<std::int64_t>(request.prompt.size());
-    request.options.max_new_tokens = std::max<std::int64_t>(0, std::min(max_new_tokens, room));
+    request.options.max_new_tokens =
+        std::max<std::int64_t>(0, std::min(generation.max_new_tokens, room));
     request.options.usable_vocab = tokenizer.vocab_size();
     request.stop_tokens = {end};
     request.on_event = [&tokens, i](const infer::TokenEvent& event) {
@@ -98,11 +96,33 @@ std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& t
     if (request.options.max_new_tokens > 0) engine.submit(std::move(request));
   }
   engine.run_until_idle();
-  for (std::size_t i = 0; i < examples.size(); ++i) {
-    std::vector<std::int32_t>& answer = tokens[i];
+  std::vector<std::string> answers;
+  for (std::vector<std::int32_t>& answer : tokens) {
     if (!answer.empty() && answer.back() == end) answer.pop_back();
-    // An untrained model can stop inside a character: the report is JSON, so UTF-8 only.
-    answers[i].answer = valid_utf8(tokenizer.decode(answer));
+    // An untrained model can stop inside a character: reports are JSON, so UTF-8 only.
+    answers.push_back(valid_utf8(tokenizer.decode(answer)));
+  }
+  return answers;
+}
+
+std::vector<ChatAnswer> answer_all(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
+                                   const text::ChatTemplate& chat,
+                                   std::span<const ChatExample> examples,
+                                   std::int64_t max_new_tokens, models::Adapter* adapter,
+                                   models::MatrixProducts* products) {
+  std::vector<std::vector<text::ChatTurn>> questions;
+  for (const ChatExample& example : examples) {
+    TINYGPT_CHECK(!example.turns.empty() && example.turns.back().role == "assistant", example.id,
+                  ": the last turn must be the assistant's reference answer");
+    questions.emplace_back(example.turns.begin(), example.turns.end() - 1);
+  }
+  const std::vector<std::string> texts = answer_questions(
+      gpt, tokenizer, chat, questions,
+      {.max_new_tokens = max_new_tokens, .sampling = {.temperature = 0.0f}}, adapter, products);
+  std::vector<ChatAnswer> answers;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    answers.push_back(
+        {examples[i].id, examples[i].skill, examples[i].turns.back().content, texts[i]});
   }
   return answers;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tinygpt/models/generate.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/text/chat_template.h"
@@ -78,8 +79,26 @@ struct ChatAnswer {
   std::string answer;    ///< the model's, greedy, up to the end marker
 };
 
+/// @brief Asks the model every question on the inference engine and collects its answers.
+/// @param gpt the model.
+/// @param tokenizer its tokenizer, with the chat markers.
+/// @param chat the markers.
+/// @param questions the conversations so far, each ending with the user's turn.
+/// @param generation the longest answer, the sampling (temperature 0: greedy) and the seed;
+///        question i draws with seed + i.
+/// @param adapter a PEFT adapter the model runs through, or nullptr.
+/// @param products the model's matrix products when its weights are stored another way (a
+///        QLoRA base in NF4, tune::QuantizedBase), or nullptr: the engine's own.
+/// @return one answer per question, in order, without the end marker.
+std::vector<std::string> answer_questions(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
+                                          const text::ChatTemplate& chat,
+                                          std::span<const std::vector<text::ChatTurn>> questions,
+                                          const models::GenerateOptions& generation,
+                                          models::Adapter* adapter = nullptr,
+                                          models::MatrixProducts* products = nullptr);
+
 /// @brief Asks the model every example's last question (the turns before the last
-/// assistant turn) on the inference engine, greedily, and collects the answers.
+/// assistant turn) greedily (answer_questions()) and collects the answers.
 /// @param gpt the model.
 /// @param tokenizer its tokenizer, with the chat markers.
 /// @param chat the markers.
