@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tinygpt/align/judged_answers.h"
 #include "tinygpt/align/preference_data.h"
 #include "tinygpt/align/preference_loss.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
+#include "tinygpt/data/world.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/tune/metrics.h"
 
@@ -22,13 +24,51 @@ namespace {
 // Test pairs are scored in batches of this many.
 constexpr std::size_t kTestBatch = 32;
 
-std::string percent(const tune::Interval& interval) {
+// The longest answer generated for the judged figures (the world's answers are short).
+constexpr std::int64_t kAnswerTokens = 48;
+
+std::string percent(double share) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(1);
-  out << 100.0 * interval.value << " [" << 100.0 * interval.low << ", " << 100.0 * interval.high
-      << "]";
+  out << 100.0 * share;
   return out.str();
+}
+
+std::string percent(const tune::Interval& interval) {
+  return percent(interval.value) + " [" + percent(interval.low) + ", " + percent(interval.high) +
+         "]";
+}
+
+// A function of a batch of conversations (answer_logprobs, reward_scores: (B, 1)) for every
+// conversation, in batches, without gradients.
+template <typename Score>
+std::vector<float> score_all(const std::vector<text::ChatTokens>& conversations,
+                             std::int64_t context, Score score) {
+  std::vector<float> values;
+  Tape tape;
+  const NoGradGuard no_grad(tape);
+  for (std::size_t first = 0; first < conversations.size(); first += kTestBatch) {
+    std::vector<const text::ChatTokens*> batch;
+    for (std::size_t i = first; i < std::min(conversations.size(), first + kTestBatch); ++i) {
+      batch.push_back(&conversations[i]);
+    }
+    tape.reset();
+    const Tensor scores = score(tape, tune::chat_batch(batch, context));
+    values.insert(values.end(), scores.data, scores.data + scores.numel());
+  }
+  return values;
+}
+
+// The share of answers the judge finds correct, and polite.
+std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answers) {
+  double correct = 0.0, polite = 0.0;
+  for (const JudgedAnswer& answer : answers) {
+    correct += answer.verdict.correctness == data::Correctness::kCorrect ? 1.0 : 0.0;
+    polite += answer.verdict.polite ? 1.0 : 0.0;
+  }
+  const auto count = static_cast<double>(answers.size());
+  return {correct / count, polite / count};
 }
 
 // What both methods share: the model folder, the pairs of each split, a batch's loss, and
@@ -124,10 +164,24 @@ class PairRun : public train::Objective {
                                  {"accuracy_low", accuracy.low},
                                  {"accuracy_high", accuracy.high}};
     }
+    table << judged_report(test, report);
     return table.str();
   }
 
  protected:
+  // What the method's model does with the test questions, by the judge (a Markdown table),
+  // its figures added to `report`.
+  virtual std::string judged_report(const std::vector<tune::PreferencePair>& test,
+                                    nlohmann::ordered_json& report) = 0;
+
+  // The test questions' conversations with the given answers.
+  std::vector<text::ChatTokens> conversations(std::span<const JudgedAnswer> answers) const {
+    std::vector<text::ChatTokens> out;
+    for (const JudgedAnswer& answer : answers) {
+      out.push_back(encode_answer(answer.prompt, answer.answer, folder_.tokenizer, *folder_.chat));
+    }
+    return out;
+  }
   // The loss of a batch of pairs; each pair's margin (its chosen answer's score minus its
   // rejected one's) is appended to `margins` when given.
   virtual Tensor pair_loss(Tape& tape, const PairBatch& batch, const models::RunOptions& options,
@@ -137,6 +191,7 @@ class PairRun : public train::Objective {
 
   const AlignConfig& config_;
   models::ModelFolder folder_;
+  std::int64_t context_ = 0;
 
  private:
   std::vector<EncodedPair> encode(const std::vector<tune::PreferencePair>& pairs) const {
@@ -147,7 +202,6 @@ class PairRun : public train::Objective {
     return out;
   }
 
-  std::int64_t context_ = 0;
   std::vector<EncodedPair> train_;
   std::vector<EncodedPair> dev_;
 };
@@ -183,6 +237,36 @@ class RewardRun final : public PairRun {
     append_margins(chosen, rejected, margins);
     return bradley_terry_loss(tape, chosen, rejected);
   }
+
+  // Does the reward follow the truth on answers it was not trained on? The starting chat
+  // model's sampled answers to the test questions, scored by the reward model and the judge.
+  std::string judged_report(const std::vector<tune::PreferencePair>& test,
+                            nlohmann::ordered_json& report) override {
+    models::ModelFolder policy = models::load_model_folder(config_.model);
+    const data::Judge judge(data::load_world(config_.data));
+    const std::vector<JudgedAnswer> answers = judged_answers(
+        std::get<models::Gpt>(policy.model), policy.tokenizer, *policy.chat, test, judge,
+        {.max_new_tokens = kAnswerTokens, .sampling = {.temperature = 1.0f}, .seed = config_.seed});
+    const std::vector<float> rewards = score_all(
+        conversations(answers), context_,
+        [this](Tape& tape, const tune::ChatBatch& b) { return reward_scores(tape, gpt(), b); });
+    std::vector<double> gold, reward;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      gold.push_back(answers[i].score);
+      reward.push_back(rewards[i]);
+    }
+    const double correlation = tune::pearson(reward, gold);
+    report["samples"] = {{"answers", answers.size()},
+                         {"gold_score", mean_score(answers).value},
+                         {"reward_gold_correlation", correlation}};
+    std::ostringstream table;
+    table.setf(std::ios::fixed);
+    table.precision(3);
+    table << "\nThe chat model's sampled answers to the " << answers.size()
+          << " test questions: mean gold score " << mean_score(answers).value
+          << ", correlation of the reward with the gold score " << correlation << ".\n";
+    return table.str();
+  }
 };
 
 // DPO: the policy trained on the pairs against a frozen copy of itself.
@@ -217,6 +301,65 @@ class DpoRun final : public PairRun {
     }
     return dpo_loss(tape, policy_chosen, policy_rejected, reference_chosen, reference_rejected,
                     config_.beta);
+  }
+
+  // The policy against its reference (the chat model it started from) on the test
+  // questions: greedy answers judged and compared, and the KL divergence to the reference
+  // estimated on the policy's sampled answers.
+  std::string judged_report(const std::vector<tune::PreferencePair>& test,
+                            nlohmann::ordered_json& report) override {
+    const data::Judge judge(data::load_world(config_.data));
+    models::Gpt& reference = std::get<models::Gpt>(reference_.model);
+    const models::GenerateOptions greedy{.max_new_tokens = kAnswerTokens,
+                                         .sampling = {.temperature = 0.0f}};
+    const std::vector<JudgedAnswer> policy =
+        judged_answers(gpt(), folder_.tokenizer, *folder_.chat, test, judge, greedy);
+    const std::vector<JudgedAnswer> before =
+        judged_answers(reference, reference_.tokenizer, *reference_.chat, test, judge, greedy);
+    const Comparison comparison = compare(policy, before);
+    // KL(pi || pi_ref) = E_{y ~ pi} [log pi(y) - log pi_ref(y)], the sequence-level estimator
+    // on one sampled answer per question.
+    const std::vector<JudgedAnswer> samples = judged_answers(
+        gpt(), folder_.tokenizer, *folder_.chat, test, judge,
+        {.max_new_tokens = kAnswerTokens, .sampling = {.temperature = 1.0f}, .seed = config_.seed});
+    const std::vector<text::ChatTokens> sampled = conversations(samples);
+    const std::vector<float> policy_logprobs = score_all(
+        sampled, context_,
+        [this](Tape& tape, const tune::ChatBatch& b) { return answer_logprobs(tape, gpt(), b); });
+    const std::vector<float> reference_logprobs =
+        score_all(sampled, context_, [&reference](Tape& tape, const tune::ChatBatch& b) {
+          return answer_logprobs(tape, reference, b);
+        });
+    double kl = 0.0;
+    for (std::size_t i = 0; i < sampled.size(); ++i) {
+      kl += policy_logprobs[i] - reference_logprobs[i];
+    }
+    kl /= static_cast<double>(sampled.size());
+
+    const auto row = [](const char* name, std::span<const JudgedAnswer> answers) {
+      const auto [correct, polite] = correct_and_polite(answers);
+      return std::string("| ") + name + " | " + percent(mean_score(answers)) + " | " +
+             percent(correct) + " | " + percent(polite) + " |\n";
+    };
+    std::ostringstream table;
+    table << "\n| greedy answers to the " << test.size()
+          << " test questions | gold score % [95% CI] | correct % | polite % |\n"
+          << "|---|---:|---:|---:|\n"
+          << row("before (the reference)", before) << row("after DPO", policy)
+          << "\nWin rate of DPO over its reference by the judge: " << percent(comparison.win_rate)
+          << "% (" << comparison.wins << " wins, " << comparison.ties << " ties, "
+          << comparison.losses << " losses); KL to the reference " << kl << " nats per answer.\n";
+    report["judged"] = {{"questions", test.size()},
+                        {"gold_score", mean_score(policy).value},
+                        {"reference_gold_score", mean_score(before).value},
+                        {"win_rate", comparison.win_rate.value},
+                        {"win_rate_low", comparison.win_rate.low},
+                        {"win_rate_high", comparison.win_rate.high},
+                        {"wins", comparison.wins},
+                        {"ties", comparison.ties},
+                        {"losses", comparison.losses},
+                        {"kl", kl}};
+    return table.str();
   }
 
   models::ModelFolder reference_;

@@ -12,13 +12,17 @@
 
 namespace tinygpt::align {
 
+text::ChatTokens encode_answer(const std::string& prompt, const std::string& answer,
+                               const text::BpeTokenizer& tokenizer,
+                               const text::ChatTemplate& chat) {
+  const text::ChatTurn turns[] = {{"user", prompt}, {"assistant", answer}};
+  return chat.encode(tokenizer, turns);
+}
+
 EncodedPair encode_pair(const tune::PreferencePair& pair, const text::BpeTokenizer& tokenizer,
                         const text::ChatTemplate& chat) {
-  const auto conversation = [&](const std::string& answer) {
-    const text::ChatTurn turns[] = {{"user", pair.prompt}, {"assistant", answer}};
-    return chat.encode(tokenizer, turns);
-  };
-  return {conversation(pair.chosen), conversation(pair.rejected)};
+  return {encode_answer(pair.prompt, pair.chosen, tokenizer, chat),
+          encode_answer(pair.prompt, pair.rejected, tokenizer, chat)};
 }
 
 PairBatch pair_batch(std::span<const EncodedPair* const> pairs, std::int64_t context) {

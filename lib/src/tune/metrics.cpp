@@ -1,6 +1,7 @@
 #include "tinygpt/tune/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "tinygpt/core/check.h"
@@ -72,6 +73,25 @@ Interval paired_bootstrap(std::span<const double> a, std::span<const double> b, 
 Interval bootstrap_mean(std::span<const double> scores, int resamples, std::uint64_t seed) {
   const std::vector<double> zeros(scores.size(), 0.0);
   return paired_bootstrap(scores, zeros, resamples, seed);
+}
+
+double pearson(std::span<const double> a, std::span<const double> b) {
+  TINYGPT_CHECK(a.size() == b.size() && a.size() >= 2, "pearson: ", a.size(), " and ", b.size(),
+                " values; it needs two series of the same length, at least 2");
+  const auto n = static_cast<double>(a.size());
+  double mean_a = 0.0, mean_b = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    mean_a += a[i] / n;
+    mean_b += b[i] / n;
+  }
+  double covariance = 0.0, variance_a = 0.0, variance_b = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    covariance += (a[i] - mean_a) * (b[i] - mean_b);
+    variance_a += (a[i] - mean_a) * (a[i] - mean_a);
+    variance_b += (b[i] - mean_b) * (b[i] - mean_b);
+  }
+  if (variance_a == 0.0 || variance_b == 0.0) return 0.0;
+  return covariance / std::sqrt(variance_a * variance_b);
 }
 
 }  // namespace tinygpt::tune

@@ -46,3 +46,13 @@ TEST_CASE("paired bootstrap intervals: a real difference excludes 0, no differen
   // The same seed gives the same interval.
   CHECK(tune::bootstrap_mean(a).low == mean.low);
 }
+
+TEST_CASE("Pearson's correlation of known series", "[step04][metrics]") {
+  const std::vector<double> x = {1, 2, 3, 4, 5};
+  CHECK(tune::pearson(x, std::vector<double>{2, 4, 6, 8, 10}) == Approx(1.0));
+  CHECK(tune::pearson(x, std::vector<double>{5, 4, 3, 2, 1}) == Approx(-1.0));
+  // numpy.corrcoef([1, 2, 3, 4, 5], [2, 1, 4, 3, 5])[0, 1] = 0.8
+  CHECK(tune::pearson(x, std::vector<double>{2, 1, 4, 3, 5}) == Approx(0.8));
+  CHECK(tune::pearson(x, std::vector<double>{3, 3, 3, 3, 3}) == 0.0);
+  CHECK_THROWS(tune::pearson(x, std::vector<double>{1}));
+}

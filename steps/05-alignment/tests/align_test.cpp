@@ -7,6 +7,7 @@
 
 #include "test_support.hpp"
 #include "tinygpt/align/alignment.h"
+#include "tinygpt/align/judged_answers.h"
 #include "tinygpt/align/preference_data.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/safetensors.h"
@@ -128,6 +129,18 @@ TEST_CASE("a reward model and DPO train on preference pairs and report the test 
       CHECK((accuracy >= 0.0 && accuracy <= 1.0));
     }
     CHECK_THAT(result.summary, contains("| correct_fact |"));
+    if (method == "dpo") {
+      // Judged on the test questions against the reference, with the KL to it.
+      const nlohmann::json& judged = report["judged"];
+      CHECK(judged["wins"].get<int>() + judged["ties"].get<int>() + judged["losses"].get<int>() ==
+            judged["questions"].get<int>());
+      CHECK(judged["win_rate_low"].get<double>() <= judged["win_rate"].get<double>());
+      CHECK(std::isfinite(judged["kl"].get<double>()));
+      CHECK_THAT(result.summary, contains("Win rate of DPO over its reference"));
+    } else {
+      const double correlation = report["samples"]["reward_gold_correlation"];
+      CHECK((correlation >= -1.0 && correlation <= 1.0));
+    }
     // The aligned model is a model folder with its chat markers (and a reward head).
     const models::ModelFolder aligned = models::load_model_folder(result.model_dir);
     CHECK(aligned.chat.has_value());
@@ -192,4 +205,33 @@ TEST_CASE("bad preference data and models are refused before any training", "[st
   const std::string text = R"({"model": "chat", "method": "dpo", "betta": 0.2})";
   CHECK_THROWS_WITH(align::parse_align_config(text, dir.path() / "align.json"),
                     contains("unknown field 'betta'"));
+}
+
+TEST_CASE("the gold score rewards the right value, politely; a comparison counts wins and ties",
+          "[step05][align]") {
+  data::Verdict right;
+  right.correctness = data::Correctness::kCorrect;
+  data::Verdict rude = right;
+  rude.polite = false;
+  data::Verdict wrong;
+  wrong.correctness = data::Correctness::kWrong;
+  data::Verdict evasive;
+  evasive.correctness = data::Correctness::kAbstains;
+  CHECK(align::gold_score(right) == 1.0);
+  CHECK(align::gold_score(rude) == 0.5);
+  CHECK(align::gold_score(wrong) == 0.0);
+  CHECK(align::gold_score(evasive) == 0.0);
+  const auto judged = [](std::initializer_list<double> scores) {
+    std::vector<align::JudgedAnswer> answers;
+    for (const double score : scores) answers.push_back({"q", "a", {}, score});
+    return answers;
+  };
+  const align::Comparison comparison =
+      align::compare(judged({1.0, 0.5, 0.0, 1.0}), judged({0.0, 0.5, 1.0, 0.5}));
+  CHECK(comparison.wins == 2);
+  CHECK(comparison.ties == 1);
+  CHECK(comparison.losses == 1);
+  CHECK(comparison.win_rate.value == Approx(2.5 / 4));
+  CHECK(align::mean_score(judged({1.0, 0.5})).value == Approx(0.75));
+  CHECK_THROWS_WITH(align::compare(judged({1.0}), judged({})), contains("1 answers against 0"));
 }

@@ -37,6 +37,15 @@ struct EncodedPair {
   text::ChatTokens rejected;  ///< [user: prompt, assistant: rejected]
 };
 
+/// @brief Tokenizes one exchange [user: prompt, assistant: answer] in the chat template.
+/// @param prompt the question.
+/// @param answer the answer.
+/// @param tokenizer a tokenizer with the chat markers.
+/// @param chat the markers.
+/// @return the conversation; its assistant flags mark the answer.
+text::ChatTokens encode_answer(const std::string& prompt, const std::string& answer,
+                               const text::BpeTokenizer& tokenizer, const text::ChatTemplate& chat);
+
 /// @brief Tokenizes a pair in the chat template.
 /// @param pair the pair.
 /// @param tokenizer a tokenizer with the chat markers.

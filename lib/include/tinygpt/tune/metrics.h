@@ -52,4 +52,10 @@ Interval bootstrap_mean(std::span<const double> scores, int resamples = 1000,
 Interval paired_bootstrap(std::span<const double> a, std::span<const double> b,
                           int resamples = 1000, std::uint64_t seed = 1);
 
+/// @brief Pearson's correlation coefficient of two series (0 when either is constant).
+/// @param a one value per example.
+/// @param b another value per example (same length, at least 2).
+/// @return cov(a, b) / (sd(a) sd(b)), in [-1, 1].
+double pearson(std::span<const double> a, std::span<const double> b);
+
 }  // namespace tinygpt::tune
