@@ -1,0 +1,80 @@
+cmake_minimum_required(VERSION 3.25)
+# `tinygpt align` from the command line, on a tiny GPT pre-trained and instruction-tuned for
+# a few steps and a small generated world. Run by ctest with -DTINYGPT=<the program>
+# -DWORK_DIR=<a scratch folder>:
+#   - a reward model and DPO write model folders (the reward model with its head), their
+#     reports and tables; `tinygpt chat` answers with the DPO model; a config file works as
+#     the options do;
+#   - bad input (a model without chat markers, an unknown method, a world without
+#     preferences, an unknown config field) fails with status 1 and one line on stderr naming
+#     the problem, before any training.
+set(work "${WORK_DIR}/align-cli")
+file(REMOVE_RECURSE "${work}")
+file(MAKE_DIRECTORY "${work}")
+
+function(run expected_status)
+  execute_process(COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT status EQUAL expected_status)
+    message(FATAL_ERROR "tinygpt ${ARGN}: expected status ${expected_status}, got ${status}\n"
+                        "stdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(output "${out}" PARENT_SCOPE)
+  set(errors "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_refused pattern)
+  run(1 ${ARGN})
+  string(STRIP "${errors}" message)
+  if(message MATCHES "\n" OR NOT message MATCHES "^tinygpt: error: .*${pattern}")
+    message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
+  endif()
+  message(STATUS "refused as expected: ${message}")
+endfunction()
+
+file(WRITE "${work}/model.json"
+     "{\"family\": \"gpt\", \"vocab_size\": 320, \"context_length\": 96, \"width\": 16, "
+     "\"layers\": 2, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}\n")
+run(0 data generate --out "${work}/world" --size 20000
+    --kinds stories,facts,instructions,dialogues,preferences)
+run(0 train --config "${work}/model.json" --data "${work}/world" --out "${work}/pretrained"
+    --steps 4 --batch 4)
+run(0 finetune --model "${work}/pretrained/model" --data "${work}/world" --task instruct
+    --steps 4 --batch 4 --test-per-skill 1 --out "${work}/sft")
+set(sft "${work}/sft/model")
+set(common --model "${sft}" --data "${work}/world" --steps 2 --batch 4 --eval-interval 2)
+
+run(0 align ${common} --method reward --out "${work}/reward")
+file(READ "${work}/reward/model/config.json" config)
+if(NOT config MATCHES "\"task\": \"reward\"")
+  message(FATAL_ERROR "the reward model's folder has no reward head:\n${config}")
+endif()
+if(NOT output MATCHES "\\| correct_fact \\| [0-9]+ \\|" OR NOT output MATCHES "correlation")
+  message(FATAL_ERROR "no reward table in the output:\n${output}")
+endif()
+
+file(WRITE "${work}/dpo.json"
+     "{\"model\": \"sft/model\", \"data\": \"world\", \"method\": \"dpo\", \"beta\": 0.2, "
+     "\"steps\": 2, \"batch\": 4, \"eval_interval\": 2, \"out\": \"dpo\"}\n")
+run(0 align --train-config "${work}/dpo.json")
+foreach(file model/config.json model/model.safetensors report.json metrics.jsonl loss.svg)
+  if(NOT EXISTS "${work}/dpo/${file}")
+    message(FATAL_ERROR "tinygpt align --method dpo did not write ${file}:\n${output}")
+  endif()
+endforeach()
+if(NOT output MATCHES "Win rate of DPO over its reference")
+  message(FATAL_ERROR "no judged comparison in the output:\n${output}")
+endif()
+run(0 chat --model "${work}/dpo/model" --once "What is the Faroello?" --max-tokens 5)
+
+expect_refused("has no chat template" align --model "${work}/pretrained/model"
+               --data "${work}/world" --out "${work}/bad")
+expect_refused("--method \"ppo\" is unknown" align ${common} --method ppo --out "${work}/bad")
+file(MAKE_DIRECTORY "${work}/empty")
+expect_refused("no preferences.jsonl" align --model "${sft}" --data "${work}/empty"
+               --out "${work}/bad")
+file(WRITE "${work}/bad.json" "{\"model\": \"sft/model\", \"betta\": 1}\n")
+expect_refused("unknown field 'betta'" align --train-config "${work}/bad.json")
+if(EXISTS "${work}/bad")
+  message(FATAL_ERROR "a refused run created its output folder")
+endif()
