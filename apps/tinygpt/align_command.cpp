@@ -33,6 +33,7 @@ void run(const AlignArgs& args, const CLI::App& command) {
   if (given("--method")) config.method = cli.method;
   if (given("--beta")) config.beta = cli.beta;
   if (given("--context")) config.context = cli.context;
+  if (given("--test-pairs")) config.test_pairs = cli.test_pairs;
 
   TrainingProgress progress(args.print_every, false);
   align::check_align_config(config);
@@ -66,6 +67,10 @@ void register_align_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--beta", c.beta, "dpo: the implicit reward's scale")->capture_default_str();
   command->add_option("--context", c.context, "Tokens per conversation (0: the model's context)")
+      ->capture_default_str();
+  command
+      ->add_option("--test-pairs", c.test_pairs,
+                   "The report scores the first N test pairs and asks their questions (0: all)")
       ->capture_default_str();
   add_loop_options(*command, c);
   add_print_every_option(*command, args->print_every);

@@ -1,6 +1,7 @@
 // `tinygpt journey`: runs what every step has built so far, end to end, on this CPU.
 #include <iostream>
 
+#include "alignment_demo.h"
 #include "commands.h"
 #include "finetune_demo.h"
 #include "journey_demo.h"
@@ -58,6 +59,18 @@ void run_journey_command(const JourneyArgs& args) {
             << tuned.instruct.summary << "\n  > " << tuned.question << "\n  " << tuned.answer
             << "\n\n  step 04 took " << tuned.seconds << " s; report: " << result.report.string()
             << "\n";
+
+  std::cout << "\n== Step 05: alignment ==\n"
+            << "The chat model learns from pairs of answers, one preferred (the right fact, an\n"
+            << "answer at all, politeness), by DPO; the world's ground truth judges it.\n\n";
+  demo::AlignmentJourneyOptions alignment;
+  alignment.out = options.out;
+  alignment.seed = options.seed;
+  alignment.world_bytes = options.world_bytes;
+  const demo::AlignmentJourneyResult aligned = demo::run_alignment_journey(alignment, std::cout);
+  std::cout << "\n"
+            << aligned.dpo.summary << "\n  step 05 took " << aligned.seconds
+            << " s; report: " << result.report.string() << "\n";
 }
 
 }  // namespace

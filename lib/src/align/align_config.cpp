@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kFields[] = {"model", "data", "method", "beta", "context"};
+constexpr std::string_view kFields[] = {"model", "data", "method", "beta", "context", "test_pairs"};
 
 }  // namespace
 
@@ -35,6 +35,7 @@ AlignConfig parse_align_config(std::string_view json_text, const fs::path& origi
   train::detail::read_field(object, "method", config.method, where);
   train::detail::read_field(object, "beta", config.beta, where);
   train::detail::read_field(object, "context", config.context, where);
+  train::detail::read_field(object, "test_pairs", config.test_pairs, where);
   config.model = train::detail::relative_to(origin.parent_path(), config.model);
   config.data = train::detail::relative_to(origin.parent_path(), config.data);
   return config;
@@ -47,6 +48,7 @@ std::string to_json(const AlignConfig& config) {
   object["method"] = config.method;
   if (config.method == "dpo") object["beta"] = config.beta;
   object["context"] = config.context;
+  object["test_pairs"] = config.test_pairs;
   std::string text = object.dump();
   text.pop_back();  // the loop's fields follow in the same object
   return text + "," + train::loop_config_json(config) + "}";
@@ -71,6 +73,8 @@ void check_align_config(const AlignConfig& config) {
   TINYGPT_CHECK(config.context >= 0 && config.context <= folder.model.context_length,
                 "--context must be in [0, ", folder.model.context_length,
                 "] (0: the model's context_length), got ", config.context);
+  TINYGPT_CHECK(config.test_pairs >= 0, "--test-pairs must be 0 (all) or more, got ",
+                config.test_pairs);
   TINYGPT_CHECK(!config.data.empty(),
                 "--data is missing: give a folder made by `tinygpt data generate`");
   TINYGPT_CHECK(fs::is_regular_file(config.data / "preferences.jsonl"), "--data ",

@@ -134,8 +134,11 @@ class PairRun : public train::Objective {
   // The test pairs the model orders right (margin > 0), overall and per reason, with 95%
   // bootstrap intervals: a Markdown table, and the figures in `report`.
   std::string test_report(nlohmann::ordered_json& report) {
-    const std::vector<tune::PreferencePair> test =
+    std::vector<tune::PreferencePair> test =
         tune::load_preferences(config_.data, tune::Split::kTest);
+    if (config_.test_pairs > 0 && static_cast<std::size_t>(config_.test_pairs) < test.size()) {
+      test.resize(static_cast<std::size_t>(config_.test_pairs));
+    }
     const std::vector<EncodedPair> encoded = encode(test);
     std::vector<float> margins;
     Tape tape;

@@ -42,7 +42,8 @@ run(0 train --config "${work}/model.json" --data "${work}/world" --out "${work}/
 run(0 finetune --model "${work}/pretrained/model" --data "${work}/world" --task instruct
     --steps 4 --batch 4 --test-per-skill 1 --out "${work}/sft")
 set(sft "${work}/sft/model")
-set(common --model "${sft}" --data "${work}/world" --steps 2 --batch 4 --eval-interval 2)
+set(common --model "${sft}" --data "${work}/world" --steps 2 --batch 4 --eval-interval 2
+    --test-pairs 6)
 
 run(0 align ${common} --method reward --out "${work}/reward")
 file(READ "${work}/reward/model/config.json" config)
@@ -55,7 +56,7 @@ endif()
 
 file(WRITE "${work}/dpo.json"
      "{\"model\": \"sft/model\", \"data\": \"world\", \"method\": \"dpo\", \"beta\": 0.2, "
-     "\"steps\": 2, \"batch\": 4, \"eval_interval\": 2, \"out\": \"dpo\"}\n")
+     "\"steps\": 2, \"batch\": 4, \"eval_interval\": 2, \"test_pairs\": 6, \"out\": \"dpo\"}\n")
 run(0 align --train-config "${work}/dpo.json")
 foreach(file model/config.json model/model.safetensors report.json metrics.jsonl loss.svg)
   if(NOT EXISTS "${work}/dpo/${file}")

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "test_support.hpp"
+#include "alignment_fixture.hpp"
 #include "tinygpt/align/alignment.h"
 #include "tinygpt/align/judged_answers.h"
 #include "tinygpt/align/preference_data.h"
@@ -22,27 +22,6 @@ using tinygpt::testing::TempDir;
 
 namespace {
 
-// A world with preference pairs and a tiny GPT chat model folder (random weights, the chat
-// markers added) in `folder`.
-void make_world_and_chat_model(const std::filesystem::path& folder) {
-  data::generate({.seed = 1, .size = 20000, .kinds = {"stories", "preferences"}}, folder / "world");
-  const std::string text = read_file(folder / "world" / "stories.txt");
-  const std::string specials[] = {"<|endoftext|>"};
-  const text::BpeTokenizer tokenizer = text::BpeTokenizer::train(text, 300, specials);
-  models::Gpt gpt({.family = models::Family::kGpt,
-                   .vocab_size = 301,
-                   .context_length = 96,
-                   .width = 16,
-                   .layers = 2,
-                   .heads = 2});
-  gpt.init(3);
-  models::save_pretrained_gpt(folder / "base", gpt, tokenizer);
-  models::ModelFolder chat = models::load_model_folder(folder / "base");
-  tune::add_chat_markers(chat);
-  models::save_model_folder(folder / "chat", chat.config, chat.parameters(), chat.tokenizer,
-                            std::nullopt, chat.chat);
-}
-
 align::AlignConfig config_for(const TempDir& dir, const std::string& method,
                               const std::string& name) {
   align::AlignConfig config;
@@ -55,6 +34,7 @@ align::AlignConfig config_for(const TempDir& dir, const std::string& method,
   config.lr = 1e-3f;
   config.eval_interval = 2;
   config.eval_batches = 1;
+  config.test_pairs = 6;
   return config;
 }
 
@@ -115,7 +95,7 @@ TEST_CASE("an answer's log-probability is the sum of its tokens' log-softmax ent
 TEST_CASE("a reward model and DPO train on preference pairs and report the test pairs",
           "[step05][align]") {
   const TempDir dir("align");
-  make_world_and_chat_model(dir.path());
+  testing::make_world_and_chat_model(dir.path());
   for (const std::string method : {"reward", "dpo"}) {
     INFO(method);
     const align::AlignResult result = align::run_align(config_for(dir, method, method));
@@ -155,7 +135,7 @@ TEST_CASE("a reward model and DPO train on preference pairs and report the test 
 
 TEST_CASE("a stopped DPO run resumes exactly", "[step05][align]") {
   const TempDir dir("align-resume");
-  make_world_and_chat_model(dir.path());
+  testing::make_world_and_chat_model(dir.path());
   align::run_align(config_for(dir, "dpo", "straight"));
   align::AlignConfig parts = config_for(dir, "dpo", "parts");
   train::TrainCallbacks stop;
@@ -177,7 +157,7 @@ TEST_CASE("a stopped DPO run resumes exactly", "[step05][align]") {
 
 TEST_CASE("bad preference data and models are refused before any training", "[step05][align]") {
   const TempDir dir("align-bad");
-  make_world_and_chat_model(dir.path());
+  testing::make_world_and_chat_model(dir.path());
   align::AlignConfig config = config_for(dir, "dpo", "bad");
   config.model = dir.path() / "base";  // no chat markers
   CHECK_THROWS_WITH(align::check_align_config(config), contains("has no chat template"));

@@ -33,6 +33,8 @@ struct AlignConfig : train::LoopConfig {
   std::string method = "dpo";   ///< reward or dpo
   float beta = 0.1f;            ///< dpo: the implicit reward's scale (larger: nearer the reference)
   std::int64_t context = 0;     ///< T, tokens per conversation; 0: the model's context_length
+  /// The report scores the first N test pairs and asks their questions (0: all).
+  std::int64_t test_pairs = 0;
 };
 
 /// @brief Parses an alignment config file: a JSON object with AlignConfig's fields (`model`
