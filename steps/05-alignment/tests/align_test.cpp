@@ -187,8 +187,9 @@ TEST_CASE("bad preference data and models are refused before any training", "[st
                     contains("unknown field 'betta'"));
 }
 
-TEST_CASE("the gold score rewards the right value, politely; a comparison counts wins and ties",
-          "[step05][align]") {
+TEST_CASE(
+    "the gold score rewards the right value said politely, and a comparison counts wins and ties",
+    "[step05][align]") {
   data::Verdict right;
   right.correctness = data::Correctness::kCorrect;
   data::Verdict rude = right;
