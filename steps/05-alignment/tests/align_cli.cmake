@@ -12,25 +12,7 @@ set(work "${WORK_DIR}/align-cli")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
 
-function(run expected_status)
-  execute_process(COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT status EQUAL expected_status)
-    message(FATAL_ERROR "tinygpt ${ARGN}: expected status ${expected_status}, got ${status}\n"
-                        "stdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(output "${out}" PARENT_SCOPE)
-  set(errors "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_refused pattern)
-  run(1 ${ARGN})
-  string(STRIP "${errors}" message)
-  if(message MATCHES "\n" OR NOT message MATCHES "^tinygpt: error: .*${pattern}")
-    message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
-  endif()
-  message(STATUS "refused as expected: ${message}")
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
 file(WRITE "${work}/model.json"
      "{\"family\": \"gpt\", \"vocab_size\": 320, \"context_length\": 96, \"width\": 16, "

@@ -1,0 +1,24 @@
+# What the command-line tests of steps 04 and 05 share (cmake -P scripts with -DTINYGPT set):
+#   run(status args...)            runs `tinygpt args...`, fails unless it exits with `status`;
+#                                  sets `output` and `errors` (its stdout and stderr);
+#   expect_refused(pattern args...) expects status 1 and one line on stderr,
+#                                  "tinygpt: error: ..." matching `pattern`.
+function(run expected_status)
+  execute_process(COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT status EQUAL expected_status)
+    message(FATAL_ERROR "tinygpt ${ARGN}: expected status ${expected_status}, got ${status}\n"
+                        "stdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(output "${out}" PARENT_SCOPE)
+  set(errors "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_refused pattern)
+  run(1 ${ARGN})
+  string(STRIP "${errors}" message)
+  if(message MATCHES "\n" OR NOT message MATCHES "^tinygpt: error: .*${pattern}")
+    message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
+  endif()
+  message(STATUS "refused as expected: ${message}")
+endfunction()
