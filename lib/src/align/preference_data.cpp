@@ -34,34 +34,41 @@ PairBatch pair_batch(std::span<const EncodedPair* const> pairs, std::int64_t con
   return {tune::chat_batch(chosen, context), tune::chat_batch(rejected, context)};
 }
 
-Tensor answer_logprobs(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,
-                       const models::RunOptions& options) {
-  const std::int64_t vocab = gpt.config().vocab_size;
-  const Tensor logits = gpt.forward(tape, batch.inputs, batch.batch, batch.mask, options);
+Tensor token_logprobs(Tape& tape, const Tensor& logits, const tune::ChatBatch& batch) {
+  const std::int64_t vocab = logits.shape[logits.shape.rank() - 1];
+  TINYGPT_CHECK(logits.numel() == batch.batch * batch.time * vocab, "token_logprobs: logits ",
+                logits.shape.str(), " do not match the batch's (", batch.batch, ", ", batch.time,
+                ")");
   // Over each position's V scores, then viewed as one column to gather entries from.
   const Tensor logprobs =
       nn::log_softmax(tape, logits.reshaped(Shape{batch.batch * batch.time, vocab}))
           .reshaped(Shape{batch.batch * batch.time * vocab, 1});
-  // Each answer token's entry of the (B T V, 1) log-probabilities, and which row it sums into.
   std::vector<std::int32_t> entries;
-  std::vector<std::int64_t> owners;
   for (std::int64_t row = 0; row < batch.batch * batch.time; ++row) {
     const std::int32_t target = batch.targets[static_cast<std::size_t>(row)];
     if (target < 0) continue;
-    TINYGPT_CHECK(row * vocab + target < std::int64_t{1} << 31, "answer_logprobs: the batch's ",
+    TINYGPT_CHECK(row * vocab + target < std::int64_t{1} << 31, "token_logprobs: the batch's ",
                   batch.batch * batch.time * vocab, " log-probabilities are too many to index");
     entries.push_back(static_cast<std::int32_t>(row * vocab + target));
-    owners.push_back(row / batch.time);
   }
-  TINYGPT_CHECK(!entries.empty(), "answer_logprobs: the batch has no answer tokens");
-  const Tensor picked = nn::embedding(tape, logprobs, entries);  // (M, 1)
-  std::vector<float> sums(static_cast<std::size_t>(batch.batch) * entries.size(), 0.0f);
-  for (std::size_t m = 0; m < entries.size(); ++m) {
-    sums[static_cast<std::size_t>(owners[m]) * entries.size() + m] = 1.0f;
+  TINYGPT_CHECK(!entries.empty(), "token_logprobs: the batch has no answer tokens");
+  return nn::embedding(tape, logprobs, entries);
+}
+
+Tensor answer_logprobs(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,
+                       const models::RunOptions& options) {
+  const Tensor picked =
+      token_logprobs(tape, gpt.forward(tape, batch.inputs, batch.batch, batch.mask, options), batch);
+  // Which conversation each answer token belongs to: a constant 0/1 (B, M) matrix sums them.
+  const std::int64_t tokens = picked.shape[0];
+  std::vector<float> sums(static_cast<std::size_t>(batch.batch * tokens), 0.0f);
+  std::int64_t m = 0;
+  for (std::int64_t row = 0; row < batch.batch * batch.time; ++row) {
+    if (batch.targets[static_cast<std::size_t>(row)] < 0) continue;
+    sums[static_cast<std::size_t>((row / batch.time) * tokens + m)] = 1.0f;
+    ++m;
   }
-  const Tensor sum =
-      tape.constant(Shape{batch.batch, static_cast<std::int64_t>(entries.size())}, sums);
-  return nn::matmul(tape, sum, picked);
+  return nn::matmul(tape, tape.constant(Shape{batch.batch, tokens}, sums), picked);
 }
 
 Tensor reward_scores(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,

@@ -43,10 +43,15 @@ void Gpt::init(std::uint64_t seed) {
 
 Tensor Gpt::forward(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
                     std::span<const std::uint8_t> mask, const RunOptions& options) {
-  const Tensor states = hidden(tape, ids, batch, mask, options);  // checks the batch
+  return logits(tape, hidden(tape, ids, batch, mask, options), options);  // hidden() checks
+}
+
+Tensor Gpt::logits(Tape& tape, const Tensor& states, const RunOptions& options) {
+  TINYGPT_CHECK(states.shape.rank() == 3 && states.shape[2] == weights_->config.width,
+                "Gpt::logits: hidden states ", states.shape.str(), " are not (B, T, ",
+                weights_->config.width, ")");
   // The output layer runs no dropout, so the pass's time does not matter to it.
-  detail::Forward run(tape, weights_->config, options,
-                      static_cast<std::int64_t>(ids.size()) / batch);
+  detail::Forward run(tape, weights_->config, options, states.shape[1]);
   return run.tied_logits(states, *weights_->wte);
 }
 

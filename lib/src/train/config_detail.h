@@ -3,10 +3,12 @@
 // (align/align_config.cpp), and the checks that need the run's steps. Private to the library.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/train/loop.h"
@@ -38,6 +40,13 @@ void read_field(const nlohmann::json& json, const char* key, Value& value,
     TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string (a path), got ",
                   field.dump());
     value = field.get<std::string>();
+  } else if constexpr (std::is_same_v<Value, std::vector<std::filesystem::path>>) {
+    TINYGPT_CHECK(field.is_array() && std::all_of(field.begin(), field.end(),
+                                                  [](const auto& item) { return item.is_string(); }),
+                  origin, ": field '", key, "' must be a list of strings (paths), got ",
+                  field.dump());
+    value.clear();
+    for (const auto& item : field) value.emplace_back(item.template get<std::string>());
   } else {
     TINYGPT_CHECK(field.is_number_integer(), origin, ": field '", key, "' must be an integer, got ",
                   field.dump());

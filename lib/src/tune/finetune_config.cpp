@@ -124,7 +124,7 @@ FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path&
   return config;
 }
 
-std::string to_json(const FinetuneConfig& config) {
+std::string settings_json(const FinetuneConfig& config) {
   nlohmann::ordered_json object;
   object["model"] = config.model.string();
   object["data"] = config.data.string();
@@ -153,9 +153,8 @@ std::string to_json(const FinetuneConfig& config) {
     object["prefix_projection"] = config.prompt.projection;
     object["prefix_hidden"] = config.prompt.projection_hidden;
   }
-  std::string text = object.dump();
-  text.pop_back();  // the loop's fields follow in the same object
-  return text + "," + train::loop_config_json(config) + "}";
+  const std::string text = object.dump();
+  return text.substr(1, text.size() - 2);  // without the braces
 }
 
 bool trains_adapter(std::string_view method) {

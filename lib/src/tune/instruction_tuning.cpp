@@ -67,12 +67,11 @@ ChatBatch chat_batch(std::span<const text::ChatTokens* const> conversations, std
   return out;
 }
 
-std::vector<std::string> answer_questions(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
-                                          const text::ChatTemplate& chat,
-                                          std::span<const std::vector<text::ChatTurn>> questions,
-                                          const models::GenerateOptions& generation,
-                                          models::Adapter* adapter,
-                                          models::MatrixProducts* products) {
+std::vector<std::vector<std::int32_t>> answer_tokens(
+    models::Gpt& gpt, const text::BpeTokenizer& tokenizer, const text::ChatTemplate& chat,
+    std::span<const std::vector<text::ChatTurn>> questions,
+    const models::GenerateOptions& generation, models::Adapter* adapter,
+    models::MatrixProducts* products) {
   const std::int32_t end = tokenizer.special_id(chat.end);
   std::vector<std::vector<std::int32_t>> tokens(questions.size());
   infer::Engine engine(gpt, {.slots = 16, .adapter = adapter, .products = products});
@@ -96,11 +95,28 @@ std::vector<std::string> answer_questions(models::Gpt& gpt, const text::BpeToken
     if (request.options.max_new_tokens > 0) engine.submit(std::move(request));
   }
   engine.run_until_idle();
+  return tokens;
+}
+
+std::string answer_text(std::span<const std::int32_t> tokens, const text::BpeTokenizer& tokenizer,
+                        const text::ChatTemplate& chat) {
+  if (!tokens.empty() && tokens.back() == tokenizer.special_id(chat.end)) {
+    tokens = tokens.first(tokens.size() - 1);
+  }
+  // An untrained model can stop inside a character: reports are JSON, so UTF-8 only.
+  return valid_utf8(tokenizer.decode(tokens));
+}
+
+std::vector<std::string> answer_questions(models::Gpt& gpt, const text::BpeTokenizer& tokenizer,
+                                          const text::ChatTemplate& chat,
+                                          std::span<const std::vector<text::ChatTurn>> questions,
+                                          const models::GenerateOptions& generation,
+                                          models::Adapter* adapter,
+                                          models::MatrixProducts* products) {
   std::vector<std::string> answers;
-  for (std::vector<std::int32_t>& answer : tokens) {
-    if (!answer.empty() && answer.back() == end) answer.pop_back();
-    // An untrained model can stop inside a character: reports are JSON, so UTF-8 only.
-    answers.push_back(valid_utf8(tokenizer.decode(answer)));
+  for (const std::vector<std::int32_t>& answer :
+       answer_tokens(gpt, tokenizer, chat, questions, generation, adapter, products)) {
+    answers.push_back(answer_text(answer, tokenizer, chat));
   }
   return answers;
 }

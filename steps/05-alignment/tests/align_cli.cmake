@@ -2,11 +2,13 @@ cmake_minimum_required(VERSION 3.25)
 # `tinygpt align` from the command line, on a tiny GPT pre-trained and instruction-tuned for
 # a few steps and a small generated world. Run by ctest with -DTINYGPT=<the program>
 # -DWORK_DIR=<a scratch folder>:
-#   - a reward model and DPO write model folders (the reward model with its head), their
-#     reports and tables; `tinygpt chat` answers with the DPO model; a config file works as
-#     the options do;
-#   - bad input (a model without chat markers, an unknown method, a world without
-#     preferences, an unknown config field) fails with status 1 and one line on stderr naming
+#   - a reward model, DPO, PPO and contrastive post-training write model folders (the
+#     reward model with its head, PPO's without its value head), their reports and tables;
+#     PPO its rollouts.jsonl and over-optimisation chart; `tinygpt chat` answers with the
+#     DPO and PPO models; a config file works as the options do;
+#   - bad input (a model without chat markers, an unknown method, PPO without a reward model
+#     or with a model that is not one, rollouts that do not split into batches, contrastive
+#     without a weaker model, a world without preferences, an unknown config field) fails with status 1 and one line on stderr naming
 #     the problem, before any training.
 set(work "${WORK_DIR}/align-cli")
 file(REMOVE_RECURSE "${work}")
@@ -50,9 +52,45 @@ if(NOT output MATCHES "Win rate of DPO over its reference")
 endif()
 run(0 chat --model "${work}/dpo/model" --once "What is the Faroello?" --max-tokens 5)
 
+# PPO with the reward model above: two iterations of 4 samples, one minibatch each.
+run(0 align ${common} --method ppo --reward-model "${work}/reward/model" --rollouts 4
+    --ppo-epochs 1 --answer-tokens 8 --adaptive-kl --out "${work}/ppo")
+foreach(file model/config.json model/model.safetensors report.json rollouts.jsonl
+        overoptimisation.svg)
+  if(NOT EXISTS "${work}/ppo/${file}")
+    message(FATAL_ERROR "tinygpt align --method ppo did not write ${file}:\n${output}")
+  endif()
+endforeach()
+file(STRINGS "${work}/ppo/rollouts.jsonl" rollouts)
+list(LENGTH rollouts iterations)
+if(NOT iterations EQUAL 2 OR NOT output MATCHES "Win rate of PPO over its reference")
+  message(FATAL_ERROR "expected 2 lines in rollouts.jsonl and a judged comparison:\n${output}")
+endif()
+file(READ "${work}/ppo/model/model.safetensors" weights HEX LIMIT 65536)
+if(weights MATCHES "76616c75655f68656164")  # "value_head"
+  message(FATAL_ERROR "the PPO model folder kept the value head")
+endif()
+run(0 chat --model "${work}/ppo/model" --once "What is the Faroello?" --max-tokens 5)
+
+# Contrastive post-training against a weaker chat model: an SFT of one step.
+run(0 finetune --model "${work}/pretrained/model" --data "${work}/world" --task instruct
+    --steps 1 --batch 4 --test-per-skill 1 --out "${work}/sft-weak")
+run(0 align ${common} --method contrastive --weaker "${work}/sft-weak/model"
+    --out "${work}/contrastive")
+if(NOT output MATCHES "Win rate of contrastive over its reference" OR
+   NOT output MATCHES "pairs per stage of the curriculum")
+  message(FATAL_ERROR "no contrastive report in the output:\n${output}")
+endif()
+
 expect_refused("has no chat template" align --model "${work}/pretrained/model"
                --data "${work}/world" --out "${work}/bad")
-expect_refused("--method \"ppo\" is unknown" align ${common} --method ppo --out "${work}/bad")
+expect_refused("--method \"sft\" is unknown" align ${common} --method sft --out "${work}/bad")
+expect_refused("--reward-model is missing" align ${common} --method ppo --out "${work}/bad")
+expect_refused("has no reward head" align ${common} --method ppo
+               --reward-model "${work}/dpo/model" --out "${work}/bad")
+expect_refused("must be a positive multiple of --batch" align ${common} --method ppo
+               --reward-model "${work}/reward/model" --rollouts 6 --out "${work}/bad")
+expect_refused("--weaker is missing" align ${common} --method contrastive --out "${work}/bad")
 file(MAKE_DIRECTORY "${work}/empty")
 expect_refused("no preferences.jsonl" align --model "${sft}" --data "${work}/empty"
                --out "${work}/bad")

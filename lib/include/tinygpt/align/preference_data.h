@@ -61,6 +61,15 @@ EncodedPair encode_pair(const tune::PreferencePair& pair, const text::BpeTokeniz
 /// @return the batches.
 PairBatch pair_batch(std::span<const EncodedPair* const> pairs, std::int64_t context);
 
+/// @brief Records the log-probability of every answer token of a batch: for each position
+/// whose target is not -1, in order (conversation by conversation), log softmax(logits)
+/// at its target.
+/// @param tape the tape.
+/// @param logits (B, T, V) a GPT's logits on batch.inputs.
+/// @param batch the conversations.
+/// @return (M, 1), M the answer tokens of the batch.
+Tensor token_logprobs(Tape& tape, const Tensor& logits, const tune::ChatBatch& batch);
+
 /// @brief Records log pi(answer | prompt) of every conversation of a batch: the sum over its
 /// supervised tokens (targets other than -1) of their log-probabilities.
 /// @param tape the tape.

@@ -68,6 +68,15 @@ class Gpt {
   Tensor hidden(Tape& tape, std::span<const std::int32_t> ids, std::int64_t batch,
                 std::span<const std::uint8_t> mask = {}, const RunOptions& options = {});
 
+  /// @brief Records the language-model head (tied to wte) on hidden states: forward() is
+  /// logits(hidden()). A caller that needs both (PPO's value head reads the states) runs
+  /// the blocks once.
+  /// @param tape the tape.
+  /// @param states (B, T, C) from hidden().
+  /// @param options as given to hidden() (the matrix products hook).
+  /// @return logits (B, T, V).
+  Tensor logits(Tape& tape, const Tensor& states, const RunOptions& options = {});
+
  private:
   struct Weights;
   std::unique_ptr<Weights> weights_;

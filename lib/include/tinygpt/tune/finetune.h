@@ -87,8 +87,9 @@ FinetuneConfig parse_finetune_config(std::string_view json_text,
                                      const std::filesystem::path& origin);
 
 /// @param config a config.
-/// @return it as a one-line JSON object (train_config.json).
-std::string to_json(const FinetuneConfig& config);
+/// @return its own fields (not the loop's) as the members of a one-line JSON object,
+/// without the braces: what the checkpoints record and train_config.json starts with.
+std::string settings_json(const FinetuneConfig& config);
 
 /// @brief Checks a config before any training: task and method known and compatible,
 /// model folder of a family the task takes, the data present with the task's file, a

@@ -79,7 +79,35 @@ struct ChatAnswer {
   std::string answer;    ///< the model's, greedy, up to the end marker
 };
 
-/// @brief Asks the model every question on the inference engine and collects its answers.
+/// @brief Asks the model every question on the inference engine and collects the tokens
+/// of its answers.
+/// @param gpt the model.
+/// @param tokenizer its tokenizer, with the chat markers.
+/// @param chat the markers.
+/// @param questions the conversations so far, each ending with the user's turn.
+/// @param generation the longest answer, the sampling (temperature 0: greedy) and the seed;
+///        question i draws with seed + i.
+/// @param adapter a PEFT adapter the model runs through, or nullptr.
+/// @param products the model's matrix products when its weights are stored another way (a
+///        QLoRA base in NF4, tune::QuantizedBase), or nullptr: the engine's own.
+/// @return one answer per question, in order: the tokens sampled, the end marker last when
+/// the model ended its answer before the length limit.
+std::vector<std::vector<std::int32_t>> answer_tokens(
+    models::Gpt& gpt, const text::BpeTokenizer& tokenizer, const text::ChatTemplate& chat,
+    std::span<const std::vector<text::ChatTurn>> questions,
+    const models::GenerateOptions& generation, models::Adapter* adapter = nullptr,
+    models::MatrixProducts* products = nullptr);
+
+/// @param tokens an answer's tokens (answer_tokens()).
+/// @param tokenizer the tokenizer.
+/// @param chat the markers.
+/// @return its text without the end marker; bytes that are not UTF-8 (a model can stop
+/// inside a character) replaced.
+std::string answer_text(std::span<const std::int32_t> tokens, const text::BpeTokenizer& tokenizer,
+                        const text::ChatTemplate& chat);
+
+/// @brief Asks the model every question on the inference engine and collects its answers
+/// (answer_tokens(), then answer_text()).
 /// @param gpt the model.
 /// @param tokenizer its tokenizer, with the chat markers.
 /// @param chat the markers.
