@@ -1,7 +1,7 @@
 // `tinygpt align`: aligns an instruction-tuned model folder with the world's preference pairs
-// (align/alignment.h): a reward model, DPO, PPO or contrastive post-training, with everything `tinygpt train` has: progress
-// line, metrics, loss curve, checkpoints with exact resume, a clean stop on Ctrl-C. Prints
-// the test pairs' figures at the end.
+// (align/alignment.h): a reward model, DPO, PPO or contrastive post-training, with everything
+// `tinygpt train` has: progress line, metrics, loss curve, checkpoints with exact resume, a clean
+// stop on Ctrl-C. Prints the test pairs' figures at the end.
 #include <filesystem>
 #include <iostream>
 #include <memory>

@@ -7,9 +7,9 @@ namespace tinygpt::align {
 void gae(std::span<const float> rewards, std::span<const float> values, float gamma, float lambda,
          std::span<float> advantages, std::span<float> returns) {
   const std::size_t n = rewards.size();
-  TINYGPT_CHECK(values.size() == n && advantages.size() == n && returns.size() == n,
-                "gae: ", n, " rewards, ", values.size(), " values, ", advantages.size(),
-                " advantages and ", returns.size(), " returns: all must be equal");
+  TINYGPT_CHECK(values.size() == n && advantages.size() == n && returns.size() == n, "gae: ", n,
+                " rewards, ", values.size(), " values, ", advantages.size(), " advantages and ",
+                returns.size(), " returns: all must be equal");
   // Backwards from the last token: the answer ends after it, so V_{n+1} = A_{n+1} = 0.
   double next_value = 0.0;
   double next_advantage = 0.0;

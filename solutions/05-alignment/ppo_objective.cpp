@@ -49,8 +49,8 @@ float ppo_value_forward(std::span<const float> values, std::span<const float> ol
   for (std::size_t t = 0; t < values.size(); ++t) {
     const double value = values[t];
     const double clipped =
-        old_values[t] + std::clamp(value - old_values[t], -static_cast<double>(clip),
-                                   static_cast<double>(clip));
+        old_values[t] +
+        std::clamp(value - old_values[t], -static_cast<double>(clip), static_cast<double>(clip));
     total += std::max((value - returns[t]) * (value - returns[t]),
                       (clipped - returns[t]) * (clipped - returns[t]));
   }
@@ -64,8 +64,8 @@ void ppo_value_backward(std::span<float> dvalues, std::span<const float> values,
   for (std::size_t t = 0; t < values.size(); ++t) {
     const double value = values[t];
     const double step = value - old_values[t];
-    const double clipped = old_values[t] + std::clamp(step, -static_cast<double>(clip),
-                                                      static_cast<double>(clip));
+    const double clipped =
+        old_values[t] + std::clamp(step, -static_cast<double>(clip), static_cast<double>(clip));
     const double unclipped_error = value - returns[t];
     const double clipped_error = clipped - returns[t];
     if (unclipped_error * unclipped_error >= clipped_error * clipped_error) {

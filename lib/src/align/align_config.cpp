@@ -18,11 +18,10 @@ namespace fs = std::filesystem;
 constexpr std::string_view kMethods[] = {"reward", "dpo", "ppo", "contrastive"};
 
 constexpr std::string_view kFields[] = {
-    "model",         "data",          "method",          "beta",           "context",
-    "test_pairs",    "reference",     "reward_model",    "rollouts",       "ppo_epochs",
-    "ppo_clip",      "value_clip",    "value_coef",      "gamma",          "lambda",
-    "adaptive_kl",   "kl_target",     "kl_horizon",      "answer_tokens",  "temperature",
-    "weaker"};
+    "model",         "data",         "method",   "beta",        "context",   "test_pairs",
+    "reference",     "reward_model", "rollouts", "ppo_epochs",  "ppo_clip",  "value_clip",
+    "value_coef",    "gamma",        "lambda",   "adaptive_kl", "kl_target", "kl_horizon",
+    "answer_tokens", "temperature",  "weaker"};
 
 // The model folder at `path` (named by `option`): a GPT with the chat markers.
 models::FolderConfig chat_gpt_folder(const fs::path& path, const char* option) {
@@ -127,9 +126,9 @@ std::string settings_json(const AlignConfig& config) {
 }
 
 void check_align_config(const AlignConfig& config) {
-  TINYGPT_CHECK(std::find(std::begin(kMethods), std::end(kMethods), config.method) !=
-                    std::end(kMethods),
-                "--method \"", config.method, "\" is unknown; use reward, dpo, ppo or contrastive");
+  TINYGPT_CHECK(
+      std::find(std::begin(kMethods), std::end(kMethods), config.method) != std::end(kMethods),
+      "--method \"", config.method, "\" is unknown; use reward, dpo, ppo or contrastive");
   TINYGPT_CHECK(config.beta > 0.0f, "--beta must be positive, got ", config.beta);
   TINYGPT_CHECK(!config.model.empty(),
                 "--model is missing: give an instruction-tuned model folder (tinygpt finetune "
@@ -137,9 +136,10 @@ void check_align_config(const AlignConfig& config) {
   const models::FolderConfig folder = chat_gpt_folder(config.model, "--model");
   if (!config.reference.empty()) {
     const models::FolderConfig reference = chat_gpt_folder(config.reference, "--reference");
-    TINYGPT_CHECK(models::to_json(reference.model) == models::to_json(folder.model),
-                  "--reference ", config.reference.string(), " is not of --model's shape: ",
-                  models::to_json(reference.model), " against ", models::to_json(folder.model));
+    TINYGPT_CHECK(models::to_json(reference.model) == models::to_json(folder.model), "--reference ",
+                  config.reference.string(),
+                  " is not of --model's shape: ", models::to_json(reference.model), " against ",
+                  models::to_json(folder.model));
     check_same_tokenizer(config.reference, "--reference", config.model);
   }
   TINYGPT_CHECK(config.context >= 0 && config.context <= folder.model.context_length,
@@ -170,12 +170,14 @@ void check_align_config(const AlignConfig& config) {
                   ppo.rollouts, ") must be a positive multiple of --batch (", config.batch,
                   "): each iteration's samples split into equal minibatches");
     TINYGPT_CHECK(ppo.epochs > 0, "--ppo-epochs must be positive, got ", ppo.epochs);
-    TINYGPT_CHECK(ppo.clip > 0.0f && ppo.value_clip > 0.0f, "--ppo-clip and --value-clip must be "
-                  "positive, got ", ppo.clip, " and ", ppo.value_clip);
+    TINYGPT_CHECK(ppo.clip > 0.0f && ppo.value_clip > 0.0f,
+                  "--ppo-clip and --value-clip must be "
+                  "positive, got ",
+                  ppo.clip, " and ", ppo.value_clip);
     TINYGPT_CHECK(ppo.value_coef >= 0.0f, "--value-coef must be 0 or more, got ", ppo.value_coef);
-    TINYGPT_CHECK(ppo.gamma >= 0.0f && ppo.gamma <= 1.0f && ppo.lambda >= 0.0f &&
-                      ppo.lambda <= 1.0f,
-                  "--gamma and --lambda must be in [0, 1], got ", ppo.gamma, " and ", ppo.lambda);
+    TINYGPT_CHECK(
+        ppo.gamma >= 0.0f && ppo.gamma <= 1.0f && ppo.lambda >= 0.0f && ppo.lambda <= 1.0f,
+        "--gamma and --lambda must be in [0, 1], got ", ppo.gamma, " and ", ppo.lambda);
     TINYGPT_CHECK(ppo.kl_target > 0.0f && ppo.kl_horizon > 0.0f,
                   "--kl-target and --kl-horizon must be positive, got ", ppo.kl_target, " and ",
                   ppo.kl_horizon);

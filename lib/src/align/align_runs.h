@@ -48,9 +48,8 @@ struct ChatModel {
 };
 
 // score(tape, batch) of every conversation (a (B, 1) result per batch), without gradients.
-std::vector<float> score_all(
-    std::span<const text::ChatTokens> conversations, std::int64_t context,
-    const std::function<Tensor(Tape&, const tune::ChatBatch&)>& score);
+std::vector<float> score_all(std::span<const text::ChatTokens> conversations, std::int64_t context,
+                             const std::function<Tensor(Tape&, const tune::ChatBatch&)>& score);
 
 // A trained policy against its reference on the test questions: both models' greedy
 // answers judged (gold score, correct, polite) and compared (win rate), and the KL to the

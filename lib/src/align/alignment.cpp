@@ -59,9 +59,8 @@ models::ModelFolder load_reference(const AlignConfig& config) {
   return models::load_model_folder(config.reference.empty() ? config.model : config.reference);
 }
 
-std::vector<float> score_all(
-    std::span<const text::ChatTokens> conversations, std::int64_t context,
-    const std::function<Tensor(Tape&, const tune::ChatBatch&)>& score) {
+std::vector<float> score_all(std::span<const text::ChatTokens> conversations, std::int64_t context,
+                             const std::function<Tensor(Tape&, const tune::ChatBatch&)>& score) {
   std::vector<float> values;
   Tape tape;
   const NoGradGuard no_grad(tape);
@@ -122,10 +121,10 @@ std::string policy_report(const ChatModel& policy, const ChatModel& reference,
         << " test questions | gold score % [95% CI] | correct % | polite % |\n"
         << "|---|---:|---:|---:|\n"
         << row("before (the reference)", before) << row("after " + method, after)
-        << "\nWin rate of " << method << " over its reference by the judge: "
-        << percent(comparison.win_rate) << "% (" << comparison.wins << " wins, "
-        << comparison.ties << " ties, " << comparison.losses << " losses); KL to the reference "
-        << kl << " nats per answer.\n";
+        << "\nWin rate of " << method
+        << " over its reference by the judge: " << percent(comparison.win_rate) << "% ("
+        << comparison.wins << " wins, " << comparison.ties << " ties, " << comparison.losses
+        << " losses); KL to the reference " << kl << " nats per answer.\n";
   report["judged"] = {{"questions", test.size()},
                       {"gold_score", mean_score(after).value},
                       {"reference_gold_score", mean_score(before).value},
@@ -170,8 +169,7 @@ AlignResult run_align(const AlignConfig& config, const train::TrainCallbacks& ca
   nlohmann::ordered_json report;
   report["method"] = config.method;
   result.summary = run->test_report(report);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report["seconds"] = result.seconds;
   write_file_atomically(result.report, report.dump(2) + "\n");
   return result;

@@ -215,7 +215,8 @@ class RewardRun final : public PairRun {
         score_all(conversations, context_, [this](Tape& tape, const tune::ChatBatch& batch) {
           return reward_scores(tape, gpt(), batch);
         });
-    const double correlation = tune::pearson(std::vector<double>(rewards.begin(), rewards.end()), gold);
+    const double correlation =
+        tune::pearson(std::vector<double>(rewards.begin(), rewards.end()), gold);
     report["samples"] = {{"answers", answers.size()},
                          {"gold_score", mean_score(answers).value},
                          {"reward_gold_correlation", correlation}};
@@ -267,10 +268,10 @@ class DpoRun : public PairRun {
 
   std::string judged_report(const std::vector<tune::PreferencePair>& test,
                             nlohmann::ordered_json& report) override {
-    return policy_report(chat_model(),
-                         {std::get<models::Gpt>(reference_.model), reference_.tokenizer,
-                          *reference_.chat},
-                         test, config_, method_name_, report) +
+    return policy_report(
+               chat_model(),
+               {std::get<models::Gpt>(reference_.model), reference_.tokenizer, *reference_.chat},
+               test, config_, method_name_, report) +
            generated_note(report);
   }
 
@@ -286,9 +287,7 @@ class DpoRun : public PairRun {
 
 class LabelledDpoRun final : public DpoRun {
  public:
-  explicit LabelledDpoRun(const AlignConfig& config) : DpoRun(config) {
-    use_labelled_pairs();
-  }
+  explicit LabelledDpoRun(const AlignConfig& config) : DpoRun(config) { use_labelled_pairs(); }
 };
 
 // Contrastive post-training: DPO on pairs with no labels, the model's own greedy answer
@@ -312,9 +311,8 @@ class ContrastiveRun final : public DpoRun {
     const std::vector<std::string> chosen = answers(chat_model(), questions, greedy);
     for (const std::filesystem::path& path : config.weaker) {
       models::ModelFolder weaker = models::load_model_folder(path);
-      const std::vector<std::string> rejected =
-          answers({std::get<models::Gpt>(weaker.model), weaker.tokenizer, *weaker.chat},
-                  questions, greedy);
+      const std::vector<std::string> rejected = answers(
+          {std::get<models::Gpt>(weaker.model), weaker.tokenizer, *weaker.chat}, questions, greedy);
       std::vector<EncodedPair> stage;
       for (std::size_t i = 0; i < prompts.size(); ++i) {
         // The same answer from both teaches nothing.

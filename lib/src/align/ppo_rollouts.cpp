@@ -61,7 +61,9 @@ void add_value_head(ParameterSet& parameters, std::int64_t width, std::uint64_t 
               RngStream::kInit, kValueHeadInitIndex, 0.0f, 0.02f);
 }
 
-bool is_value_head(const std::string& parameter) { return parameter.starts_with("value_head."); }
+bool is_value_head(const std::string& parameter) {
+  return parameter.starts_with("value_head.");
+}
 
 Tensor answer_values(Tape& tape, ParameterSet& parameters, const Tensor& states,
                      const tune::ChatBatch& batch) {
@@ -116,9 +118,9 @@ Rollouts sample_rollouts(const PpoModels& models, std::span<const std::string> p
     conversation.ids.insert(conversation.ids.end(), answers[i].begin(), answers[i].begin() + kept);
     conversation.assistant.resize(conversation.ids.size(), 1);
     rollouts.prompts.push_back(prompts[i]);
-    rollouts.answers.push_back(tune::answer_text(
-        std::span(answers[i]).first(static_cast<std::size_t>(kept)), models.tokenizer,
-        models.chat));
+    rollouts.answers.push_back(
+        tune::answer_text(std::span(answers[i]).first(static_cast<std::size_t>(kept)),
+                          models.tokenizer, models.chat));
     rollouts.conversations.push_back(std::move(conversation));
     rollouts.offsets.push_back(rollouts.offsets.back() + kept);
   }
@@ -149,9 +151,8 @@ void score_rollouts(Rollouts& rollouts, const PpoModels& models) {
     append(rollouts.values, answer_values(tape, models.policy.parameters(), states, batch));
     tape.reset();
     append(rollouts.reference_logprobs,
-           token_logprobs(tape, models.reference.forward(tape, batch.inputs, batch.batch,
-                                                          batch.mask),
-                          batch));
+           token_logprobs(
+               tape, models.reference.forward(tape, batch.inputs, batch.batch, batch.mask), batch));
     tape.reset();
     append(rollouts.scores, reward_scores(tape, models.reward_model, batch));
   }

@@ -92,8 +92,8 @@ class PpoRun final : public AlignRun {
          tune::load_preferences(config.data, tune::Split::kTrain)) {
       prompts_.push_back(pair.prompt);
       const text::ChatTurn question[] = {{"user", pair.prompt}};
-      prompt_tokens += static_cast<std::int64_t>(
-          folder_.chat->prompt(folder_.tokenizer, question).size());
+      prompt_tokens +=
+          static_cast<std::int64_t>(folder_.chat->prompt(folder_.tokenizer, question).size());
       answer_tokens += static_cast<std::int64_t>(folder_.tokenizer.encode(pair.chosen).size()) + 1;
     }
     for (const tune::PreferencePair& pair :
@@ -103,16 +103,19 @@ class PpoRun final : public AlignRun {
     TINYGPT_CHECK(!prompts_.empty() && !dev_prompts_.empty(), "--data ", config.data.string(),
                   ": preferences.jsonl has no training or no dev prompts");
     // An estimate for the loop's tokens per second: the mean conversation of the data.
-    tokens_per_answer_ = (prompt_tokens + answer_tokens) / static_cast<std::int64_t>(prompts_.size());
+    tokens_per_answer_ =
+        (prompt_tokens + answer_tokens) / static_cast<std::int64_t>(prompts_.size());
     minibatches_ = config.ppo.rollouts / config.batch;
     steps_per_iteration_ = config.ppo.epochs * minibatches_;
 
     const std::int64_t rollouts = config.ppo.rollouts;
-    for (const auto& [name, shape] :
-         std::initializer_list<std::pair<const char*, Shape>>{
-             {"ppo.iteration", Shape{1}},           {"ppo.kl_coef", Shape{1}},
-             {"ppo.ids", Shape{rollouts, context_}}, {"ppo.prompt_tokens", Shape{rollouts}},
-             {"ppo.answer_tokens", Shape{rollouts}}, {"ppo.logprobs", Shape{rollouts, context_}},
+    for (const auto& [name, shape] : std::initializer_list<std::pair<const char*, Shape>>{
+             {"ppo.iteration", Shape{1}},
+             {"ppo.kl_coef", Shape{1}},
+             {"ppo.ids", Shape{rollouts, context_}},
+             {"ppo.prompt_tokens", Shape{rollouts}},
+             {"ppo.answer_tokens", Shape{rollouts}},
+             {"ppo.logprobs", Shape{rollouts, context_}},
              {"ppo.values", Shape{rollouts, context_}},
              {"ppo.advantages", Shape{rollouts, context_}},
              {"ppo.returns", Shape{rollouts, context_}}}) {
@@ -166,15 +169,15 @@ class PpoRun final : public AlignRun {
     const Tensor logprobs = token_logprobs(tape, policy.logits(tape, states, options), batch);
     const Tensor values = answer_values(tape, folder_.parameters(), states, batch);
     const Shape column = logprobs.shape;
-    const Tensor policy_loss =
-        ppo_policy_loss(tape, logprobs, tape.constant(column, old_logprobs),
-                        tape.constant(column, advantages), config_.ppo.clip);
+    const Tensor policy_loss = ppo_policy_loss(tape, logprobs, tape.constant(column, old_logprobs),
+                                               tape.constant(column, advantages), config_.ppo.clip);
     const Tensor value_loss =
         ppo_value_loss(tape, values, tape.constant(column, old_values),
                        tape.constant(column, returns), config_.ppo.value_clip);
     const std::array<float, 1> coef = {config_.ppo.value_coef};
-    return nn::add(tape, policy_loss.reshaped(Shape{1, 1}),
-                   nn::mul(tape, value_loss.reshaped(Shape{1, 1}), tape.constant(Shape{1, 1}, coef)));
+    return nn::add(
+        tape, policy_loss.reshaped(Shape{1, 1}),
+        nn::mul(tape, value_loss.reshaped(Shape{1, 1}), tape.constant(Shape{1, 1}, coef)));
   }
 
   // The policy on dev prompts, sampled as in training (always the same draws): the loss is
@@ -185,12 +188,12 @@ class PpoRun final : public AlignRun {
     for (std::int64_t row = 0; row < rows; ++row) {
       prompts.push_back(dev_prompts_[static_cast<std::size_t>(first + row) % dev_prompts_.size()]);
     }
-    Rollouts samples = sample_rollouts(
-        models(), prompts,
-        {.max_new_tokens = config_.ppo.answer_tokens,
-         .sampling = {.temperature = config_.ppo.temperature},
-         .seed = rollout_seed(config_.seed, kValidationIteration + first)},
-        context_);
+    Rollouts samples =
+        sample_rollouts(models(), prompts,
+                        {.max_new_tokens = config_.ppo.answer_tokens,
+                         .sampling = {.temperature = config_.ppo.temperature},
+                         .seed = rollout_seed(config_.seed, kValidationIteration + first)},
+                        context_);
     score_rollouts(samples, models());
     const SampleFigures figures = figures_of(samples, judge_);
     const double reward = mean(figures.rewards);
@@ -265,7 +268,8 @@ class PpoRun final : public AlignRun {
     return state_.at(name).value[static_cast<std::size_t>(row * context_ + column)];
   }
   std::int64_t answer_length(std::int64_t row) {
-    return static_cast<std::int64_t>(state_.at("ppo.answer_tokens").value[static_cast<std::size_t>(row)]);
+    return static_cast<std::int64_t>(
+        state_.at("ppo.answer_tokens").value[static_cast<std::size_t>(row)]);
   }
 
   // Makes sure iteration k's samples are at hand: drawn now at its first step, or (after a
@@ -299,20 +303,18 @@ class PpoRun final : public AlignRun {
                      static_cast<std::uint64_t>(i));
       prompts.push_back(prompts_[rng.below(static_cast<std::uint32_t>(prompts_.size()))]);
     }
-    Rollouts rollouts = sample_rollouts(
-        models(), prompts,
-        {.max_new_tokens = config_.ppo.answer_tokens,
-         .sampling = {.temperature = config_.ppo.temperature},
-         .seed = rollout_seed(config_.seed, iteration)},
-        context_);
+    Rollouts rollouts = sample_rollouts(models(), prompts,
+                                        {.max_new_tokens = config_.ppo.answer_tokens,
+                                         .sampling = {.temperature = config_.ppo.temperature},
+                                         .seed = rollout_seed(config_.seed, iteration)},
+                                        context_);
     score_rollouts(rollouts, models());
     const auto beta = static_cast<float>(kl_coef());
     assign_advantages(rollouts, beta, config_.ppo.gamma, config_.ppo.lambda);
     const SampleFigures figures = figures_of(rollouts, judge_);
     if (config_.ppo.adaptive_kl) {
-      state_.at("ppo.kl_coef").value[0] =
-          adapted_kl_coef(beta, figures.kl, config_.ppo.kl_target, config_.ppo.kl_horizon,
-                          rollouts.size());
+      state_.at("ppo.kl_coef").value[0] = adapted_kl_coef(beta, figures.kl, config_.ppo.kl_target,
+                                                          config_.ppo.kl_horizon, rollouts.size());
     }
     // The samples into the state, where checkpoints keep them.
     conversations_ = rollouts.conversations;
@@ -322,8 +324,10 @@ class PpoRun final : public AlignRun {
       const std::int64_t first = rollouts.offsets[static_cast<std::size_t>(row)];
       const std::int64_t answer = rollouts.offsets[static_cast<std::size_t>(row + 1)] - first;
       const auto prompt = static_cast<std::int64_t>(conversation.ids.size()) - answer;
-      state_.at("ppo.prompt_tokens").value[static_cast<std::size_t>(row)] = static_cast<float>(prompt);
-      state_.at("ppo.answer_tokens").value[static_cast<std::size_t>(row)] = static_cast<float>(answer);
+      state_.at("ppo.prompt_tokens").value[static_cast<std::size_t>(row)] =
+          static_cast<float>(prompt);
+      state_.at("ppo.answer_tokens").value[static_cast<std::size_t>(row)] =
+          static_cast<float>(answer);
       for (std::size_t t = 0; t < conversation.ids.size(); ++t) {
         at("ppo.ids", row, static_cast<std::int64_t>(t)) = static_cast<float>(conversation.ids[t]);
       }
@@ -347,7 +351,8 @@ class PpoRun final : public AlignRun {
     if (fs::exists(path)) {
       std::istringstream log(read_file(path));
       for (std::string line; std::getline(log, line);) {
-        if (!line.empty() && nlohmann::json::parse(line)["iteration"].get<std::int64_t>() < iteration) {
+        if (!line.empty() &&
+            nlohmann::json::parse(line)["iteration"].get<std::int64_t>() < iteration) {
           kept += line + "\n";
         }
       }

@@ -57,8 +57,8 @@ Tensor token_logprobs(Tape& tape, const Tensor& logits, const tune::ChatBatch& b
 
 Tensor answer_logprobs(Tape& tape, models::Gpt& gpt, const tune::ChatBatch& batch,
                        const models::RunOptions& options) {
-  const Tensor picked =
-      token_logprobs(tape, gpt.forward(tape, batch.inputs, batch.batch, batch.mask, options), batch);
+  const Tensor picked = token_logprobs(
+      tape, gpt.forward(tape, batch.inputs, batch.batch, batch.mask, options), batch);
   // Which conversation each answer token belongs to: a constant 0/1 (B, M) matrix sums them.
   const std::int64_t tokens = picked.shape[0];
   std::vector<float> sums(static_cast<std::size_t>(batch.batch * tokens), 0.0f);

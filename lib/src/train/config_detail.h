@@ -41,10 +41,10 @@ void read_field(const nlohmann::json& json, const char* key, Value& value,
                   field.dump());
     value = field.get<std::string>();
   } else if constexpr (std::is_same_v<Value, std::vector<std::filesystem::path>>) {
-    TINYGPT_CHECK(field.is_array() && std::all_of(field.begin(), field.end(),
-                                                  [](const auto& item) { return item.is_string(); }),
-                  origin, ": field '", key, "' must be a list of strings (paths), got ",
-                  field.dump());
+    TINYGPT_CHECK(
+        field.is_array() && std::all_of(field.begin(), field.end(),
+                                        [](const auto& item) { return item.is_string(); }),
+        origin, ": field '", key, "' must be a list of strings (paths), got ", field.dump());
     value.clear();
     for (const auto& item : field) value.emplace_back(item.template get<std::string>());
   } else {

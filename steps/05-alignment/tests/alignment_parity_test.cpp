@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <span>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "test_support.hpp"
@@ -37,33 +36,9 @@ namespace {
 constexpr double kLossTolerance = 1e-5;
 constexpr double kGradientTolerance = 1e-5;
 
-// The fixture, found from this file's path. __FILE__ is absolute, or relative to the folder
-// the compiler ran in when ccache's CCACHE_BASEDIR (set in the root CMakeLists.txt) rewrote
-// it: the test program's folder with CMake's Makefiles, the build folder (one of its
-// parents) with Ninja. So the candidates are the working folder, the program's folder and
-// its parents.
-std::filesystem::path fixture_path() {
-  namespace fs = std::filesystem;
-  const fs::path relative = fs::path(__FILE__).parent_path().parent_path() / "reference" /
-                            "fixtures" / "alignment_losses.safetensors";
-  if (relative.is_absolute()) return relative;
-  std::vector<fs::path> folders = {fs::current_path()};
-  std::error_code error;
-  const fs::path program = fs::read_symlink("/proc/self/exe", error);
-  for (fs::path folder = program.parent_path(); !error && folder != folder.parent_path();
-       folder = folder.parent_path()) {
-    folders.push_back(folder);
-  }
-  for (const fs::path& folder : folders) {
-    if (fs::exists(folder / relative)) return folder / relative;
-  }
-  FAIL(relative.string() << " is neither under the working folder nor under the test "
-                            "program's folder or its parents");
-  return {};
-}
-
 const SafetensorsFile& fixture() {
-  static const SafetensorsFile file = SafetensorsFile::read(fixture_path());
+  static const SafetensorsFile file = SafetensorsFile::read(
+      std::filesystem::path(TINYGPT_STEP05_FIXTURES) / "alignment_losses.safetensors");
   return file;
 }
 

@@ -113,7 +113,8 @@ TEST_CASE("the value head and the log-probabilities line up with the answer toke
     INFO("answer token " << m);
     double value = 0.25, total = 0.0;
     for (int c = 0; c < 8; ++c) value += states.data[rows[m] * 8 + c] * weight[c];
-    for (int v = 0; v < 12; ++v) total += std::exp(static_cast<double>(logits.data[rows[m] * 12 + v]));
+    for (int v = 0; v < 12; ++v)
+      total += std::exp(static_cast<double>(logits.data[rows[m] * 12 + v]));
     CHECK(values.data[m] == Approx(value).epsilon(1e-5));
     CHECK(logprobs.data[m] ==
           Approx(logits.data[rows[m] * 12 + targets[m]] - std::log(total)).epsilon(1e-5));

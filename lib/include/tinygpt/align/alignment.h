@@ -60,18 +60,18 @@ struct AlignConfig : train::LoopConfig {
     /// Answers sampled per iteration; each iteration then takes epochs x rollouts / batch
     /// optimizer steps, so `steps` should be a multiple of that.
     std::int64_t rollouts = 64;
-    std::int64_t epochs = 4;            ///< passes over each batch of samples
-    float clip = 0.2f;                  ///< eps of the clipped surrogate
-    float value_clip = 0.2f;            ///< eps_v of the clipped value loss
-    float value_coef = 0.1f;            ///< the value loss's weight in the total loss
-    float gamma = 1.0f;                 ///< GAE's discount
-    float lambda = 0.95f;               ///< GAE's lambda
-    bool adaptive_kl = false;           ///< adapt beta toward kl_target (Ziegler et al., 2019)
-    float kl_target = 6.0f;             ///< nats per answer
-    float kl_horizon = 10000.0f;        ///< samples over which beta may change by e
-    std::int64_t answer_tokens = 48;    ///< the longest sampled answer
-    float temperature = 1.0f;           ///< of the sampling
-  } ppo;  ///< ppo only
+    std::int64_t epochs = 4;          ///< passes over each batch of samples
+    float clip = 0.2f;                ///< eps of the clipped surrogate
+    float value_clip = 0.2f;          ///< eps_v of the clipped value loss
+    float value_coef = 0.1f;          ///< the value loss's weight in the total loss
+    float gamma = 1.0f;               ///< GAE's discount
+    float lambda = 0.95f;             ///< GAE's lambda
+    bool adaptive_kl = false;         ///< adapt beta toward kl_target (Ziegler et al., 2019)
+    float kl_target = 6.0f;           ///< nats per answer
+    float kl_horizon = 10000.0f;      ///< samples over which beta may change by e
+    std::int64_t answer_tokens = 48;  ///< the longest sampled answer
+    float temperature = 1.0f;         ///< of the sampling
+  } ppo;                              ///< ppo only
 
   /// contrastive: the weaker models whose answers are rejected, weakest first; training
   /// goes through them in order, an equal share of the steps each.

@@ -38,11 +38,11 @@ namespace tinygpt::align {
 /// @brief The models of RLHF: the policy (with its value head among its parameters), its
 /// frozen reference and the frozen reward model, all reading one tokenizer's ids.
 struct PpoModels {
-  models::Gpt& policy;                 ///< the model being trained
-  models::Gpt& reference;              ///< pi_ref, frozen
-  models::Gpt& reward_model;           ///< a GPT with a "reward" head, frozen
-  const text::BpeTokenizer& tokenizer; ///< the policy's, with the chat markers
-  const text::ChatTemplate& chat;      ///< the markers
+  models::Gpt& policy;                  ///< the model being trained
+  models::Gpt& reference;               ///< pi_ref, frozen
+  models::Gpt& reward_model;            ///< a GPT with a "reward" head, frozen
+  const text::BpeTokenizer& tokenizer;  ///< the policy's, with the chat markers
+  const text::ChatTemplate& chat;       ///< the markers
 };
 
 /// @brief Adds the value head to a policy's parameters: "value_head.weight" (C, 1), normal
@@ -69,19 +69,19 @@ Tensor answer_values(Tape& tape, ParameterSet& parameters, const Tensor& states,
 /// @brief One iteration's samples. The per-token lists hold the answers' tokens one answer
 /// after another: answer i's are [offsets[i], offsets[i + 1]).
 struct Rollouts {
-  std::vector<std::string> prompts;               ///< the questions
-  std::vector<std::string> answers;               ///< the sampled answers' text
-  std::vector<text::ChatTokens> conversations;    ///< prompt and answer, the answer flagged
-  std::vector<std::int64_t> offsets;              ///< R + 1 offsets into the token lists
-  std::vector<float> logprobs;                    ///< log pi_old(y_t)
-  std::vector<float> reference_logprobs;          ///< log pi_ref(y_t)
-  std::vector<float> entropies;                   ///< H(pi_old(. | before y_t)), nats
-  std::vector<float> values;                      ///< V_old,t
-  std::vector<float> advantages;                  ///< A_t, whitened
-  std::vector<float> returns;                     ///< R_t
-  std::vector<float> scores;                      ///< (R) the reward model's score
-  double generation_seconds = 0.0;                ///< sampling on the engine
-  double scoring_seconds = 0.0;                   ///< the three models' forward passes
+  std::vector<std::string> prompts;             ///< the questions
+  std::vector<std::string> answers;             ///< the sampled answers' text
+  std::vector<text::ChatTokens> conversations;  ///< prompt and answer, the answer flagged
+  std::vector<std::int64_t> offsets;            ///< R + 1 offsets into the token lists
+  std::vector<float> logprobs;                  ///< log pi_old(y_t)
+  std::vector<float> reference_logprobs;        ///< log pi_ref(y_t)
+  std::vector<float> entropies;                 ///< H(pi_old(. | before y_t)), nats
+  std::vector<float> values;                    ///< V_old,t
+  std::vector<float> advantages;                ///< A_t, whitened
+  std::vector<float> returns;                   ///< R_t
+  std::vector<float> scores;                    ///< (R) the reward model's score
+  double generation_seconds = 0.0;              ///< sampling on the engine
+  double scoring_seconds = 0.0;                 ///< the three models' forward passes
 
   /// @return R, the answers.
   std::int64_t size() const { return static_cast<std::int64_t>(prompts.size()); }
