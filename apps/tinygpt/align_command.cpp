@@ -49,6 +49,7 @@ void run(const AlignArgs& args, const CLI::App& command) {
   if (given("--answer-tokens")) config.ppo.answer_tokens = cli.ppo.answer_tokens;
   if (given("--temperature")) config.ppo.temperature = cli.ppo.temperature;
   if (given("--weaker")) config.weaker = cli.weaker;
+  if (given("--sft-coef")) config.sft_coef = cli.sft_coef;
 
   TrainingProgress progress(args.print_every, false);
   align::check_align_config(config);
@@ -85,6 +86,11 @@ void register_align_command(CLI::App& app) {
       ->add_option("--beta", c.beta,
                    "dpo, contrastive: the implicit reward's scale; ppo: the KL penalty's "
                    "coefficient")
+      ->capture_default_str();
+  command
+      ->add_option("--sft-coef", c.sft_coef,
+                   "dpo, contrastive: weight of the chosen answers' negative log-likelihood per "
+                   "token added to DPO's loss (RPO; 0: plain DPO)")
       ->capture_default_str();
   command->add_option("--reference", c.reference,
                       "The frozen reference model (default: --model itself)");

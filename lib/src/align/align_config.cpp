@@ -81,6 +81,7 @@ AlignConfig parse_align_config(std::string_view json_text, const fs::path& origi
   read_field(object, "answer_tokens", config.ppo.answer_tokens, where);
   read_field(object, "temperature", config.ppo.temperature, where);
   read_field(object, "weaker", config.weaker, where);
+  read_field(object, "sft_coef", config.sft_coef, where);
   const fs::path base = origin.parent_path();
   config.model = train::detail::relative_to(base, config.model);
   config.data = train::detail::relative_to(base, config.data);
@@ -98,6 +99,9 @@ std::string settings_json(const AlignConfig& config) {
   if (config.method != "reward") {
     object["beta"] = config.beta;
     object["reference"] = config.reference.string();
+  }
+  if (config.method == "dpo" || config.method == "contrastive") {
+    object["sft_coef"] = config.sft_coef;
   }
   object["context"] = config.context;
   object["test_pairs"] = config.test_pairs;
@@ -130,6 +134,7 @@ void check_align_config(const AlignConfig& config) {
       std::find(std::begin(kMethods), std::end(kMethods), config.method) != std::end(kMethods),
       "--method \"", config.method, "\" is unknown; use reward, dpo, ppo or contrastive");
   TINYGPT_CHECK(config.beta > 0.0f, "--beta must be positive, got ", config.beta);
+  TINYGPT_CHECK(config.sft_coef >= 0.0f, "--sft-coef must be 0 or more, got ", config.sft_coef);
   TINYGPT_CHECK(!config.model.empty(),
                 "--model is missing: give an instruction-tuned model folder (tinygpt finetune "
                 "--task instruct makes one)");

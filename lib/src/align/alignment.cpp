@@ -20,6 +20,9 @@ namespace {
 // Conversations are scored in batches of this many.
 constexpr std::size_t kScoreBatch = 32;
 
+// The report shows this many questions the policy wins, and as many it loses.
+constexpr int kExamplesShown = 3;
+
 // The share of answers the judge finds correct, and polite.
 std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answers) {
   double correct = 0.0, polite = 0.0;
@@ -29,6 +32,21 @@ std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answe
   }
   const auto count = static_cast<double>(answers.size());
   return {correct / count, polite / count};
+}
+
+// Text as a Markdown table cell: one line, its pipes escaped.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+// A gold score (0, 0.5 or 1) as it reads best.
+const char* gold(double score) {
+  return score == 1.0 ? "1" : score == 0.5 ? "0.5" : "0";
 }
 
 std::vector<text::ChatTokens> conversations(std::span<const JudgedAnswer> answers,
@@ -125,6 +143,23 @@ std::string policy_report(const ChatModel& policy, const ChatModel& reference,
         << " over its reference by the judge: " << percent(comparison.win_rate) << "% ("
         << comparison.wins << " wins, " << comparison.ties << " ties, " << comparison.losses
         << " losses); KL to the reference " << kl << " nats per answer.\n";
+  // A few questions where the two differ, for the reader to see what changed.
+  nlohmann::ordered_json examples = nlohmann::ordered_json::array();
+  table << "\n| question | before | after " << method << " |\n|---|---|---|\n";
+  int shown[2] = {0, 0};  // losses, wins
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    if (after[i].score == before[i].score) continue;
+    const bool win = after[i].score > before[i].score;
+    if (shown[win ? 1 : 0]++ >= kExamplesShown) continue;
+    examples.push_back({{"question", after[i].prompt},
+                        {"before", before[i].answer},
+                        {"before_score", before[i].score},
+                        {"after", after[i].answer},
+                        {"after_score", after[i].score}});
+    table << "| " << cell(after[i].prompt) << " | " << cell(before[i].answer) << " ("
+          << gold(before[i].score) << ") | " << cell(after[i].answer) << " ("
+          << gold(after[i].score) << ") |\n";
+  }
   report["judged"] = {{"questions", test.size()},
                       {"gold_score", mean_score(after).value},
                       {"reference_gold_score", mean_score(before).value},
@@ -134,7 +169,8 @@ std::string policy_report(const ChatModel& policy, const ChatModel& reference,
                       {"wins", comparison.wins},
                       {"ties", comparison.ties},
                       {"losses", comparison.losses},
-                      {"kl", kl}};
+                      {"kl", kl},
+                      {"examples", examples}};
   return table.str();
 }
 

@@ -10,6 +10,8 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
 #include "tinygpt/data/world.h"
+#include "tinygpt/nn/elementwise.h"
+#include "tinygpt/nn/reductions.h"
 #include "tinygpt/tune/metrics.h"
 
 namespace tinygpt::align::detail {
@@ -262,8 +264,22 @@ class DpoRun : public PairRun {
                                            (policy_rejected.data[i] - reference_rejected.data[i])));
       }
     }
-    return dpo_loss(tape, policy_chosen, policy_rejected, reference_chosen, reference_rejected,
-                    config_.beta);
+    const Tensor loss = dpo_loss(tape, policy_chosen, policy_rejected, reference_chosen,
+                                 reference_rejected, config_.beta);
+    if (config_.sft_coef == 0.0f) return loss;
+    // + alpha (1/B) sum_i -log pi(c_i) / n_i, n_i the chosen answer's tokens.
+    std::vector<float> weights(static_cast<std::size_t>(batch.chosen.batch), 0.0f);
+    for (std::int64_t row = 0; row < batch.chosen.batch * batch.chosen.time; ++row) {
+      if (batch.chosen.targets[static_cast<std::size_t>(row)] >= 0) {
+        weights[static_cast<std::size_t>(row / batch.chosen.time)] += 1.0f;
+      }
+    }
+    for (float& weight : weights) {
+      weight = -config_.sft_coef / (weight * static_cast<float>(batch.chosen.batch));
+    }
+    const Tensor nll =
+        nn::sum(tape, nn::mul(tape, policy_chosen, tape.constant(policy_chosen.shape, weights)));
+    return nn::add(tape, loss.reshaped(Shape{1, 1}), nll.reshaped(Shape{1, 1}));
   }
 
   std::string judged_report(const std::vector<tune::PreferencePair>& test,

@@ -377,24 +377,34 @@ class PpoRun final : public AlignRun {
 
   // Gao et al. (2022)'s picture: the proxy reward and the gold score of the samples against
   // their KL to the reference, each as its change from the first batch in that batch's
-  // standard deviations, so the two scales compare.
+  // standard deviations, so the two scales compare. One batch of samples is noisy, so each
+  // point is the mean of the last few batches (a tenth of the run, at least one).
   static std::string overoptimisation_chart(const std::vector<nlohmann::json>& lines) {
-    svg::Series proxy{"reward model score (the proxy)", {}};
-    svg::Series gold{"gold score (the judge)", {}};
     const nlohmann::json& start = lines.front();
     const auto change = [&start](const nlohmann::json& line, const char* name, const char* sd) {
       return (line[name].get<double>() - start[name].get<double>()) /
              std::max(1e-9, start[sd].get<double>());
     };
-    for (const nlohmann::json& line : lines) {
-      const double kl = line["kl"].get<double>();
-      proxy.points.push_back({kl, change(line, "reward", "reward_sd")});
-      gold.points.push_back({kl, change(line, "gold", "gold_sd")});
+    const std::size_t window = std::max<std::size_t>(1, lines.size() / 10);
+    svg::Series proxy{"reward model (the proxy)", {}};
+    svg::Series gold{"gold score (the judge)", {}};
+    for (std::size_t last = 0; last < lines.size(); ++last) {
+      const std::size_t first = last + 1 >= window ? last + 1 - window : 0;
+      double kl = 0.0, reward = 0.0, truth = 0.0;
+      for (std::size_t i = first; i <= last; ++i) {
+        kl += lines[i]["kl"].get<double>();
+        reward += change(lines[i], "reward", "reward_sd");
+        truth += change(lines[i], "gold", "gold_sd");
+      }
+      const auto count = static_cast<double>(last + 1 - first);
+      proxy.points.push_back({kl / count, reward / count});
+      gold.points.push_back({kl / count, truth / count});
     }
-    return svg::line_chart({proxy, gold},
-                           {.title = "PPO: the reward model's score and the gold score",
-                            .x_label = "KL to the reference (nats per answer)",
-                            .y_label = "change since the start (start's standard deviations)"});
+    return svg::line_chart(
+        {proxy, gold},
+        {.title = "PPO: the reward model's score and the gold score as the policy moves",
+         .x_label = "KL to the reference (nats per answer)",
+         .y_label = "change since the start (start's standard deviations)"});
   }
 
   const AlignConfig& config_;

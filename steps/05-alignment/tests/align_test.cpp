@@ -216,3 +216,25 @@ TEST_CASE(
   CHECK(align::mean_score(judged({1.0, 0.5})).value == Approx(0.75));
   CHECK_THROWS_WITH(align::compare(judged({1.0}), judged({})), contains("1 answers against 0"));
 }
+
+TEST_CASE("DPO with an SFT term adds alpha times the chosen answers' NLL per token",
+          "[step05][align]") {
+  const TempDir dir("align-rpo");
+  testing::make_world_and_chat_model(dir.path());
+  // The first step's loss, on the same batch whatever alpha is: log 2 + alpha x NLL.
+  const auto first_loss = [&dir](float alpha) {
+    align::AlignConfig config = config_for(dir, "dpo", "rpo-" + std::to_string(alpha));
+    config.steps = 1;
+    config.sft_coef = alpha;
+    return align::run_align(config).training.losses.front();
+  };
+  const double plain = first_loss(0.0f);
+  const double one = first_loss(1.0f);
+  const double two = first_loss(2.0f);
+  CHECK(plain == Approx(std::log(2.0)).epsilon(1e-5));
+  CHECK(one - plain > 1.0);  // a random model's NLL per token is about log V
+  CHECK(two - plain == Approx(2.0 * (one - plain)).epsilon(1e-4));
+  align::AlignConfig bad = config_for(dir, "dpo", "bad");
+  bad.sft_coef = -1.0f;
+  CHECK_THROWS_WITH(align::check_align_config(bad), contains("--sft-coef must be 0 or more"));
+}

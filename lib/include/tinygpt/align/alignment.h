@@ -49,6 +49,11 @@ struct AlignConfig : train::LoopConfig {
   std::int64_t context = 0;  ///< T, tokens per conversation; 0: the model's context_length
   /// The report scores the first N test pairs and asks their questions (0: all).
   std::int64_t test_pairs = 0;
+  /// dpo, contrastive: the weight alpha of the chosen answers' negative log-likelihood per
+  /// token added to DPO's loss (0: plain DPO). DPO alone may lower the probability of both
+  /// answers of a pair as long as the rejected one falls faster; this term holds the chosen
+  /// answers up (Pang et al., 2024, "RPO").
+  float sft_coef = 0.0f;
   /// The frozen reference of dpo, ppo and contrastive (empty: `model`); same shape and
   /// tokenizer as the model.
   std::filesystem::path reference;
