@@ -402,7 +402,7 @@ class PpoRun final : public AlignRun {
     }
     return svg::line_chart(
         {proxy, gold},
-        {.title = "PPO: the reward model's score and the gold score as the policy moves",
+        {.title = "PPO: the proxy reward and the gold score",
          .x_label = "KL to the reference (nats per answer)",
          .y_label = "change since the start (start's standard deviations)"});
   }
