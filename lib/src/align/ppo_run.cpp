@@ -400,11 +400,10 @@ class PpoRun final : public AlignRun {
       proxy.points.push_back({kl / count, reward / count});
       gold.points.push_back({kl / count, truth / count});
     }
-    return svg::line_chart(
-        {proxy, gold},
-        {.title = "PPO: the proxy reward and the gold score",
-         .x_label = "KL to the reference (nats per answer)",
-         .y_label = "change since the start (start's standard deviations)"});
+    return svg::line_chart({proxy, gold},
+                           {.title = "PPO: the proxy reward and the gold score",
+                            .x_label = "KL to the reference (nats per answer)",
+                            .y_label = "change since the start (start's standard deviations)"});
   }
 
   const AlignConfig& config_;

@@ -130,8 +130,8 @@ FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCall
   result.model_dir = config.out / (trains_adapter(config.method) ? "adapter" : "model");
   result.report = config.out / "report.json";
   result.training = train::run_loop(
-      config, *task, {models::to_json(task->model_config()), 0, settings_json(config)},
-      callbacks, communicator);
+      config, *task, {models::to_json(task->model_config()), 0, settings_json(config)}, callbacks,
+      communicator);
   if (!communicator.is_root() || result.training.interrupted) return result;
   nlohmann::ordered_json report;
   report["task"] = config.task;

@@ -205,20 +205,21 @@ void BM_ppo_update(benchmark::State& state) {
   for (auto _ : state) {
     setup.policy.parameters().zero_grad();
     tape.reset();
-    const Tensor states = setup.policy.hidden(tape, batch.inputs, batch.batch, batch.mask, training);
+    const Tensor states =
+        setup.policy.hidden(tape, batch.inputs, batch.batch, batch.mask, training);
     const Tensor logprobs =
         align::token_logprobs(tape, setup.policy.logits(tape, states, training), batch);
     const Tensor values = align::answer_values(tape, setup.policy.parameters(), states, batch);
     const Shape column = logprobs.shape;
-    const Tensor policy_loss = align::ppo_policy_loss(
-        tape, logprobs, tape.constant(column, slice(rollouts.logprobs)),
-        tape.constant(column, slice(rollouts.advantages)), 0.2f);
+    const Tensor policy_loss =
+        align::ppo_policy_loss(tape, logprobs, tape.constant(column, slice(rollouts.logprobs)),
+                               tape.constant(column, slice(rollouts.advantages)), 0.2f);
     const Tensor value_loss =
         align::ppo_value_loss(tape, values, tape.constant(column, slice(rollouts.values)),
                               tape.constant(column, slice(rollouts.returns)), 0.2f);
-    tape.backward(nn::add(tape, policy_loss.reshaped(Shape{1, 1}),
-                          nn::mul(tape, value_loss.reshaped(Shape{1, 1}),
-                                  tape.constant(Shape{1, 1}, value_coef))));
+    tape.backward(nn::add(
+        tape, policy_loss.reshaped(Shape{1, 1}),
+        nn::mul(tape, value_loss.reshaped(Shape{1, 1}), tape.constant(Shape{1, 1}, value_coef))));
     adamw.step(setup.policy.parameters());
   }
   state.counters["samples_per_s"] = benchmark::Counter(
