@@ -9,7 +9,7 @@
 #             generated;
 #   overopt   a weaker reward model (150 steps) and a long PPO run against it with a small KL
 #             penalty: overopt/overoptimisation.svg, the reward and the gold score against
-#             the KL (Gao et al., 2022). About 6 minutes.
+#             the KL (Gao et al., 2022). About 5 minutes.
 # Run it from anywhere after scripts/journey.sh (which makes the chat model and the world; the
 # preference pairs are added when missing); the runs go to .tinygpt/compare-align/. The table takes about 12
 # minutes on 2 cores. Reads the runs' JSON with python3; TINYGPT=path runs another copy.
