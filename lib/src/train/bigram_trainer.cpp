@@ -1,13 +1,12 @@
 #include "tinygpt/train/bigram_trainer.h"
 
 #include <chrono>
-#include <cmath>
 #include <iomanip>
-#include <numbers>
 #include <vector>
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
+#include "tinygpt/train/language_model_figures.h"
 #include "tinygpt/train/sgd.h"
 
 namespace tinygpt::train {
@@ -50,11 +49,9 @@ BigramReport train_bigram(models::BigramModel& model, std::span<const std::int32
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.train_loss = model.evaluate(train);
   report.validation_loss = model.evaluate(validation);
-  report.validation_perplexity = std::exp(report.validation_loss);
-  // Nats per predicted token times tokens per byte, in bits.
-  const double predicted = static_cast<double>(validation.size() - 1);
-  report.validation_bits_per_byte = report.validation_loss * predicted /
-                                    static_cast<double>(validation_bytes) / std::numbers::ln2;
+  report.validation_perplexity = perplexity(report.validation_loss);
+  report.validation_bits_per_byte = bits_per_byte(
+      report.validation_loss, static_cast<std::int64_t>(validation.size()) - 1, validation_bytes);
   return report;
 }
 

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <iomanip>
-#include <numbers>
 #include <sstream>
 
 #include "tinygpt/core/check.h"
@@ -20,6 +18,7 @@
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/nn/cross_entropy.h"
 #include "tinygpt/text/bpe.h"
+#include "tinygpt/train/language_model_figures.h"
 #include "tinygpt/train/trainer.h"
 
 #ifndef TINYGPT_JOURNEY_CONFIG
@@ -128,13 +127,8 @@ fs::path default_journey_config() {
   return TINYGPT_JOURNEY_CONFIG;
 }
 
-double bits_per_byte(double loss, std::int64_t tokens, std::int64_t bytes) {
-  TINYGPT_CHECK(bytes > 0, "bits_per_byte: the text has no bytes");
-  return loss * static_cast<double>(tokens) / static_cast<double>(bytes) / std::numbers::ln2;
-}
-
 ModelFigures make_figures(double loss, std::int64_t tokens, std::int64_t bytes) {
-  return {loss, std::exp(loss), bits_per_byte(loss, tokens, bytes)};
+  return {loss, train::perplexity(loss), train::bits_per_byte(loss, tokens, bytes)};
 }
 
 JourneyResult run_journey(const JourneyOptions& options, std::ostream& log) {

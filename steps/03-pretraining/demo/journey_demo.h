@@ -52,16 +52,9 @@ struct JourneyOptions {
 /// Validation figures of one model.
 struct ModelFigures {
   double loss = 0.0;           ///< mean cross-entropy, nats per scored token
-  double perplexity = 0.0;     ///< exp(loss)
-  double bits_per_byte = 0.0;  ///< bits_per_byte(loss, tokens, bytes) of the validation file
+  double perplexity = 0.0;     ///< train::perplexity(loss), exp(loss)
+  double bits_per_byte = 0.0;  ///< train::bits_per_byte(loss, tokens, bytes) of the validation file
 };
-
-/// @brief Converts a mean loss per token to bits per byte of text.
-/// @param loss mean nats per token.
-/// @param tokens tokens of the text.
-/// @param bytes UTF-8 bytes of the same text.
-/// @return loss * tokens / bytes / ln 2.
-double bits_per_byte(double loss, std::int64_t tokens, std::int64_t bytes);
 
 /// @brief The figures of a loss measured on a text of `tokens` tokens and `bytes` bytes.
 ModelFigures make_figures(double loss, std::int64_t tokens, std::int64_t bytes);

@@ -14,6 +14,7 @@
 
 #include "test_support.hpp"
 #include "tinygpt/models/config.h"
+#include "tinygpt/train/language_model_figures.h"
 
 using namespace tinygpt;
 using Catch::Matchers::WithinRel;
@@ -64,12 +65,13 @@ demo::JourneyOptions tiny_options(const fs::path& out) {
 
 TEST_CASE("bits per byte and perplexity follow from the loss", "[step03][journey]") {
   // 2 nats per token, 300 tokens over 600 bytes: 1 nat per byte, 1 / ln 2 bits.
-  CHECK_THAT(demo::bits_per_byte(2.0, 300, 600), WithinRel(1.0 / std::numbers::ln2, 1e-9));
+  CHECK_THAT(train::bits_per_byte(2.0, 300, 600), WithinRel(1.0 / std::numbers::ln2, 1e-9));
   const demo::ModelFigures figures = demo::make_figures(1.5, 100, 400);
   CHECK(figures.loss == 1.5);
   CHECK_THAT(figures.perplexity, WithinRel(std::exp(1.5), 1e-9));
   CHECK_THAT(figures.bits_per_byte, WithinRel(1.5 * 100 / 400 / std::numbers::ln2, 1e-9));
-  CHECK_THROWS_AS(demo::bits_per_byte(1.0, 10, 0), Error);
+  CHECK_THROWS_AS(train::bits_per_byte(1.0, 10, 0), Error);
+  CHECK_THROWS_AS(train::perplexity(std::nan("")), Error);
 }
 
 TEST_CASE("the journey's model config is the small GPT the lesson describes", "[step03][journey]") {
