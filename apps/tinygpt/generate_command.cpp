@@ -23,6 +23,7 @@
 #include "tinygpt/infer/serving_weights.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/nn/cross_entropy.h"
+#include "tinygpt/train/language_model_figures.h"
 
 namespace tinygpt::cli {
 namespace {
@@ -259,7 +260,7 @@ void add_perplexity(CLI::App& app) {
       const double loss = mean_loss(pretrained.model, file, infer::weight_format(name));
       char line[160];
       std::snprintf(line, sizeof line, "%-8s loss %.4f nats/token, perplexity %.3f", name.c_str(),
-                    loss, std::exp(loss));
+                    loss, train::perplexity(loss));
       std::cout << line;
       if (first)
         std::cout << " (" << std::showpos << std::exp(loss - *first) * 100.0 - 100.0
