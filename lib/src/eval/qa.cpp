@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <string_view>
 
+#include "python_word_tables.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/utf8.h"
 #include "tinygpt/eval/mt_text.h"
@@ -15,22 +17,14 @@ namespace {
 
 constexpr std::string_view kPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-// Python's \w for str patterns, close enough (see qa.h): letters, digits and '_' in ASCII;
-// beyond ASCII everything but white space, controls, Latin-1 signs, combining marks and
-// General Punctuation.
+// Python's \w for str patterns: isalnum() or '_', from the generated table.
 bool is_word(std::int32_t c) {
-  if (c < 0x80) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  }
-  if (c < 0xA0) return false;  // C1 controls
-  if (c <= 0xBF) {
-    // Latin-1's letters and numbers among its signs: ª ² ³ µ ¹ º ¼ ½ ¾
-    return c == 0xAA || c == 0xB2 || c == 0xB3 || c == 0xB5 || c == 0xB9 || c == 0xBA ||
-           (c >= 0xBC && c <= 0xBE);
-  }
-  if (c == 0xD7 || c == 0xF7) return false;    // × ÷
-  if (c >= 0x300 && c <= 0x36F) return false;  // combining diacritical marks
-  return !(c >= 0x2010 && c <= 0x205E);
+  const auto after = std::upper_bound(
+      std::begin(detail::kPythonWordRanges), std::end(detail::kPythonWordRanges),
+      static_cast<std::uint32_t>(c),
+      [](std::uint32_t value, const detail::WordRange& range) { return value < range.first; });
+  return after != std::begin(detail::kPythonWordRanges) &&
+         static_cast<std::uint32_t>(c) <= std::prev(after)->last;
 }
 
 // The normalised answer as tokens, SQuAD's four steps in order: lower(), punctuation out,
@@ -42,31 +36,25 @@ std::vector<std::string> normalized_tokens(std::string_view text) {
   for (const char c : lowered) {
     if (kPunctuation.find(c) == std::string_view::npos) kept += c;  // ASCII: never inside
   }                                                                 // a multi-byte character
-  // Each character's byte length when it is a word character, else 0.
-  const auto word_length = [&](std::size_t position) -> std::size_t {
-    if (python_whitespace_length(kept, position) > 0) return 0;
-    std::size_t next = position;
-    return is_word(next_code_point(kept, next)) ? next - position : 0;
-  };
+  // A maximal run of word characters that reads "a", "an" or "the" becomes a space.
   std::string spaced;
-  for (std::size_t start = 0; start < kept.size();) {
-    std::size_t end = start;
-    for (std::size_t length; end < kept.size() && (length = word_length(end)) > 0;) end += length;
-    if (end == start) {  // not a word character: copy it
-      std::size_t next = start;
-      next_code_point(kept, next);
-      spaced.append(kept, start, next - start);
-      start = next;
-      continue;
+  std::size_t word_start = 0;
+  bool in_word = false;
+  const auto end_word = [&](std::size_t end) {
+    const std::string_view word = std::string_view(kept).substr(word_start, end - word_start);
+    spaced.append(word == "a" || word == "an" || word == "the" ? std::string_view(" ") : word);
+  };
+  for (std::size_t position = 0; position < kept.size();) {
+    const std::size_t start = position;
+    const bool word = is_word(next_code_point(kept, position));
+    if (word && !in_word) word_start = start;
+    if (!word) {
+      if (in_word) end_word(start);
+      spaced.append(kept, start, position - start);
     }
-    const std::string_view word = std::string_view(kept).substr(start, end - start);
-    if (word == "a" || word == "an" || word == "the") {
-      spaced += ' ';
-    } else {
-      spaced.append(word);
-    }
-    start = end;
+    in_word = word;
   }
+  if (in_word) end_word(kept.size());
   std::vector<std::string> tokens;
   for (const std::string_view token : python_split(spaced)) tokens.emplace_back(token);
   return tokens;

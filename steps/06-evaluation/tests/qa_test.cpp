@@ -1,6 +1,10 @@
 // Exact match and token F1 (eval/qa.h) by the definition of the official SQuAD v1.1
 // evaluation script (Rajpurkar et al., 2016): values worked out by hand from the
-// definition, and the paper's own example of Figure 1.
+// definition, the paper's own example of Figure 1, and 300 answer pairs scored by the
+// definition in Python (reference/squad_v1_1.py, fixtures/squad_v1_1.json).
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -10,6 +14,23 @@
 using namespace tinygpt;
 using namespace tinygpt::eval;
 using tinygpt::testing::contains;
+
+TEST_CASE("normalisation, exact match and F1 equal the Python definition's on 300 pairs",
+          "[step06][qa][parity]") {
+  std::ifstream in(std::filesystem::path(TINYGPT_STEP06_FIXTURES) / "squad_v1_1.json");
+  REQUIRE(in.good());
+  const nlohmann::json pairs = nlohmann::json::parse(in).at("pairs");
+  REQUIRE(pairs.size() == 300);
+  // Measured: every normalised answer and exact match equal, every F1 equal to the bit
+  // (the same divisions in the same order), so the bound is 0 for all three.
+  for (const nlohmann::json& pair : pairs) {
+    const std::string prediction = pair.at("prediction"), gold = pair.at("gold");
+    INFO("prediction \"" << prediction << "\", gold \"" << gold << "\"");
+    CHECK(normalize_answer(prediction) == pair.at("normalized").get<std::string>());
+    CHECK(exact_match(prediction, gold) == pair.at("exact_match").get<double>());
+    CHECK(token_f1(prediction, gold) == pair.at("f1").get<double>());
+  }
+}
 
 TEST_CASE("SQuAD normalisation: lowercase, no punctuation, no articles, one space",
           "[step06][qa]") {
@@ -31,6 +52,10 @@ TEST_CASE("SQuAD normalisation: lowercase, no punctuation, no articles, one spac
         "cole normale");
   CHECK(normalize_answer("New\xC2\xA0York\xE3\x80\x80"
                          "City") == "new york city");
+  // Python's \w decides what a whole word is: U+2122 (a symbol) and U+0301 (a combining
+  // mark) end one, U+00E9 and U+00BD (a number) do not.
+  CHECK(normalize_answer("the\xE2\x84\xA2 an\xCC\x81 the\xC3\xA9 a\xC2\xBD") ==
+        "\xE2\x84\xA2 \xCC\x81 the\xC3\xA9 a\xC2\xBD");
   // Non-ASCII punctuation is not in string.punctuation and stays; it still ends a word.
   CHECK(normalize_answer("\xE2\x80\x9Cthe\xE2\x80\x9D") == "\xE2\x80\x9C \xE2\x80\x9D");
   // Digits and '_' are word characters ('_' is punctuation too, so it goes first).

@@ -16,15 +16,12 @@
 /// the mean over questions. The official script prints both as percentages (x 100); here
 /// they are shares in [0, 1], like accuracy.
 ///
-/// Text is UTF-8 (invalid UTF-8 is refused, naming the byte). Lowercasing is Python's
-/// str.lower() and white space is Python's str.split() set, both from mt_text.h, so they
-/// are the script's own. The one approximation is the article rule's word boundary \b:
-/// Python's \w is every Unicode letter, digit and '_'; here a character beyond ASCII counts
-/// as a word character unless it is white space, a control, a Latin-1 sign (U+00A1 to
-/// U+00BF but the letters and numbers among them, U+00D7, U+00F7), a combining mark
-/// (U+0300 to U+036F) or General Punctuation (U+2010 to U+205E). The two differ only for
-/// an article written against another non-letter: Python removes the "the" of "the™"
-/// (U+2122 is a symbol), this rule keeps it.
+/// Text is UTF-8 (invalid UTF-8 is refused, naming the byte). Every step is Python's, as
+/// the script runs it: lowercasing is str.lower() and white space str.split()'s set (both
+/// from mt_text.h), and the article rule's word boundary \b uses Python's \w (every
+/// Unicode letter, digit and number, and '_'; lib/src/eval/python_word_tables.h, written by
+/// steps/06-evaluation/reference/python_word_characters.py), so "the" goes from "the™"
+/// (U+2122 is a symbol) but not from "theé".
 #pragma once
 
 #include <span>
