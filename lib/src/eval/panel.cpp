@@ -61,14 +61,15 @@ std::vector<Judgement> simulate_judgements(std::span<const SimulatedRater> rater
         const bool swap = round % 2 == 1;
         const std::size_t first = swap ? j : i;
         const std::size_t second = swap ? i : j;
-        const Verdict truth = quality[first] > quality[second]   ? Verdict::kFirstWins
-                              : quality[first] < quality[second] ? Verdict::kSecondWins
-                                                                 : Verdict::kTie;
+        const Preference truth = quality[first] > quality[second]   ? Preference::kFirstWins
+                                 : quality[first] < quality[second] ? Preference::kSecondWins
+                                                                    : Preference::kTie;
         for (std::size_t r = 0; r < raters.size(); ++r) {
           CounterRng rng(seed, RngStream::kDemo, 2 * r + 1, pair_index);
           const bool judges = rng.uniform() < raters[r].coverage;
           const bool knows = rng.uniform() < raters[r].accuracy;
-          const Verdict coin = rng.below(2) == 0 ? Verdict::kFirstWins : Verdict::kSecondWins;
+          const Preference coin =
+              rng.below(2) == 0 ? Preference::kFirstWins : Preference::kSecondWins;
           if (!judges) continue;
           judgements.push_back({systems[first], systems[second], knows ? truth : coin});
         }

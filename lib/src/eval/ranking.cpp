@@ -145,14 +145,14 @@ std::vector<Outcome> outcomes(std::span<const std::string> systems,
     Outcome outcome{find(judgements[j].first, j), find(judgements[j].second, j)};
     TINYGPT_CHECK(outcome.first != outcome.second, "bradley_terry: judgement ", j, " compares \"",
                   judgements[j].first, "\" with itself");
-    switch (judgements[j].verdict) {
-      case Verdict::kFirstWins:
+    switch (judgements[j].preference) {
+      case Preference::kFirstWins:
         outcome.first_wins = 1.0;
         break;
-      case Verdict::kSecondWins:
+      case Preference::kSecondWins:
         outcome.second_wins = 1.0;
         break;
-      case Verdict::kTie:  // half a win each
+      case Preference::kTie:  // half a win each
         outcome.first_wins = 0.5;
         outcome.second_wins = 0.5;
         break;

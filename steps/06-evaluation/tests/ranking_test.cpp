@@ -9,15 +9,15 @@
 
 using namespace tinygpt;
 using eval::Judgement;
-using eval::Verdict;
+using eval::Preference;
 using tinygpt::testing::contains;
 
 namespace {
 
 /// `count` copies of one judgement.
 void add(std::vector<Judgement>& judgements, const std::string& first, const std::string& second,
-         Verdict verdict, int count) {
-  for (int i = 0; i < count; ++i) judgements.push_back({first, second, verdict});
+         Preference preference, int count) {
+  for (int i = 0; i < count; ++i) judgements.push_back({first, second, preference});
 }
 
 const eval::SystemStrength& find(const eval::BradleyTerryRanking& ranking,
@@ -37,9 +37,10 @@ TEST_CASE(
     "[step06][ranking]") {
   // A beats B 3 times in 4: p_A / p_B = 3, and a geometric mean of 1 gives sqrt(3), 1/sqrt(3).
   std::vector<Judgement> judgements;
-  add(judgements, "A", "B", Verdict::kFirstWins, 2);
-  add(judgements, "B", "A", Verdict::kSecondWins, 1);  // the same verdict, the other way round
-  add(judgements, "A", "B", Verdict::kSecondWins, 1);
+  add(judgements, "A", "B", Preference::kFirstWins, 2);
+  add(judgements, "B", "A", Preference::kSecondWins,
+      1);  // the same preference, the other way round
+  add(judgements, "A", "B", Preference::kSecondWins, 1);
   const std::vector<std::string> systems = {"B", "A"};
   const eval::BradleyTerryRanking ranking =
       eval::bradley_terry_ranking(systems, judgements, {.resamples = 0});
@@ -54,8 +55,8 @@ TEST_CASE(
 
   // Two wins and two ties are three wins in four as well.
   std::vector<Judgement> with_ties;
-  add(with_ties, "A", "B", Verdict::kFirstWins, 2);
-  add(with_ties, "A", "B", Verdict::kTie, 2);
+  add(with_ties, "A", "B", Preference::kFirstWins, 2);
+  add(with_ties, "A", "B", Preference::kTie, 2);
   const eval::BradleyTerryRanking tied =
       eval::bradley_terry_ranking(systems, with_ties, {.resamples = 0});
   CHECK(find(tied, "A").strength.value == Approx(std::sqrt(3.0)).epsilon(1e-9));
@@ -97,13 +98,13 @@ TEST_CASE("Bradley-Terry bootstrap intervals are seeded and narrow with more jud
   const std::vector<std::string> systems = {"X", "Y", "Z"};
   const auto judgements_times = [](int k) {
     std::vector<Judgement> judgements;
-    add(judgements, "X", "Y", Verdict::kFirstWins, 6 * k);
-    add(judgements, "X", "Y", Verdict::kSecondWins, 4 * k);
-    add(judgements, "Y", "Z", Verdict::kFirstWins, 7 * k);
-    add(judgements, "Y", "Z", Verdict::kSecondWins, 3 * k);
-    add(judgements, "Z", "X", Verdict::kFirstWins, 2 * k);
-    add(judgements, "Z", "X", Verdict::kSecondWins, 8 * k);
-    add(judgements, "Z", "X", Verdict::kTie, k);
+    add(judgements, "X", "Y", Preference::kFirstWins, 6 * k);
+    add(judgements, "X", "Y", Preference::kSecondWins, 4 * k);
+    add(judgements, "Y", "Z", Preference::kFirstWins, 7 * k);
+    add(judgements, "Y", "Z", Preference::kSecondWins, 3 * k);
+    add(judgements, "Z", "X", Preference::kFirstWins, 2 * k);
+    add(judgements, "Z", "X", Preference::kSecondWins, 8 * k);
+    add(judgements, "Z", "X", Preference::kTie, k);
     return judgements;
   };
   const eval::BradleyTerryOptions options{.resamples = 400, .seed = 5};
@@ -138,40 +139,40 @@ TEST_CASE("Bradley-Terry refuses data without a maximum-likelihood fit, and unkn
           "[step06][ranking]") {
   const std::vector<std::string> systems = {"A", "B", "C", "D"};
   std::vector<Judgement> judgements;
-  add(judgements, "A", "B", Verdict::kFirstWins, 2);
-  add(judgements, "A", "B", Verdict::kSecondWins, 1);
-  add(judgements, "C", "D", Verdict::kFirstWins, 1);
-  add(judgements, "C", "D", Verdict::kSecondWins, 2);
+  add(judgements, "A", "B", Preference::kFirstWins, 2);
+  add(judgements, "A", "B", Preference::kSecondWins, 1);
+  add(judgements, "C", "D", Preference::kFirstWins, 1);
+  add(judgements, "C", "D", Preference::kSecondWins, 2);
   // A and B always beat C and D: the two groups' relative strength is unbounded.
-  add(judgements, "A", "C", Verdict::kFirstWins, 3);
-  add(judgements, "D", "B", Verdict::kSecondWins, 3);
+  add(judgements, "A", "C", Preference::kFirstWins, 3);
+  add(judgements, "D", "B", Preference::kSecondWins, 3);
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(systems, judgements),
                     contains("no system of {C, D} ever beat one of {A, B}"));
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(systems, judgements), contains("does not exist"));
   // One loss of A to C joins the groups.
-  add(judgements, "A", "C", Verdict::kSecondWins, 1);
+  add(judgements, "A", "C", Preference::kSecondWins, 1);
   CHECK_NOTHROW(eval::bradley_terry_ranking(systems, judgements, {.resamples = 0}));
 
   std::vector<Judgement> never;
-  add(never, "A", "B", Verdict::kFirstWins, 3);
-  add(never, "B", "C", Verdict::kFirstWins, 1);
-  add(never, "C", "B", Verdict::kFirstWins, 1);
+  add(never, "A", "B", Preference::kFirstWins, 3);
+  add(never, "B", "C", Preference::kFirstWins, 1);
+  add(never, "C", "B", Preference::kFirstWins, 1);
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(std::vector<std::string>{"A", "B", "C"}, never),
                     contains("A never loses"));
   std::vector<Judgement> loser;
-  add(loser, "A", "B", Verdict::kFirstWins, 2);
-  add(loser, "B", "A", Verdict::kFirstWins, 1);
-  add(loser, "C", "A", Verdict::kSecondWins, 1);
-  add(loser, "B", "C", Verdict::kFirstWins, 1);
+  add(loser, "A", "B", Preference::kFirstWins, 2);
+  add(loser, "B", "A", Preference::kFirstWins, 1);
+  add(loser, "C", "A", Preference::kSecondWins, 1);
+  add(loser, "B", "C", Preference::kFirstWins, 1);
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(std::vector<std::string>{"A", "B", "C"}, loser),
                     contains("C never wins (it lost all 2 of its judgements)"));
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(systems, std::vector<Judgement>{}),
                     contains("A takes part in no judgement"));
 
-  const std::vector<Judgement> unknown = {{"A", "E", Verdict::kFirstWins}};
+  const std::vector<Judgement> unknown = {{"A", "E", Preference::kFirstWins}};
   CHECK_THROWS_WITH(eval::bradley_terry_ranking(systems, unknown),
                     contains("judgement 0 names the system \"E\", which is not among the 4"));
-  const std::vector<Judgement> self = {{"B", "B", Verdict::kTie}};
+  const std::vector<Judgement> self = {{"B", "B", Preference::kTie}};
   CHECK_THROWS_WITH(eval::win_matrix(systems, self), contains("with itself"));
   CHECK_THROWS_WITH(eval::win_matrix(std::vector<std::string>{"A", "A"}, unknown),
                     contains("listed twice"));

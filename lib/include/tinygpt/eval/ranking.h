@@ -51,8 +51,8 @@
 
 namespace tinygpt::eval {
 
-/// @brief A rater's verdict on one pair of answers.
-enum class Verdict {
+/// @brief Which of two answers a rater preferred.
+enum class Preference {
   kFirstWins,   ///< the first system's answer is better
   kSecondWins,  ///< the second system's answer is better
   kTie,         ///< neither: half a win for each
@@ -61,9 +61,9 @@ enum class Verdict {
 /// @brief One pairwise judgement: which of two systems' answers (to the same prompt) a rater
 /// preferred.
 struct Judgement {
-  std::string first;                ///< one system's name
-  std::string second;               ///< the other's (a different system)
-  Verdict verdict = Verdict::kTie;  ///< the rater's verdict
+  std::string first;                         ///< one system's name
+  std::string second;                        ///< the other's (a different system)
+  Preference preference = Preference::kTie;  ///< which answer the rater preferred
 };
 
 /// @brief How the Bradley-Terry fit and its bootstrap run.
