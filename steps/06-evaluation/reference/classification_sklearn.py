@@ -27,17 +27,17 @@ Usage:
     /usr/bin/python3 steps/06-evaluation/reference/classification_sklearn.py --check    # compare
     /usr/bin/python3 steps/06-evaluation/reference/classification_sklearn.py --out DIR  # elsewhere
 """
-import argparse
 import json
-import os
 import sys
-import tempfile
 import warnings
 
 import numpy as np
 import sklearn
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 from sklearn.utils.multiclass import unique_labels
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+import fixture_cli  # noqa: E402
 
 FIXTURE = "classification_sklearn.json"
 
@@ -136,41 +136,23 @@ def case_record(name, predicted, gold, labels):
     return record
 
 
-def write(folder):
-    document = {
+def fixture():
+    return {
         "written_by": "steps/06-evaluation/reference/classification_sklearn.py",
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
         "cases": [case_record(*case) for case in make_cases()],
     }
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, FIXTURE)
-    with open(path, "w", encoding="utf-8") as out:
-        json.dump(document, out, indent=1)
-        out.write("\n")
-    return path
+
+
+def text(data):
+    return json.dumps(data, indent=1) + "\n"
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=os.path.join(here, "fixtures"),
-                        help="folder to write %s to" % FIXTURE)
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate in a temporary folder and compare with the committed file")
-    args = parser.parse_args()
-    if not args.check:
-        print("wrote", write(args.out))
-        return 0
-    committed = os.path.join(here, "fixtures", FIXTURE)
-    if not os.path.exists(committed):
-        print("MISSING", committed)
-        return 1
-    with tempfile.TemporaryDirectory() as folder:
-        with open(write(folder), "rb") as fresh, open(committed, "rb") as old:
-            same = fresh.read() == old.read()
-    print("same" if same else "DIFFERS: " + committed)
-    return 0 if same else 1
+    return fixture_cli.run(__doc__.split("\n")[0], FIXTURE, fixture, text,
+                           lambda data: f"{len(data['cases'])} cases (scikit-learn "
+                                        f"{data['sklearn_version']})")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import re
 import sys
 import unicodedata
 
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "lib", "src", "eval",
                                     "python_word_tables.h"))
@@ -81,20 +82,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="compare with the committed header instead of writing it")
-    args = parser.parse_args()
     text = render()
-    if args.check:
-        if not os.path.exists(OUT):
-            print("MISSING", OUT)
-            return 1
-        with open(OUT, encoding="utf-8") as old:
-            same = old.read() == text
-        print("same" if same else "DIFFERS: " + OUT)
-        return 0 if same else 1
-    with open(OUT, "w", encoding="utf-8") as out:
-        out.write(text)
-    print("wrote", OUT)
-    return 0
+    if not parser.parse_args().check:
+        with open(OUT, "w", encoding="utf-8") as out:
+            out.write(text)
+        print("wrote", OUT)
+        return 0
+    if not os.path.exists(OUT):
+        print("MISSING", OUT)
+        return 1
+    with open(OUT, encoding="utf-8") as old:
+        same = old.read() == text
+    print("same" if same else "DIFFERS: " + OUT)
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -24,15 +24,15 @@ Usage:
     /usr/bin/python3 steps/06-evaluation/reference/squad_v1_1.py --check    # compare
     /usr/bin/python3 steps/06-evaluation/reference/squad_v1_1.py --out DIR  # elsewhere
 """
-import argparse
 import collections
 import json
-import os
 import random
 import re
 import string
 import sys
-import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+import fixture_cli  # noqa: E402
 
 FIXTURE = "squad_v1_1.json"
 PUNCTUATION = set(string.punctuation)
@@ -89,43 +89,24 @@ def make_pairs():
     return pairs
 
 
-def write(folder):
+def fixture():
     rows = [{"prediction": p, "gold": g, "normalized": normalize(p),
              "exact_match": 1.0 if exact(p, g) else 0.0, "f1": f1(p, g)}
             for p, g in make_pairs()]
-    document = {
+    return {
         "written_by": "steps/06-evaluation/reference/squad_v1_1.py",
         "python_version": sys.version.split()[0],
         "pairs": rows,
     }
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, FIXTURE)
-    with open(path, "w", encoding="utf-8") as out:
-        json.dump(document, out, indent=1, ensure_ascii=True)
-        out.write("\n")
-    return path
+
+
+def text(data):
+    return json.dumps(data, indent=1, ensure_ascii=True) + "\n"
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=os.path.join(here, "fixtures"),
-                        help="folder to write %s to" % FIXTURE)
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate in a temporary folder and compare with the committed file")
-    args = parser.parse_args()
-    if not args.check:
-        print("wrote", write(args.out))
-        return 0
-    committed = os.path.join(here, "fixtures", FIXTURE)
-    if not os.path.exists(committed):
-        print("MISSING", committed)
-        return 1
-    with tempfile.TemporaryDirectory() as folder:
-        with open(write(folder), "rb") as fresh, open(committed, "rb") as old:
-            same = fresh.read() == old.read()
-    print("same" if same else "DIFFERS: " + committed)
-    return 0 if same else 1
+    return fixture_cli.run(__doc__.split("\n")[0], FIXTURE, fixture, text,
+                           lambda data: f"{len(data['pairs'])} answer pairs")
 
 
 if __name__ == "__main__":
