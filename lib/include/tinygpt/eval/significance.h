@@ -9,16 +9,16 @@
 /// - the 95% interval is the 2.5th and 97.5th percentiles of the S differences (sorted, the
 ///   values at round(q (S - 1)), as tune::paired_bootstrap reads them);
 /// - the p-value is Koehn's: the share of resamples in which the system that is better on
-///   the whole test set is not better (its difference is <= 0, ties included). A system
-///   better in at least 95% of resamples (p <= 0.05) is better "with 95% statistical
-///   significance". When the whole-set difference is exactly 0, neither system is better
-///   and p is 1.
+///   the whole test set is not better (a difference <= 0 when A is, >= 0 when B is; ties
+///   count as not better). A system better in at least 95% of resamples (p <= 0.05) is
+///   better "with 95% statistical significance". When the whole-set difference is exactly
+///   0, neither system is better and p is 1.
 ///
 /// A metric that is a mean of per-item scores (accuracy, exact match, token F1) takes
 /// paired_bootstrap(). A corpus-level metric whose statistics are summed over items before
-/// the ratio is formed (BLEU: n-gram matches and lengths; micro F1; chrF) cannot be
-/// averaged per item; it takes paired_bootstrap_corpus() with a callback that scores a list
-/// of item indices (repeats included) from scratch.
+/// a ratio is formed (BLEU: n-gram matches and lengths; chrF; macro F1 from the resample's
+/// confusion matrix) cannot be averaged per item; it takes paired_bootstrap_corpus() with a
+/// callback that scores a list of item indices (repeats included) from scratch.
 ///
 /// Resample r draws its indices from CounterRng(seed, RngStream::kDemo, 0, r), as
 /// tune::paired_bootstrap does, so a result is a function of the seed and for per-item
