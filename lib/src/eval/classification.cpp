@@ -120,8 +120,8 @@ AveragedScores average_scores(const ConfusionMatrix& matrix, Average average,
     const auto k = static_cast<double>(scores.size());
     return {mean.precision / k, mean.recall / k, mean.f1 / k};
   }
-  // Weighted by support. With no gold items at all (a hand-made matrix) scikit-learn returns
-  // the zero_division value where the ratio is 0/0 and 0 elsewhere.
+  // Weighted by support. With no items at all (a hand-made matrix of zeros) every ratio is
+  // 0/0 and scikit-learn returns the zero_division value for all three.
   std::int64_t support = 0;
   AveragedScores sum;
   for (const ClassScores& s : scores) {
@@ -130,10 +130,7 @@ AveragedScores average_scores(const ConfusionMatrix& matrix, Average average,
     sum.recall += s.recall * static_cast<double>(s.support);
     sum.f1 += s.f1 * static_cast<double>(s.support);
   }
-  if (support == 0) {
-    if (matrix.total() == 0) return {zero_value, zero_value, zero_value};
-    return {0.0, zero_value, 0.0};
-  }
+  if (support == 0) return {zero_value, zero_value, zero_value};
   const auto w = static_cast<double>(support);
   return {sum.precision / w, sum.recall / w, sum.f1 / w};
 }

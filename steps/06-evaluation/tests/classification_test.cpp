@@ -190,6 +190,9 @@ TEST_CASE("zero division: a class never predicted, a label never present",
   const double macro = average_scores(matrix, Average::kMacro).f1;
   CHECK(macro == Approx((1.0 + 0.8 + 0.0 + 0.0) / 4.0));
   CHECK(tune::macro_f1(predicted, gold, 4) == Approx((1.0 + 0.8 + 0.0 + 1.0) / 4.0));
+  // tune::macro_f1 is the macro F1 with zero_division = 1 over the labels 0..K-1.
+  CHECK(average_scores(matrix, Average::kMacro, ZeroDivision::kOne).f1 ==
+        Approx(tune::macro_f1(predicted, gold, 4)));
 }
 
 TEST_CASE("binary scores report the positive label", "[step06][classification]") {
@@ -232,6 +235,10 @@ TEST_CASE("bad input is refused with the problem named", "[step06][classificatio
   const std::vector<std::int32_t> other = {2, 5};
   CHECK_THROWS_WITH(binary_scores(confusion_matrix(other, other)),
                     contains("the positive label 1 is not one of the data's labels (2, 5)"));
+  // A matrix of zeros (made by hand): every ratio is 0/0.
+  const ConfusionMatrix empty_matrix{{0, 1}, ConfusionMatrix::Counts::Zero(2, 2)};
+  CHECK(average_scores(empty_matrix, Average::kWeighted, ZeroDivision::kOne).f1 == 1.0);
+  CHECK(average_scores(empty_matrix, Average::kMicro, ZeroDivision::kZero).precision == 0.0);
   const ConfusionMatrix broken{{0, 1}, ConfusionMatrix::Counts::Zero(3, 3)};
   CHECK_THROWS_WITH(class_scores(broken), contains("2 labels but 3x3 counts"));
   CHECK_THROWS_WITH(average_scores(broken, Average::kMacro), contains("2 labels and 3x3 counts"));
