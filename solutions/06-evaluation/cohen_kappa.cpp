@@ -1,5 +1,5 @@
-// The unweighted Cohen's kappa of a confusion matrix (a learner's exercise to come; the
-// checks are cohen_kappa's, in agreement.cpp).
+// Exercise 06.3 (reference): the unweighted Cohen's kappa of a confusion matrix (the checks
+// of the raters' labels are cohen_kappa's, in lib/src/eval/agreement.cpp).
 #include "tinygpt/eval/agreement.h"
 
 namespace tinygpt::eval {

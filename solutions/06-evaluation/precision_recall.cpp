@@ -1,5 +1,5 @@
-// Per-class precision, recall and F1 from a confusion matrix: the body that becomes a
-// learner's exercise (its driver, checks and averages are in classification.cpp).
+// Exercise 06.1 (reference): per-class precision, recall and F1 from a confusion matrix (its
+// driver, the averages and the checks of the data are in lib/src/eval/classification.cpp).
 #include "tinygpt/eval/classification.h"
 
 #include "tinygpt/core/check.h"

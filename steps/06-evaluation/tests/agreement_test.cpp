@@ -76,7 +76,7 @@ TEST_CASE(
 }
 
 TEST_CASE("Cohen's kappa of a known confusion matrix, and its weights use label positions",
-          "[step06][agreement]") {
+          "[step06][agreement][ex06.3]") {
   // 50 items: both say yes 20, both no 15, a yes and b no 5, a no and b yes 10.
   // p_o = 35 / 50 = 0.7; p_e = (25 * 30 + 25 * 20) / 50^2 = 0.5; kappa = 0.2 / 0.5 = 0.4.
   const RatingMatrix confusion = table_of({{20, 5}, {10, 15}});

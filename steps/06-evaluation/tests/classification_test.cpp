@@ -125,7 +125,8 @@ TEST_CASE("classification figures equal scikit-learn's on every reference case",
   CHECK(largest_difference <= kTolerance);
 }
 
-TEST_CASE("a confusion matrix and its per-class figures by hand", "[step06][classification]") {
+TEST_CASE("a confusion matrix and its per-class figures by hand",
+          "[step06][classification][ex06.1]") {
   // Items:   gold 0 0 0 1 1 2,  predicted 0 0 1 1 2 2.
   const std::vector<std::int32_t> gold = {0, 0, 0, 1, 1, 2};
   const std::vector<std::int32_t> predicted = {0, 0, 1, 1, 2, 2};

@@ -52,8 +52,9 @@
 /// per rater, with NaN (kMissing) where a rater gave no value: the transpose of
 /// Krippendorff's observers-by-units layout.
 ///
-/// cohen_kappa_unweighted's body (lib/src/eval/cohen_kappa.cpp) is to become a learner's
-/// exercise; every other function here is the library's.
+/// cohen_kappa_unweighted's body is exercise 06.3 (the reference:
+/// solutions/06-evaluation/cohen_kappa.cpp; the learner's stub:
+/// exercises/06-evaluation/cohen_kappa.cpp); every other function here is the library's.
 #pragma once
 
 #include <Eigen/Core>
@@ -94,7 +95,7 @@ RaterConfusion rater_confusion(std::span<const std::int32_t> a, std::span<const 
 
 /// @brief Unweighted Cohen's kappa from a confusion matrix: (p_o - p_e) / (1 - p_e) with
 /// p_o = trace(O) / n and p_e = sum_k r_k c_k / n^2. Trusts its argument (cohen_kappa checks
-/// it). The body is in lib/src/eval/cohen_kappa.cpp (a learner's exercise to come).
+/// it). The body is exercise 06.3.
 /// @param confusion (K, K) counts, not all zero, with p_e < 1 (the raters did not both use
 ///        one and the same label for every item).
 /// @return kappa, in [-1, 1].

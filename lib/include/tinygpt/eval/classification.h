@@ -109,8 +109,8 @@ ConfusionMatrix confusion_matrix(std::span<const std::int32_t> predicted,
 double accuracy(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold);
 
 /// @brief Precision, recall, F1 and support of every class of a confusion matrix
-/// (scikit-learn's `precision_recall_fscore_support` with `average=None`). Its body is in
-/// lib/src/eval/precision_recall.cpp, a file of its own.
+/// (scikit-learn's `precision_recall_fscore_support` with `average=None`). Its body is
+/// exercise 06.1 (solutions/06-evaluation/precision_recall.cpp).
 /// @param matrix the counts; TP_k is the diagonal, TP_k + FP_k column k's sum, TP_k + FN_k
 ///        row k's sum.
 /// @param zero_division the value of a ratio whose denominator is 0.
