@@ -38,6 +38,9 @@ void register_finetune_command(CLI::App& app);
 /// `tinygpt align`: a reward model or DPO on preference pairs (step 05).
 void register_align_command(CLI::App& app);
 
+/// `tinygpt eval`: scoring outputs (step 06): BLEU and chrF as sacreBLEU computes them.
+void register_eval_command(CLI::App& app);
+
 /// `tinygpt adapter merge`: a LoRA adapter merged into its base model folder.
 void register_adapter_command(CLI::App& app);
 

@@ -1,0 +1,36 @@
+// `tinygpt eval`: the subcommands that score outputs, and what they share.
+//
+// A new metric is a function `register_eval_<name>(CLI::App& eval)`, declared here and
+// defined in its own eval_<name>_command.cpp (apps/CMakeLists.txt picks every *.cpp up),
+// plus one line in register_eval_command() (eval_command.cpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinygpt::cli {
+
+/// @brief The segments of a text file, one per line, as sacreBLEU's command line reads
+/// them: lines end at "\n", the last one may lack it, and each loses its trailing white
+/// space (Python's rstrip(), so a "\r" too). Throws Error naming the file when it does not
+/// exist, has no line at all, or is not UTF-8 (with the line and the byte).
+/// @param path the file.
+/// @param role what the file is, for messages ("hypothesis file", "reference file").
+/// @return its segments.
+std::vector<std::string> read_segments(const std::filesystem::path& path, std::string_view role);
+
+/// @brief Throws Error naming both files and their counts unless every file has as many
+/// segments as the first.
+/// @param files the files, in the order of `segments`.
+/// @param segments each file's segments.
+void check_same_line_counts(const std::vector<std::filesystem::path>& files,
+                            const std::vector<std::vector<std::string>>& segments);
+
+/// @brief `tinygpt eval bleu` and `tinygpt eval chrf`: translation metrics as sacreBLEU's.
+/// @param eval the `eval` command.
+void register_eval_translation(CLI::App& eval);
+
+}  // namespace tinygpt::cli
