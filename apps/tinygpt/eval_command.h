@@ -24,10 +24,10 @@ std::vector<std::string> read_segments(const std::filesystem::path& path, std::s
 
 /// @brief Throws Error naming both files and their counts unless every file has as many
 /// segments as the first.
-/// @param files the files, in the order of `segments`.
-/// @param segments each file's segments.
+/// @param files the files, in the order of `counts`.
+/// @param counts each file's number of segments.
 void check_same_line_counts(const std::vector<std::filesystem::path>& files,
-                            const std::vector<std::vector<std::string>>& segments);
+                            const std::vector<std::size_t>& counts);
 
 /// @brief `tinygpt eval bleu` and `tinygpt eval chrf`: translation metrics as sacreBLEU's.
 /// @param eval the `eval` command.

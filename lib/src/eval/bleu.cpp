@@ -28,18 +28,30 @@ std::string fixed(double x, int digits) {
 }
 
 // A segment as BLEU reads it: lowercased if asked, trailing white space removed,
-// tokenised. Its words are views into the returned string.
-std::string prepare(std::string_view segment, const BleuOptions& options) {
+// tokenised. The result views `segment` when nothing had to change, else `storage`.
+std::string_view prepare(std::string_view segment, const BleuOptions& options,
+                         std::string& storage) {
+  std::string_view text = segment;
   if (options.lowercase) {
-    const std::string lower = python_lower(segment);
-    return bleu_tokenize(python_rstrip(lower), options.tokenizer);
+    storage = python_lower(segment);
+    text = storage;
   }
-  return bleu_tokenize(python_rstrip(segment), options.tokenizer);
+  text = python_rstrip(text);
+  if (options.tokenizer == BleuTokenizer::kNone) return text;
+  storage = bleu_tokenize(text, options.tokenizer);  // reads `text` before it is replaced
+  return storage;
 }
 
 double smooth_value_of(const BleuOptions& options) {
   if (options.smooth_value) return *options.smooth_value;
   return options.smoothing == BleuSmoothing::kFloor ? 0.1 : 1.0;
+}
+
+BleuStatistics empty_statistics(const BleuOptions& options) {
+  BleuStatistics statistics;
+  statistics.matches.assign(static_cast<std::size_t>(options.max_order), 0);
+  statistics.totals = statistics.matches;
+  return statistics;
 }
 
 void check_order(const BleuOptions& options) {
@@ -117,22 +129,18 @@ BleuStatistics segment_statistics(std::string_view hypothesis,
                                   std::span<const std::string_view> references,
                                   const BleuOptions& options) {
   TINYGPT_CHECK(!references.empty(), "BLEU: a hypothesis needs at least one reference");
-  const std::string hyp_text = prepare(hypothesis, options);
-  const std::vector<std::string_view> hyp_words = python_split(hyp_text);
-  std::vector<std::string> ref_texts;
-  ref_texts.reserve(references.size());
-  for (std::string_view reference : references) ref_texts.push_back(prepare(reference, options));
+  std::string hyp_storage;
+  const std::vector<std::string_view> hyp_words =
+      python_split(prepare(hypothesis, options, hyp_storage));
+  std::vector<std::string> ref_storage(references.size());
   std::vector<std::vector<std::string_view>> ref_words;
   std::vector<std::int64_t> ref_lens;
   ref_words.reserve(references.size());
-  for (const std::string& text : ref_texts) {
-    ref_words.push_back(python_split(text));
+  for (std::size_t k = 0; k < references.size(); ++k) {
+    ref_words.push_back(python_split(prepare(references[k], options, ref_storage[k])));
     ref_lens.push_back(static_cast<std::int64_t>(ref_words.back().size()));
   }
-  BleuStatistics statistics;
-  const auto order = static_cast<std::size_t>(options.max_order);
-  statistics.matches.assign(order, 0);
-  statistics.totals.assign(order, 0);
+  BleuStatistics statistics = empty_statistics(options);
   statistics.hyp_len = static_cast<std::int64_t>(hyp_words.size());
   statistics.ref_len = closest_reference_length(statistics.hyp_len, ref_lens);
   bleu_ngram_matches(hyp_words, ref_words, statistics.matches, statistics.totals);
@@ -206,13 +214,12 @@ BleuScore corpus_bleu(std::span<const std::string> hypotheses,
                       std::span<const std::vector<std::string>> references,
                       const BleuOptions& options) {
   check_order(options);
-  detail::ReferenceStreams streams("corpus_bleu", hypotheses.size(), references);
-  BleuStatistics corpus;
-  corpus.matches.assign(static_cast<std::size_t>(options.max_order), 0);
-  corpus.totals = corpus.matches;
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    corpus.add(segment_statistics(hypotheses[i], streams.sentence(i), options));
-  }
+  const detail::ReferenceStreams streams("corpus_bleu", hypotheses.size(), references);
+  const BleuStatistics corpus = detail::corpus_statistics(
+      hypotheses, streams, empty_statistics(options),
+      [&](std::string_view hypothesis, std::span<const std::string_view> refs) {
+        return segment_statistics(hypothesis, refs, options);
+      });
   return bleu_score(corpus, options, streams.count());
 }
 

@@ -230,12 +230,14 @@ ChrfScore corpus_chrf(std::span<const std::string> hypotheses,
                       std::span<const std::vector<std::string>> references,
                       const ChrfOptions& options) {
   check_options(options);
-  detail::ReferenceStreams streams("corpus_chrf", hypotheses.size(), references);
-  ChrfStatistics corpus;
-  corpus.counts.assign(3 * static_cast<std::size_t>(options.char_order + options.word_order), 0);
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    corpus.add(segment_statistics(hypotheses[i], streams.sentence(i), options));
-  }
+  const detail::ReferenceStreams streams("corpus_chrf", hypotheses.size(), references);
+  ChrfStatistics zero;
+  zero.counts.assign(3 * static_cast<std::size_t>(options.char_order + options.word_order), 0);
+  const ChrfStatistics corpus = detail::corpus_statistics(
+      hypotheses, streams, zero,
+      [&](std::string_view hypothesis, std::span<const std::string_view> refs) {
+        return segment_statistics(hypothesis, refs, options);
+      });
   return make_score(corpus, options, streams.count());
 }
 

@@ -131,10 +131,13 @@ std::size_t python_whitespace_length(std::string_view text, std::size_t position
 
 std::vector<std::string_view> python_split(std::string_view text) {
   std::vector<std::string_view> words;
+  words.reserve(text.size() / 4 + 1);  // one allocation for most text
   std::size_t i = 0, start = 0;
   bool in_word = false;
   while (i < text.size()) {
-    const std::size_t space = python_whitespace_length(text, i);
+    const auto byte = static_cast<unsigned char>(text[i]);
+    // Printable ASCII is never white space: the common case, decided without a call.
+    const std::size_t space = byte > 0x20 && byte < 0x80 ? 0 : python_whitespace_length(text, i);
     if (space > 0) {
       if (in_word) words.push_back(text.substr(start, i - start));
       in_word = false;
@@ -150,13 +153,17 @@ std::vector<std::string_view> python_split(std::string_view text) {
 }
 
 std::string_view python_rstrip(std::string_view text) {
-  // The end of the last word: white space is recognised from the front of a character, so
-  // walk forward rather than backward.
-  std::size_t end = 0, i = 0;
-  while (i < text.size()) {
-    const std::size_t space = python_whitespace_length(text, i);
-    i += space > 0 ? space : 1;
-    if (space == 0) end = i;
+  // From the end, one character at a time: step back over its continuation bytes
+  // (10xxxxxx) to its first byte, and stop at the first that is not white space.
+  std::size_t end = text.size();
+  while (end > 0) {
+    std::size_t start = end - 1;
+    while (start > 0 && end - start < 4 &&
+           (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
+      --start;
+    }
+    if (python_whitespace_length(text, start) != end - start) break;
+    end = start;
   }
   return text.substr(0, end);
 }
