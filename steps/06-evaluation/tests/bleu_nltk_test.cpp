@@ -5,11 +5,11 @@
 // effective order (NLTK's auto_reweigh), hypotheses of 1 to 17 words. Tokenisation "none":
 // NLTK gets the same words from Python's str.split().
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "json_fixture.hpp"
 #include "test_support.hpp"
 #include "tinygpt/eval/bleu.h"
 
@@ -25,9 +25,7 @@ namespace {
 constexpr double kTolerance = 1e-9;
 
 nlohmann::json read_fixture() {
-  std::ifstream in(std::string(TINYGPT_STEP06_FIXTURES) + "/bleu_nltk.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
+  return tinygpt::testing::read_json_fixture("bleu_nltk.json");
 }
 
 BleuOptions nltk_options(const std::string& smoothing, bool effective_order) {

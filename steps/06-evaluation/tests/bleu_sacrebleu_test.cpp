@@ -6,11 +6,11 @@
 // written with punctuation, numbers, HTML entities, capitals and other scripts, under every
 // tokeniser, smoothing method and chrF variant, with the lines sacreBLEU prints.
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "json_fixture.hpp"
 #include "test_support.hpp"
 #include "tinygpt/eval/bleu.h"
 #include "tinygpt/eval/chrf.h"
@@ -26,9 +26,7 @@ namespace {
 constexpr double kTolerance = 1e-9;
 
 nlohmann::json read_fixture() {
-  std::ifstream in(std::string(TINYGPT_STEP06_FIXTURES) + "/bleu_sacrebleu.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
+  return tinygpt::testing::read_json_fixture("bleu_sacrebleu.json");
 }
 
 // sacreBLEU's BLEU(**arguments).
