@@ -5,7 +5,8 @@
 // period attached to words, and a hypothesis that keeps each reference word with
 // probability 0.75, replaces it with another word (0.2) or drops it (0.05), and swaps a few
 // neighbours: BLEU about 40. Counter-based random numbers (stream kDemo), the same corpus
-// on every machine. One thread: the metrics are sequential.
+// on every machine. corpus_bleu and corpus_chrf score blocks of 256 sentences on the
+// harness' 2 threads; ngram_matches and tokenize_13a run on one.
 //
 //   corpus_bleu/13a     sacreBLEU's default: 13a tokenisation, exp smoothing
 //   corpus_bleu/none    no tokenisation, no smoothing (what compare_bleu.py times against NLTK)

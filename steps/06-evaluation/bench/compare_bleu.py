@@ -14,7 +14,8 @@ Printed, best of --repeats runs each:
 - NLTK: corpus_bleu() alone, in this process, on words split beforehand (its file reading,
   splitting and Python's start are not counted);
 - tinygpt: the whole command, as a user runs it: starting the program, reading and
-  checking both files (UTF-8, line counts), splitting, scoring, printing;
+  checking both files (UTF-8, line counts), splitting, scoring (blocks of 256 sentences on
+  OpenMP's threads, as many as the machine's cores), printing;
 - the ratio NLTK / tinygpt, and both scores, which must agree.
 
 Usage (Debian's python3-nltk; the tinygpt program of a Release build):
@@ -51,7 +52,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tinygpt", required=True, help="path of the tinygpt program")
     parser.add_argument("--pairs", type=int, default=10000, help="sentence pairs (lines)")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each, best counts")
+    parser.add_argument("--repeats", type=int, default=10, help="runs of each, best counts")
     args = parser.parse_args()
 
     hyps, refs = make_corpus(2 * args.pairs, SEED, streams=1)
