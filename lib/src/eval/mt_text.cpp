@@ -130,25 +130,24 @@ std::size_t python_whitespace_length(std::string_view text, std::size_t position
 }
 
 std::vector<std::string_view> python_split(std::string_view text) {
+  // The length of the white space at i; printable ASCII (most text) is decided inline.
+  const auto space_at = [text](std::size_t i) -> std::size_t {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    return byte > 0x20 && byte < 0x80 ? 0 : python_whitespace_length(text, i);
+  };
   std::vector<std::string_view> words;
   words.reserve(text.size() / 4 + 1);  // one allocation for most text
-  std::size_t i = 0, start = 0;
-  bool in_word = false;
+  std::size_t i = 0;
   while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    // Printable ASCII is never white space: the common case, decided without a call.
-    const std::size_t space = byte > 0x20 && byte < 0x80 ? 0 : python_whitespace_length(text, i);
-    if (space > 0) {
-      if (in_word) words.push_back(text.substr(start, i - start));
-      in_word = false;
+    while (i < text.size()) {  // white space before a word
+      const std::size_t space = space_at(i);
+      if (space == 0) break;
       i += space;
-    } else {
-      if (!in_word) start = i;
-      in_word = true;
-      ++i;
     }
+    const std::size_t start = i;
+    while (i < text.size() && space_at(i) == 0) ++i;  // the word
+    if (i > start) words.push_back(text.substr(start, i - start));
   }
-  if (in_word) words.push_back(text.substr(start));
   return words;
 }
 
