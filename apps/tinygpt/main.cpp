@@ -72,10 +72,18 @@ Outcome run(int argc, char** argv) {
   return {0};
 }
 
+// Commands that never multiply matrices: they skip use_fast_blas_kernel()'s restart of the
+// program (a few milliseconds, which is most of `tinygpt eval bleu`'s own time).
+bool uses_matrix_products(int argc, char** argv) {
+  if (argc < 2) return true;
+  const std::string command = argv[1];
+  return command != "eval" && command != "data" && command != "tokenizer" && command != "course";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  tinygpt::use_fast_blas_kernel(argv);
+  if (uses_matrix_products(argc, argv)) tinygpt::use_fast_blas_kernel(argv);
   std::optional<tinygpt::train::DistributedSession> session;
   try {
     session.emplace(&argc, &argv);

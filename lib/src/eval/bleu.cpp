@@ -1,5 +1,5 @@
 // Corpus and sentence BLEU as sacreBLEU 2.x computes them (eval/bleu.h): segments prepared
-// and counted here, the counting itself in bleu_statistics.cpp.
+// and counted here, the counting itself in exercise 06.2's bleu_statistics.cpp.
 #include "tinygpt/eval/bleu.h"
 
 #include <cmath>

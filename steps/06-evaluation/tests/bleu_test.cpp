@@ -185,7 +185,7 @@ TEST_CASE("the signature and the line sacreBLEU prints", "[step06][bleu]") {
                     contains("expected exp, floor, add-k or none"));
 }
 
-TEST_CASE("clipped n-gram matches and the brevity penalty", "[step06][bleu]") {
+TEST_CASE("clipped n-gram matches and the brevity penalty", "[step06][bleu][ex06.2]") {
   const std::vector<std::string_view> hyp = {"the", "the", "the"};
   const std::vector<std::vector<std::string_view>> one = {{"the", "cat"}};
   std::vector<std::int64_t> matches(4), totals(4);

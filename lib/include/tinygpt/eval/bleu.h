@@ -46,8 +46,8 @@
 /// from the version, are comparable with each other and with sacreBLEU's.
 ///
 /// Before tokenising, each segment is lowercased (when asked) and loses its trailing white
-/// space, as in sacreBLEU. The two functions that count, bleu_ngram_matches() and
-/// bleu_brevity_penalty(), have their bodies in lib/src/eval/bleu_statistics.cpp.
+/// space, as in sacreBLEU. The bodies of the two functions that count, bleu_ngram_matches()
+/// and bleu_brevity_penalty(), are exercise 06.2 (solutions/06-evaluation/bleu_statistics.cpp).
 ///
 /// References: K. Papineni, S. Roukos, T. Ward, W.-J. Zhu, "BLEU: a method for automatic
 /// evaluation of machine translation", ACL 2002. M. Post, "A call for clarity in reporting
