@@ -1,6 +1,7 @@
 // Exercise 06.3: the unweighted Cohen's kappa of a confusion matrix.
 // Lesson: steps/06-evaluation/README.md, "Agreement between raters".
 // Check your work: tinygpt course check 06        Stuck? tinygpt course hint 06.3
+#include "tinygpt/core/check.h"
 #include "tinygpt/eval/agreement.h"
 
 namespace tinygpt::eval {
