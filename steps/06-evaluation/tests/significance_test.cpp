@@ -69,7 +69,7 @@ TEST_CASE("equal systems are not told apart", "[step06][significance]") {
   CHECK(close.p_value < 0.7);
 }
 
-TEST_CASE("a result is a function of its seed; per-item scores agree with tune",
+TEST_CASE("a result is a function of its seed, and per-item scores agree with tune",
           "[step06][significance]") {
   const std::vector<double> a = pattern(7), b = pattern(6);
   const PairedBootstrap first = paired_bootstrap(a, b, {.samples = 500, .seed = 9});
