@@ -87,13 +87,6 @@ ConfusionMatrix confusion_matrix(std::span<const std::int32_t> predicted,
   return matrix;
 }
 
-double accuracy(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold) {
-  check_items(predicted, gold, "accuracy");
-  std::size_t right = 0;
-  for (std::size_t i = 0; i < gold.size(); ++i) right += predicted[i] == gold[i] ? 1 : 0;
-  return static_cast<double>(right) / static_cast<double>(gold.size());
-}
-
 AveragedScores average_scores(const ConfusionMatrix& matrix, Average average,
                               ZeroDivision zero_division) {
   check_matrix(matrix, "average_scores");

@@ -19,7 +19,10 @@ void check_pair(std::size_t a, std::size_t b, const char* what) {
 }  // namespace
 
 double accuracy(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold) {
-  check_pair(predicted.size(), gold.size(), "accuracy");
+  TINYGPT_CHECK(predicted.size() == gold.size(), "accuracy: ", predicted.size(),
+                " predicted labels but ", gold.size(),
+                " gold labels; they must pair up, one prediction per item");
+  TINYGPT_CHECK(!gold.empty(), "accuracy: no items (the predicted and gold labels are empty)");
   std::size_t right = 0;
   for (std::size_t i = 0; i < gold.size(); ++i) right += predicted[i] == gold[i] ? 1 : 0;
   return static_cast<double>(right) / static_cast<double>(gold.size());

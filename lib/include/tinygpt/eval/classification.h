@@ -36,6 +36,8 @@
 #include <span>
 #include <vector>
 
+#include "tinygpt/tune/metrics.h"
+
 namespace tinygpt::eval {
 
 /// @brief What a ratio with a zero denominator is worth (scikit-learn's `zero_division`).
@@ -102,11 +104,9 @@ ConfusionMatrix confusion_matrix(std::span<const std::int32_t> predicted,
                                  std::span<const std::int32_t> gold,
                                  std::span<const std::int32_t> labels = {});
 
-/// @brief The share of items predicted right (scikit-learn's `accuracy_score`).
-/// @param predicted (N) predicted labels, N >= 1.
-/// @param gold (N) gold labels, same length.
-/// @return the share of equal pairs, in [0, 1].
-double accuracy(std::span<const std::int32_t> predicted, std::span<const std::int32_t> gold);
+// accuracy(predicted, gold), the share of items predicted right (scikit-learn's
+// `accuracy_score`), is step 04's tune::accuracy (tune/metrics.h), the one implementation.
+using tune::accuracy;
 
 /// @brief Precision, recall, F1 and support of every class of a confusion matrix
 /// (scikit-learn's `precision_recall_fscore_support` with `average=None`). Its body is
