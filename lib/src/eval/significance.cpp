@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "tinygpt/core/check.h"
-#include "tinygpt/core/rng.h"
+#include "tinygpt/tune/metrics.h"
 
 namespace tinygpt::eval {
 
@@ -41,13 +41,11 @@ PairedBootstrap paired_bootstrap_corpus(std::size_t items, const CorpusMetric& m
   result.score_b = checked_score(metric_b, picks, "B", -1);
   result.difference = result.score_a - result.score_b;
 
-  const auto n = static_cast<std::uint32_t>(items);
   std::vector<double> differences;
   differences.reserve(static_cast<std::size_t>(options.samples));
   int not_better = 0;  // resamples where the whole set's better system is not better
   for (int r = 0; r < options.samples; ++r) {
-    CounterRng rng(options.seed, RngStream::kDemo, 0, static_cast<std::uint64_t>(r));
-    for (std::size_t& pick : picks) pick = rng.below(n);
+    tune::bootstrap_resample(options.seed, r, picks);
     const double d =
         checked_score(metric_a, picks, "A", r) - checked_score(metric_b, picks, "B", r);
     differences.push_back(d);
@@ -59,12 +57,8 @@ PairedBootstrap paired_bootstrap_corpus(std::size_t items, const CorpusMetric& m
                        ? 1.0
                        : static_cast<double>(not_better) / static_cast<double>(options.samples);
   std::sort(differences.begin(), differences.end());
-  const auto percentile = [&](double q) {
-    return differences[static_cast<std::size_t>(q * static_cast<double>(options.samples - 1) +
-                                                0.5)];
-  };
-  result.low = percentile(0.025);
-  result.high = percentile(0.975);
+  result.low = tune::bootstrap_percentile(differences, 0.025);
+  result.high = tune::bootstrap_percentile(differences, 0.975);
   return result;
 }
 

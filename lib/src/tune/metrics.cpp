@@ -49,28 +49,36 @@ double macro_f1(std::span<const std::int32_t> predicted, std::span<const std::in
   return sum / labels;
 }
 
+void bootstrap_resample(std::uint64_t seed, int resample, std::span<std::size_t> picks) {
+  TINYGPT_CHECK(!picks.empty() && picks.size() <= 0xFFFFFFFFu, "bootstrap_resample: ", picks.size(),
+                " items; it needs 1 to 2^32 - 1");
+  const auto n = static_cast<std::uint32_t>(picks.size());
+  CounterRng rng(seed, RngStream::kDemo, 0, static_cast<std::uint64_t>(resample));
+  for (std::size_t& pick : picks) pick = rng.below(n);
+}
+
+double bootstrap_percentile(std::span<const double> sorted, double q) {
+  TINYGPT_CHECK(!sorted.empty(), "bootstrap_percentile: no values");
+  return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5)];
+}
+
 Interval paired_bootstrap(std::span<const double> a, std::span<const double> b, int resamples,
                           std::uint64_t seed) {
   check_pair(a.size(), b.size(), "paired_bootstrap");
   TINYGPT_CHECK(resamples >= 10, "paired_bootstrap: at least 10 resamples, got ", resamples);
-  const auto n = static_cast<std::uint32_t>(a.size());
   double total = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i) total += a[i] - b[i];
+  std::vector<std::size_t> picks(a.size());
   std::vector<double> means;
   for (int r = 0; r < resamples; ++r) {
-    CounterRng rng(seed, RngStream::kDemo, 0, static_cast<std::uint64_t>(r));
+    bootstrap_resample(seed, r, picks);
     double sum = 0.0;
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const std::uint32_t pick = rng.below(n);
-      sum += a[pick] - b[pick];
-    }
-    means.push_back(sum / n);
+    for (const std::size_t pick : picks) sum += a[pick] - b[pick];
+    means.push_back(sum / static_cast<double>(a.size()));
   }
   std::sort(means.begin(), means.end());
-  const auto at = [&](double q) {
-    return means[static_cast<std::size_t>(q * static_cast<double>(resamples - 1) + 0.5)];
-  };
-  return {total / n, at(0.025), at(0.975)};
+  return {total / static_cast<double>(a.size()), bootstrap_percentile(means, 0.025),
+          bootstrap_percentile(means, 0.975)};
 }
 
 Interval bootstrap_mean(std::span<const double> scores, int resamples, std::uint64_t seed) {

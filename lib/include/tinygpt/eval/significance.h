@@ -20,9 +20,9 @@
 /// confusion matrix) cannot be averaged per item; it takes paired_bootstrap_corpus() with a
 /// callback that scores a list of item indices (repeats included) from scratch.
 ///
-/// Resample r draws its indices from CounterRng(seed, RngStream::kDemo, 0, r), as
-/// tune::paired_bootstrap does, so a result is a function of the seed and for per-item
-/// scores the two give the same interval.
+/// Resample r is tune::bootstrap_resample(seed, r) and the percentiles are
+/// tune::bootstrap_percentile's, as in tune::paired_bootstrap, so a result is a function of
+/// the seed and for per-item scores the two give the same interval.
 #pragma once
 
 #include <cstddef>

@@ -10,6 +10,7 @@
 /// such test sets in 95% of draws.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -34,6 +35,21 @@ struct Interval {
   double low = 0.0;    ///< 2.5th percentile over the resamples
   double high = 0.0;   ///< 97.5th percentile over the resamples
 };
+
+/// @brief Resample r of a bootstrap over N items: N item indices drawn with replacement
+/// from CounterRng(seed, RngStream::kDemo, 0, r), the draws of every bootstrap in the course
+/// (here and in eval/significance.h), so two bootstraps with one seed see the same samples.
+/// @param seed the resampling seed.
+/// @param resample r, from 0.
+/// @param picks (N) out: the indices, each in [0, N); N at most 2^32 - 1.
+void bootstrap_resample(std::uint64_t seed, int resample, std::span<std::size_t> picks);
+
+/// @brief A percentile of bootstrap values as the course reads it: the value at
+/// round(q (S - 1)) of the S values sorted.
+/// @param sorted (S) the values, sorted, S >= 1.
+/// @param q the quantile, in [0, 1] (0.025 and 0.975 for a 95% interval).
+/// @return the value.
+double bootstrap_percentile(std::span<const double> sorted, double q);
 
 /// @brief The bootstrap interval of a mean score (accuracy, when scores are 0 or 1).
 /// @param scores one score per example, not empty.
