@@ -103,7 +103,8 @@ TEST_CASE("QWERTY neighbours are the touching keys, and touching is symmetric",
   }
 }
 
-TEST_CASE("one word's character edits take the drawn position and letter", "[step06][perturb]") {
+TEST_CASE("one word's character edits take the drawn position and letter",
+          "[step06][perturb][ex06.4]") {
   // w's neighbours are q, e, a, s; candidates of "word" for a swap are w|o, o|r, r|d.
   CHECK(perturb_word_characters("word", CharEdit::kSwap, 0.0F, 0.0F) == "owrd");
   CHECK(perturb_word_characters("word", CharEdit::kSwap, 0.99F, 0.0F) == "wodr");

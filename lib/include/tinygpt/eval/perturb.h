@@ -73,11 +73,11 @@ std::string_view qwerty_neighbours(char letter);
 /// @return true when every CharEdit applies to it and changes it.
 bool is_noise_eligible(std::string_view word);
 
-/// @brief One character edit of one word, given its random draws (exercise 06.x). The
-/// candidates of an edit are, left to right: for kSwap, the positions i such that word[i]
-/// and word[i + 1] are different ASCII letters; for the others, the positions of ASCII
-/// letters. The edit takes candidate floor(u_position * count). kInsert types, right
-/// after that letter, and kKeyboard types instead of it, its QWERTY neighbour
+/// @brief One character edit of one word, given its random draws (exercise 06.4:
+/// solutions/06-evaluation/perturb_characters.cpp). The candidates of an edit are, left to right:
+/// for kSwap, the positions i such that word[i] and word[i + 1] are different ASCII letters; for
+/// the others, the positions of ASCII letters. The edit takes candidate floor(u_position * count).
+/// kInsert types, right after that letter, and kKeyboard types instead of it, its QWERTY neighbour
 /// floor(u_letter * neighbours), in the letter's case. A word without candidates, or of
 /// one byte for kDelete, comes back unchanged.
 /// @param word one word (no white space).

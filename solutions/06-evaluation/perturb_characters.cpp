@@ -1,5 +1,6 @@
-// One character edit of one word, given its random draws (eval/perturb.h). The driver,
-// char_noise() in perturb.cpp, chooses the words and draws u_position and u_letter.
+// Exercise 06.4 (reference): one character edit of one word, given its random draws
+// (eval/perturb.h). The driver, char_noise() in lib/src/eval/perturb.cpp, chooses the words
+// and draws u_position and u_letter.
 #include <algorithm>
 #include <cstddef>
 #include <string>
