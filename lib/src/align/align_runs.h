@@ -13,6 +13,7 @@
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/train/objective.h"
 #include "tinygpt/tune/instruction_tuning.h"
+#include "tinygpt/tune/metrics.h"
 
 namespace tinygpt::align::detail {
 
@@ -33,9 +34,7 @@ std::unique_ptr<AlignRun> dpo_run(const AlignConfig& config);
 std::unique_ptr<AlignRun> contrastive_run(const AlignConfig& config);
 std::unique_ptr<AlignRun> ppo_run(const AlignConfig& config);
 
-// A share as a percentage with one decimal, and an interval as "v [low, high]".
-std::string percent(double share);
-std::string percent(const tune::Interval& interval);
+using tune::percent;
 
 // The reference model a policy method compares with: config.reference, or config.model.
 models::ModelFolder load_reference(const AlignConfig& config);

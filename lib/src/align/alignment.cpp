@@ -60,19 +60,6 @@ std::vector<text::ChatTokens> conversations(std::span<const JudgedAnswer> answer
 
 }  // namespace
 
-std::string percent(double share) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(1);
-  out << 100.0 * share;
-  return out.str();
-}
-
-std::string percent(const tune::Interval& interval) {
-  return percent(interval.value) + " [" + percent(interval.low) + ", " + percent(interval.high) +
-         "]";
-}
-
 models::ModelFolder load_reference(const AlignConfig& config) {
   return models::load_model_folder(config.reference.empty() ? config.model : config.reference);
 }

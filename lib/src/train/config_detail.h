@@ -1,6 +1,7 @@
 // Training configs: the typed JSON field reader shared by the loop's settings
-// (loop_config.cpp), the pre-training front-end's (train_config.cpp) and alignment's
-// (align/align_config.cpp), and the checks that need the run's steps. Private to the library.
+// (loop_config.cpp), the pre-training front-end's (train_config.cpp), fine-tuning's
+// (tune/finetune_config.cpp) and alignment's (align/align_config.cpp), and the checks that need the
+// run's steps. Private to the library.
 #pragma once
 
 #include <algorithm>
@@ -40,11 +41,12 @@ void read_field(const nlohmann::json& json, const char* key, Value& value,
     TINYGPT_CHECK(field.is_string(), origin, ": field '", key, "' must be a string (a path), got ",
                   field.dump());
     value = field.get<std::string>();
-  } else if constexpr (std::is_same_v<Value, std::vector<std::filesystem::path>>) {
+  } else if constexpr (std::is_same_v<Value, std::vector<std::string>> ||
+                       std::is_same_v<Value, std::vector<std::filesystem::path>>) {
     TINYGPT_CHECK(
         field.is_array() && std::all_of(field.begin(), field.end(),
                                         [](const auto& item) { return item.is_string(); }),
-        origin, ": field '", key, "' must be a list of strings (paths), got ", field.dump());
+        origin, ": field '", key, "' must be a list of strings, got ", field.dump());
     value.clear();
     for (const auto& item : field) value.emplace_back(item.template get<std::string>());
   } else {

@@ -102,19 +102,6 @@ std::vector<double> detail::as_scores(std::span<const std::int32_t> predicted,
   return scores;
 }
 
-std::string detail::percent(double share) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(1);
-  out << 100.0 * share;
-  return out.str();
-}
-
-std::string detail::percent(const Interval& interval) {
-  return percent(interval.value) + " [" + percent(interval.low) + ", " + percent(interval.high) +
-         "]";
-}
-
 FinetuneResult run_finetune(const FinetuneConfig& config, const train::TrainCallbacks& callbacks,
                             train::Communicator& communicator) {
   train::agree_on_errors(communicator, [&config] { check_finetune_config(config); });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "../train/config_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/tune/finetune.h"
@@ -39,36 +40,6 @@ constexpr std::string_view kMethods[] = {"full",  "head",        "top_k_blocks",
                                          "qlora", "soft_prompt", "prefix"};
 constexpr std::string_view kSkills[] = {"arithmetic", "copy", "reverse", "list", "summary"};
 
-template <typename Value>
-void read(const json& object, const char* key, Value& value, const std::string& origin) {
-  if (!object.contains(key)) return;
-  const json& field = object.at(key);
-  bool right_type = false;
-  if constexpr (std::is_same_v<Value, bool>) {
-    right_type = field.is_boolean();
-  } else if constexpr (std::is_integral_v<Value>) {
-    right_type = field.is_number_integer();
-  } else if constexpr (std::is_floating_point_v<Value>) {
-    right_type = field.is_number();
-  } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
-    right_type = field.is_array() && std::all_of(field.begin(), field.end(),
-                                                 [](const json& item) { return item.is_string(); });
-  } else {
-    right_type = field.is_string();
-  }
-  TINYGPT_CHECK(right_type, origin, ": field '", key, "' has the wrong type: ", field.dump());
-  if constexpr (std::is_same_v<Value, fs::path>) {
-    value = field.get<std::string>();
-  } else {
-    value = field.get<Value>();
-  }
-}
-
-// A path in a config file is relative to the file's folder.
-fs::path beside(const fs::path& origin, const fs::path& path) {
-  return path.empty() || path.is_absolute() ? path : origin.parent_path() / path;
-}
-
 template <std::size_t N>
 std::string listed(const std::string_view (&names)[N]) {
   std::string text;
@@ -100,27 +71,28 @@ FinetuneConfig parse_finetune_config(std::string_view json_text, const fs::path&
   }
   FinetuneConfig config;
   train::read_loop_config(json_text, origin, config);
-  read(object, "model", config.model, where);
-  read(object, "data", config.data, where);
-  config.model = beside(origin, config.model);
-  config.data = beside(origin, config.data);
-  read(object, "task", config.task, where);
-  read(object, "method", config.method, where);
-  read(object, "top_k", config.top_k, where);
-  read(object, "train_examples", config.train_examples, where);
-  read(object, "hold_out_skill", config.hold_out_skill, where);
-  read(object, "from_scratch", config.from_scratch, where);
-  read(object, "context", config.context, where);
-  read(object, "test_per_skill", config.test_per_skill, where);
-  read(object, "lora_rank", config.lora.rank, where);
-  read(object, "lora_alpha", config.lora.alpha, where);
-  read(object, "lora_dropout", config.lora.dropout, where);
-  read(object, "lora_targets", config.lora.targets, where);
-  read(object, "virtual_tokens", config.prompt.virtual_tokens, where);
-  read(object, "prompt_init", config.prompt.init, where);
-  read(object, "prompt_init_text", config.prompt.init_text, where);
-  read(object, "prefix_projection", config.prompt.projection, where);
-  read(object, "prefix_hidden", config.prompt.projection_hidden, where);
+  using train::detail::read_field;
+  read_field(object, "model", config.model, where);
+  read_field(object, "data", config.data, where);
+  config.model = train::detail::relative_to(origin.parent_path(), config.model);
+  config.data = train::detail::relative_to(origin.parent_path(), config.data);
+  read_field(object, "task", config.task, where);
+  read_field(object, "method", config.method, where);
+  read_field(object, "top_k", config.top_k, where);
+  read_field(object, "train_examples", config.train_examples, where);
+  read_field(object, "hold_out_skill", config.hold_out_skill, where);
+  read_field(object, "from_scratch", config.from_scratch, where);
+  read_field(object, "context", config.context, where);
+  read_field(object, "test_per_skill", config.test_per_skill, where);
+  read_field(object, "lora_rank", config.lora.rank, where);
+  read_field(object, "lora_alpha", config.lora.alpha, where);
+  read_field(object, "lora_dropout", config.lora.dropout, where);
+  read_field(object, "lora_targets", config.lora.targets, where);
+  read_field(object, "virtual_tokens", config.prompt.virtual_tokens, where);
+  read_field(object, "prompt_init", config.prompt.init, where);
+  read_field(object, "prompt_init_text", config.prompt.init_text, where);
+  read_field(object, "prefix_projection", config.prompt.projection, where);
+  read_field(object, "prefix_hidden", config.prompt.projection_hidden, where);
   return config;
 }
 

@@ -93,8 +93,5 @@ bool method_trains(const FinetuneConfig& config, std::int64_t layers, const std:
 std::vector<double> as_scores(std::span<const std::int32_t> predicted,
                               std::span<const std::int32_t> gold);
 
-// "12.3", and "12.3 [10.1, 14.5]" for an interval: shares as percentages.
-std::string percent(double share);
-std::string percent(const Interval& interval);
 
 }  // namespace tinygpt::tune::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "tinygpt/core/check.h"
@@ -84,6 +85,19 @@ Interval paired_bootstrap(std::span<const double> a, std::span<const double> b, 
 Interval bootstrap_mean(std::span<const double> scores, int resamples, std::uint64_t seed) {
   const std::vector<double> zeros(scores.size(), 0.0);
   return paired_bootstrap(scores, zeros, resamples, seed);
+}
+
+std::string percent(double share) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(1);
+  out << 100.0 * share;
+  return out.str();
+}
+
+std::string percent(const Interval& interval) {
+  return percent(interval.value) + " [" + percent(interval.low) + ", " + percent(interval.high) +
+         "]";
 }
 
 double pearson(std::span<const double> a, std::span<const double> b) {

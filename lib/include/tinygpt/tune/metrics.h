@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace tinygpt::tune {
 
@@ -67,6 +68,14 @@ Interval bootstrap_mean(std::span<const double> scores, int resamples = 1000,
 /// @return the difference and its interval.
 Interval paired_bootstrap(std::span<const double> a, std::span<const double> b,
                           int resamples = 1000, std::uint64_t seed = 1);
+
+/// @param share a share, e.g. 0.123.
+/// @return it as a percentage with one decimal: "12.3".
+std::string percent(double share);
+
+/// @param interval a share with its interval.
+/// @return "12.3 [10.1, 14.5]": the value and its interval as percentages.
+std::string percent(const Interval& interval);
 
 /// @brief Pearson's correlation coefficient of two series (0 when either is constant).
 /// @param a one value per example.
