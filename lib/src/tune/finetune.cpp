@@ -3,7 +3,6 @@
 #include "tinygpt/tune/finetune.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "finetune_detail.h"
 #include "tinygpt/core/files.h"

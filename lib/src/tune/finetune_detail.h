@@ -93,5 +93,4 @@ bool method_trains(const FinetuneConfig& config, std::int64_t layers, const std:
 std::vector<double> as_scores(std::span<const std::int32_t> predicted,
                               std::span<const std::int32_t> gold);
 
-
 }  // namespace tinygpt::tune::detail
