@@ -20,25 +20,7 @@ using namespace tinygpt;
 using tinygpt::testing::contains;
 using tinygpt::testing::TempDir;
 
-namespace {
-
-align::AlignConfig config_for(const TempDir& dir, const std::string& method,
-                              const std::string& name) {
-  align::AlignConfig config;
-  config.model = dir.path() / "chat";
-  config.data = dir.path() / "world";
-  config.out = dir.path() / name;
-  config.method = method;
-  config.steps = 4;
-  config.batch = 4;
-  config.lr = 1e-3f;
-  config.eval_interval = 2;
-  config.eval_batches = 1;
-  config.test_pairs = 6;
-  return config;
-}
-
-}  // namespace
+using tinygpt::testing::config_for;
 
 TEST_CASE("an answer's log-probability is the sum of its tokens' log-softmax entries",
           "[step05][align]") {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "test_support.hpp"
+#include "tinygpt/align/alignment.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/models/pretrained.h"
@@ -34,6 +35,25 @@ inline void make_world_and_chat_model(const std::filesystem::path& folder,
   tune::add_chat_markers(model);
   models::save_model_folder(folder / chat, model.config, model.parameters(), model.tokenizer,
                             std::nullopt, model.chat);
+}
+
+/// A run of `method` on make_world_and_chat_model()'s chat model and world in `dir`, into
+/// `dir`/`name`: 4 steps of 4 pairs at rate 1e-3, validation every 2 steps on one batch,
+/// the report on 6 test pairs.
+inline align::AlignConfig config_for(const TempDir& dir, const std::string& method,
+                                     const std::string& name) {
+  align::AlignConfig config;
+  config.model = dir.path() / "chat";
+  config.data = dir.path() / "world";
+  config.out = dir.path() / name;
+  config.method = method;
+  config.steps = 4;
+  config.batch = 4;
+  config.lr = 1e-3f;
+  config.eval_interval = 2;
+  config.eval_batches = 1;
+  config.test_pairs = 6;
+  return config;
 }
 
 }  // namespace tinygpt::testing

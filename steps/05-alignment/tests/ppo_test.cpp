@@ -24,20 +24,13 @@ namespace {
 
 // A PPO run of two iterations: 8 samples each, two epochs of two minibatches of 4.
 align::AlignConfig ppo_config(const TempDir& dir, const std::string& name) {
-  align::AlignConfig config;
-  config.model = dir.path() / "chat";
-  config.data = dir.path() / "world";
-  config.out = dir.path() / name;
-  config.method = "ppo";
+  align::AlignConfig config = testing::config_for(dir, "ppo", name);
   config.ppo.reward_model = dir.path() / "reward" / "model";
   config.ppo.rollouts = 8;
   config.ppo.epochs = 2;
   config.ppo.answer_tokens = 6;
   config.steps = 8;
-  config.batch = 4;
-  config.lr = 1e-3f;
   config.eval_interval = 4;
-  config.eval_batches = 1;
   config.test_pairs = 4;
   return config;
 }
