@@ -49,6 +49,34 @@ Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
                              pooling);
 }
 
+std::vector<std::int32_t> classifier_tokens(const models::ModelFolder& folder,
+                                            std::string_view text, std::int64_t context) {
+  std::vector<std::int32_t> ids = folder.tokenizer.encode(text);
+  if (!std::holds_alternative<models::Encoder>(folder.model)) return ids;
+  for (const char* special : {"[CLS]", "[SEP]"}) {
+    TINYGPT_CHECK(folder.tokenizer.has_special(special), "the encoder's tokenizer has no ",
+                  special);
+  }
+  const auto room = static_cast<std::size_t>(std::max<std::int64_t>(context - 2, 0));
+  if (ids.size() > room) ids.resize(room);
+  ids.insert(ids.begin(), folder.tokenizer.special_id("[CLS]"));
+  ids.push_back(folder.tokenizer.special_id("[SEP]"));
+  return ids;
+}
+
+Tensor folder_classifier_logits(Tape& tape, models::ModelFolder& folder, const TextBatch& batch,
+                                std::string_view pooling, const models::RunOptions& options) {
+  if (auto* gpt = std::get_if<models::Gpt>(&folder.model)) {
+    return classifier_logits(tape, *gpt, batch, pooling, options);
+  }
+  auto* encoder = std::get_if<models::Encoder>(&folder.model);
+  TINYGPT_CHECK(encoder != nullptr, "a classifier is a GPT or an encoder, not a ",
+                models::family_name(folder.config.family));
+  const models::EncoderOutput out =
+      encoder->forward(tape, batch.ids, {}, batch.batch, batch.mask, options);
+  return classification_head(tape, folder.parameters(), out.hidden, batch, pooling);
+}
+
 std::vector<std::int32_t> best_labels(const Tensor& logits) {
   const MatrixMap scores = logits.matrix();
   std::vector<std::int32_t> best(static_cast<std::size_t>(scores.rows()));

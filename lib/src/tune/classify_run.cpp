@@ -19,15 +19,14 @@ namespace {
 // A head on a GPT's last token or an encoder's first, trained on reviews.
 class ClassifyRun final : public ModelTaskRun {
  public:
-  explicit ClassifyRun(const FinetuneConfig& config)
-      : ModelTaskRun(config), encoder_(std::get_if<models::Encoder>(&folder_.model)) {
-    if (encoder_ != nullptr) {
-      // BERT's input: [CLS] text [SEP], the head reading [CLS].
+  explicit ClassifyRun(const FinetuneConfig& config) : ModelTaskRun(config) {
+    const bool encoder = std::holds_alternative<models::Encoder>(folder_.model);
+    if (encoder) {
+      // BERT's input: [CLS] text [SEP], the head reading [CLS] (classifier_tokens()).
       for (const char* special : {"[CLS]", "[SEP]"}) {
         TINYGPT_CHECK(folder_.tokenizer.has_special(special), "--model ", config.model.string(),
                       ": the encoder's tokenizer has no ", special);
       }
-      wrap_ = {folder_.tokenizer.special_id("[CLS]"), folder_.tokenizer.special_id("[SEP]")};
     }
     std::vector<LabelledText> train = load_reviews(config.data, Split::kTrain);
     if (config.train_examples > 0 &&
@@ -35,7 +34,7 @@ class ClassifyRun final : public ModelTaskRun {
       train.resize(static_cast<std::size_t>(config.train_examples));
     }
     TINYGPT_CHECK(!train.empty(), "--data ", config.data.string(), ": no training reviews");
-    head_ = {"classification", label_set(train), encoder_ != nullptr ? "first" : "last"};
+    head_ = {"classification", label_set(train), encoder ? "first" : "last"};
     if (folder_.head) {
       TINYGPT_CHECK(folder_.head->labels == head_.labels && folder_.head->task == head_.task,
                     "--model ", config.model.string(), " already has a ", folder_.head->task,
@@ -92,21 +91,7 @@ class ClassifyRun final : public ModelTaskRun {
 
   // (B, K) scores of batch_.
   Tensor logits(Tape& tape, const models::RunOptions& options) {
-    if (encoder_ == nullptr) return classifier_logits(tape, gpt(), batch_, head_.pooling, options);
-    const models::EncoderOutput out =
-        encoder_->forward(tape, batch_.ids, {}, batch_.batch, batch_.mask, options);
-    return classification_head(tape, folder_.parameters(), out.hidden, batch_, head_.pooling);
-  }
-
-  // A text's tokens as the model reads them (an encoder's between [CLS] and [SEP]).
-  std::vector<std::int32_t> tokens_of(const std::string& text) const {
-    std::vector<std::int32_t> ids = folder_.tokenizer.encode(text);
-    if (encoder_ == nullptr) return ids;
-    const auto room = static_cast<std::size_t>(text_context() - 2);
-    if (ids.size() > room) ids.resize(room);
-    ids.insert(ids.begin(), wrap_.first);
-    ids.push_back(wrap_.second);
-    return ids;
+    return folder_classifier_logits(tape, folder_, batch_, head_.pooling, options);
   }
 
   Encoded encode(const std::vector<LabelledText>& examples) const {
@@ -116,7 +101,7 @@ class ClassifyRun final : public ModelTaskRun {
       const auto label = std::find(head_.labels.begin(), head_.labels.end(), example.label);
       TINYGPT_CHECK(label != head_.labels.end(), example.id, ": label \"", example.label,
                     "\" is not among the training labels");
-      out.sequences.push_back(tokens_of(example.text));
+      out.sequences.push_back(classifier_tokens(folder_, example.text, text_context()));
       out.labels.push_back(static_cast<std::int32_t>(label - head_.labels.begin()));
       tokens += static_cast<std::int64_t>(out.sequences.back().size());
     }
@@ -124,8 +109,6 @@ class ClassifyRun final : public ModelTaskRun {
     return out;
   }
 
-  models::Encoder* encoder_;                    // nullptr for a GPT
-  std::pair<std::int32_t, std::int32_t> wrap_;  // an encoder's [CLS] and [SEP]
   models::TaskHead head_;
   Encoded train_;
   Encoded dev_;

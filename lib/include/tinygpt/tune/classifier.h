@@ -19,6 +19,7 @@
 
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
+#include "tinygpt/models/pretrained.h"
 
 namespace tinygpt::tune {
 
@@ -73,6 +74,27 @@ Tensor classification_head(Tape& tape, ParameterSet& parameters, const Tensor& h
 /// @return logits (B, K).
 Tensor classifier_logits(Tape& tape, models::Gpt& gpt, const TextBatch& batch,
                          std::string_view pooling, const models::RunOptions& options = {});
+
+/// @brief The tokens a model folder's classifier reads for a text: a GPT's, the tokenizer's
+/// ids; an encoder's, BERT's input [CLS] text [SEP], the text cut so that the three fit the
+/// context. Error when an encoder's tokenizer lacks [CLS] or [SEP].
+/// @param folder a GPT's or an encoder's model folder.
+/// @param text the text.
+/// @param context the most tokens a sequence may have (a GPT's text is cut by pad_batch()).
+/// @return the token ids.
+std::vector<std::int32_t> classifier_tokens(const models::ModelFolder& folder,
+                                            std::string_view text, std::int64_t context);
+
+/// @brief Records the scores of a model folder's classifier: a GPT's classifier_logits(), or
+/// an encoder's hidden states and then classification_head().
+/// @param tape the tape.
+/// @param folder a GPT's or an encoder's model folder with head parameters.
+/// @param batch the texts, as classifier_tokens() gives them.
+/// @param pooling "last" (a GPT) or "first" (an encoder).
+/// @param options training mode, dropout key, adapter.
+/// @return logits (B, K).
+Tensor folder_classifier_logits(Tape& tape, models::ModelFolder& folder, const TextBatch& batch,
+                                std::string_view pooling, const models::RunOptions& options = {});
 
 /// @param logits (B, K) scores.
 /// @return each row's highest-scoring index.
