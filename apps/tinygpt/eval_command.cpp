@@ -275,10 +275,12 @@ void register_eval_translation(CLI::App& eval) {
 }
 
 void register_eval_command(CLI::App& app) {
-  CLI::App* eval = app.add_subcommand("eval", "Score outputs: BLEU and chrF of translations");
+  CLI::App* eval =
+      app.add_subcommand("eval", "Evaluate models and score outputs: reports, BLEU, chrF, ...");
   eval->require_subcommand(1);
   // One line per metric family (see eval_command.h).
   register_eval_translation(*eval);
+  register_eval_run(*eval);
 }
 
 }  // namespace tinygpt::cli

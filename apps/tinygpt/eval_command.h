@@ -33,4 +33,8 @@ void check_same_line_counts(const std::vector<std::filesystem::path>& files,
 /// @param eval the `eval` command.
 void register_eval_translation(CLI::App& eval);
 
+/// @brief `tinygpt eval run`: model folders evaluated on named suites, one report folder.
+/// @param eval the `eval` command.
+void register_eval_run(CLI::App& eval);
+
 }  // namespace tinygpt::cli

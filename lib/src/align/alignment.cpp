@@ -24,16 +24,6 @@ constexpr std::size_t kScoreBatch = 32;
 constexpr int kExamplesShown = 3;
 
 // The share of answers the judge finds correct, and polite.
-std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answers) {
-  double correct = 0.0, polite = 0.0;
-  for (const JudgedAnswer& answer : answers) {
-    correct += answer.verdict.correctness == data::Correctness::kCorrect ? 1.0 : 0.0;
-    polite += answer.verdict.polite ? 1.0 : 0.0;
-  }
-  const auto count = static_cast<double>(answers.size());
-  return {correct / count, polite / count};
-}
-
 // Text as a Markdown table cell: one line, its pipes escaped.
 std::string cell(const std::string& text) {
   std::string out;

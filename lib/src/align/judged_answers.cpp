@@ -52,4 +52,15 @@ tune::Interval mean_score(std::span<const JudgedAnswer> answers) {
   return tune::bootstrap_mean(scores);
 }
 
+std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answers) {
+  TINYGPT_CHECK(!answers.empty(), "correct_and_polite: no answers");
+  double correct = 0.0, polite = 0.0;
+  for (const JudgedAnswer& answer : answers) {
+    correct += answer.verdict.correctness == data::Correctness::kCorrect ? 1.0 : 0.0;
+    polite += answer.verdict.polite ? 1.0 : 0.0;
+  }
+  const auto count = static_cast<double>(answers.size());
+  return {correct / count, polite / count};
+}
+
 }  // namespace tinygpt::align

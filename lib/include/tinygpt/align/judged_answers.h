@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tinygpt/data/judge.h"
@@ -68,5 +69,10 @@ Comparison compare(std::span<const JudgedAnswer> first, std::span<const JudgedAn
 /// @param answers judged answers.
 /// @return their mean gold score with its 95% bootstrap interval.
 tune::Interval mean_score(std::span<const JudgedAnswer> answers);
+
+/// @param answers judged answers, at least one.
+/// @return the share that state the right value (Correctness::kCorrect), and the share
+///         that are polite.
+std::pair<double, double> correct_and_polite(std::span<const JudgedAnswer> answers);
 
 }  // namespace tinygpt::align
