@@ -3,6 +3,7 @@
 
 #include "alignment_demo.h"
 #include "commands.h"
+#include "evaluation_demo.h"
 #include "finetune_demo.h"
 #include "journey_demo.h"
 #include "spiral_demo.h"
@@ -71,6 +72,19 @@ void run_journey_command(const JourneyArgs& args) {
   std::cout << "\n"
             << aligned.dpo.summary << "\n  step 05 took " << aligned.seconds
             << " s; report: " << result.report.string() << "\n";
+
+  std::cout << "\n== Step 06: evaluation ==\n"
+            << "The models of steps 03-05 on one report card: perplexity, accuracy with its\n"
+            << "interval, answers judged by the world's ground truth, paired comparisons.\n\n";
+  demo::EvaluationJourneyOptions evaluation;
+  evaluation.out = options.out;
+  evaluation.seed = options.seed;
+  evaluation.world_bytes = options.world_bytes;
+  const demo::EvaluationJourneyResult evaluated =
+      demo::run_evaluation_journey(evaluation, std::cout);
+  std::cout << "\n"
+            << demo::evaluation_report(evaluation, evaluated) << "\n  step 06 took "
+            << evaluated.seconds << " s; report: " << result.report.string() << "\n";
 }
 
 }  // namespace
