@@ -1,5 +1,6 @@
 // `tinygpt data`: the corpora, what their loaders read and how they split; the generated
-// world (`data generate`); and the bias audit of a corpus (`data audit`).
+// world (`data generate`); the bias audit of a corpus (`data audit`) and its mitigation
+// written out as a new world folder (`data augment`).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -217,6 +218,43 @@ void run_audit(const AuditCommandOptions& options) {
   print(after);
 }
 
+struct AugmentCommandOptions {
+  std::filesystem::path world;
+  std::filesystem::path out;
+  bool names = true;
+  bool pronouns = true;
+};
+
+// A world folder whose pre-training text is the original plus its counterfactual copies:
+// every record the world's corpus loader reads (stories, then facts) and each record's
+// copies, in one stories.txt at blank lines (the loader reads each back as one record),
+// with catalogue.json copied so that `tinygpt train --data` and the evaluations read the
+// folder as a world.
+void run_augment(const AugmentCommandOptions& options) {
+  TINYGPT_CHECK(std::filesystem::is_regular_file(options.world / "catalogue.json"), "--world ",
+                options.world.string(),
+                " has no catalogue.json (make one with: tinygpt data generate --out ",
+                options.world.string(), ")");
+  TINYGPT_CHECK(options.names || options.pronouns,
+                "data augment: --no-names and --no-pronouns together leave nothing to swap");
+  TINYGPT_CHECK(std::filesystem::weakly_canonical(options.out) !=
+                    std::filesystem::weakly_canonical(options.world),
+                "data augment: --out must not be the --world folder ", options.world.string());
+  data::CorpusOptions all;  // every record: nothing is held back for validation here
+  all.validation_fraction = 0;
+  const std::vector<std::string> records = data::load_world_corpus(options.world, all).train;
+  const data::AuditLexicon lexicon = data::load_world_lexicon(options.world / "catalogue.json");
+  const std::vector<std::string> copies = data::counterfactual_copies(
+      records, lexicon, {.names = options.names, .pronouns = options.pronouns});
+  const std::string text = data::join_records(records, "\n\n") + data::join_records(copies, "\n\n");
+  std::filesystem::create_directories(options.out);
+  write_file_atomically(options.out / "stories.txt", text);
+  write_file_atomically(options.out / "catalogue.json",
+                        read_file(options.world / "catalogue.json"));
+  std::printf("%zu records + %zu counterfactual copies, %zu bytes: %s\n", records.size(),
+              copies.size(), text.size(), (options.out / "stories.txt").c_str());
+}
+
 }  // namespace
 
 void register_data_command(CLI::App& app) {
@@ -297,6 +335,19 @@ void register_data_command(CLI::App& app) {
                   "naming groups, she/he swapped): before and after");
   audit->add_flag("--markdown", audit_options->markdown, "Print Markdown tables (for lessons)");
   audit->callback([audit_options] { run_audit(*audit_options); });
+
+  CLI::App* augment = data_app->add_subcommand(
+      "augment",
+      "Write a world folder to pre-train on: its stories.txt holds the world's stories and "
+      "facts plus their counterfactual copies (names rotated between naming groups, she/he "
+      "swapped)");
+  auto augment_options = std::make_shared<AugmentCommandOptions>();
+  augment->add_option("--world", augment_options->world, "A folder made by `tinygpt data generate`")
+      ->required();
+  augment->add_option("--out", augment_options->out, "The new world folder")->required();
+  augment->add_flag("!--no-names", augment_options->names, "Do not rotate names");
+  augment->add_flag("!--no-pronouns", augment_options->pronouns, "Do not swap she and he");
+  augment->callback([augment_options] { run_augment(*augment_options); });
 }
 
 }  // namespace tinygpt::cli

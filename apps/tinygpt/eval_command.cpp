@@ -280,6 +280,7 @@ void register_eval_command(CLI::App& app) {
   eval->require_subcommand(1);
   // One line per metric family (see eval_command.h).
   register_eval_translation(*eval);
+  register_eval_fairness(*eval);
   register_eval_run(*eval);
 }
 

@@ -37,4 +37,8 @@ void register_eval_translation(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_run(CLI::App& eval);
 
+/// @brief `tinygpt eval fairness`: a classifier or a GPT probed with names and pronouns.
+/// @param eval the `eval` command.
+void register_eval_fairness(CLI::App& eval);
+
 }  // namespace tinygpt::cli

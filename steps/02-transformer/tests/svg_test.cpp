@@ -455,6 +455,28 @@ TEST_CASE("a timeline draws each bar in its lane, and refuses bars that do not f
   REQUIRE_THROWS_WITH(svg::timeline({}, 0), contains("rows must be at least 1"));
 }
 
+TEST_CASE("a bar chart draws every bar with its label, error bars and a zero line",
+          "[step02][svg]") {
+  const std::vector<svg::BarCategory> categories = {
+      {"names <&>", {{"amber", 40.0, 30.0, 50.0}, {"cedar", 55.0, 45.0, 65.0}, {"slate", 20.0}}},
+      {"pronouns", {{"she", -5.0, -12.0, 1.0}, {"he", 10.0}}}};
+  svg::BarChartOptions options;
+  options.title = "positive rate";
+  options.y_label = "%";
+  const std::string svg = svg::bar_chart(categories, options);
+  CHECK(xml_problem(svg) == "");
+  CHECK(count(svg, "<g class=\"bar\">") == 5);
+  CHECK(count(svg, "class=\"interval\"") == 3);           // only the bars with an interval
+  CHECK(count(svg, "names &lt;&amp;&gt;") == 1);          // escaped caption
+  CHECK(count(svg, "amber: 40 [30, 50]") == 1);           // tooltip with the interval
+  CHECK(count(svg, ">-20<") + count(svg, ">-10<") >= 1);  // the axis covers -12
+  CHECK(svg == svg::bar_chart(categories, options));
+  REQUIRE_THROWS_WITH(svg::bar_chart({}), contains("there are no bars"));
+  REQUIRE_THROWS_WITH(svg::bar_chart({{"x", {{"a", 1.0, 2.0, 3.0}}}}),
+                      contains("bar 0 of category 0 has the interval [2, 3] around 1"));
+  REQUIRE_THROWS_WITH(svg::bar_chart({{"x", {{"a", NAN}}}}), contains("must be finite"));
+}
+
 TEST_CASE("the same input gives the same bytes", "[step02][svg]") {
   const Matrix weights = causal_attention(6, 2.0f);
   const std::vector<std::string> tokens = {"a", "b", "c", "d", "e", "f"};

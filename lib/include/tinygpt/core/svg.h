@@ -1,6 +1,6 @@
 /// @file svg.h
-/// @brief The course's one plotting code: heatmaps (attention maps) and line charts (loss
-/// curves) as standalone SVG text.
+/// @brief The course's one plotting code: heatmaps (attention maps), line charts (loss
+/// curves), timelines and bar charts (per-group figures) as standalone SVG text.
 ///
 /// Every function returns the whole picture as a string; save it with
 /// write_file_atomically (core/files.h) and open it in a browser:
@@ -13,6 +13,7 @@
 /// becomes U+FFFD and control characters are written as visible escapes (a newline as "\\n").
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -145,6 +146,39 @@ struct TimelineOptions {
 /// @return the SVG document.
 std::string timeline(const std::vector<Bar>& bars, std::int64_t rows,
                      const TimelineOptions& options = {});
+
+/// @brief One bar of a bar chart, with an optional interval drawn as an error bar.
+struct BarValue {
+  std::string label;   ///< written under the bar, e.g. a group's name
+  double value = 0.0;  ///< the bar's height (negative values go down from 0), finite
+  double low = NAN;    ///< the interval's lower end; NaN for no error bar
+  double high = NAN;   ///< the interval's upper end; NaN for no error bar
+};
+
+/// @brief A block of bars side by side under one caption, e.g. the groups of one slice.
+struct BarCategory {
+  std::string label;           ///< written under the block
+  std::vector<BarValue> bars;  ///< coloured by position: the i-th bar of every block alike
+};
+
+/// @brief How a bar chart looks.
+struct BarChartOptions {
+  std::string title;    ///< drawn above; empty for none
+  std::string y_label;  ///< names the value axis, e.g. "positive rate"
+  int width = 720;      ///< of the whole picture in pixels, at least 200
+  int height = 420;     ///< of the whole picture in pixels, at least 150
+};
+
+/// @brief A grouped bar chart: one block per category, its bars side by side, each with
+/// its label below it and its value (and interval) in a tooltip; error bars where an
+/// interval is given; a value axis of "nice" ticks that covers 0, every value and every
+/// interval. Throws Error when there is no bar, or a value or interval end is not finite
+/// (NaN for "no interval" excepted) or an interval does not hold its value.
+/// @param categories the blocks, in drawing order, each with at least one bar.
+/// @param options title, axis label, size.
+/// @return the SVG document.
+std::string bar_chart(const std::vector<BarCategory>& categories,
+                      const BarChartOptions& options = {});
 
 /// @brief Tick values for an axis over [low, high]: multiples of a step of 1, 2 or 5 times a
 /// power of ten, from the largest multiple <= low to the smallest multiple >= high, with
