@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of scripts/packages.txt that are missing (and nothing else).
-# Uses sudo when not run as root. Safe to run again: installed packages are skipped.
+# Installs the Debian packages of scripts/packages.txt that are missing (and nothing else),
+# then the browser tests' npm packages (tests/browser: `npm ci` when node_modules is missing
+# or package-lock.json changed). Uses sudo for apt when not run as root. Safe to run again:
+# installed packages are skipped.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,18 +16,32 @@ for package in $packages; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: every package of scripts/packages.txt is installed"
-  exit 0
+else
+  if ! command -v apt-get >/dev/null; then
+    echo "setup: this is not a Debian-like system; install these packages (or their equivalents) yourself:" >&2
+    echo "  ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v apt-get >/dev/null; then
-  echo "setup: this is not a Debian-like system; install these packages (or their equivalents) yourself:" >&2
-  echo "  ${missing[*]}" >&2
-  exit 1
+# The browser tests' one npm package (playwright-core), at the versions package-lock.json
+# pins. A stamp in node_modules holds the lock's hash, so a changed lock installs again.
+browser="$here/../tests/browser"
+stamp="$browser/node_modules/.tinygpt-lock-sha256"
+lock_sha=$(sha256sum "$browser/package-lock.json" | awk '{ print $1 }')
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sha" ]; then
+  echo "setup: tests/browser/node_modules matches package-lock.json"
+elif ! command -v npm >/dev/null; then
+  echo "setup: npm is missing (Debian: apt-get install npm); the browser tests will be skipped" >&2
+else
+  echo "setup: npm ci in tests/browser"
+  (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sha" >"$stamp"
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  sudo="sudo"
-fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

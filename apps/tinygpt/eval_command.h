@@ -33,6 +33,11 @@ void check_same_line_counts(const std::vector<std::filesystem::path>& files,
 /// @param eval the `eval` command.
 void register_eval_translation(CLI::App& eval);
 
+/// @brief `tinygpt eval human`: the rating page (serve), its ratings (export), agreement and
+/// ranking (report), a simulated panel (simulate) and demo items (items).
+/// @param eval the `eval` command.
+void register_eval_human(CLI::App& eval);
+
 /// @brief `tinygpt eval run`: model folders evaluated on named suites, one report folder.
 /// @param eval the `eval` command.
 void register_eval_run(CLI::App& eval);
