@@ -283,6 +283,7 @@ void register_eval_command(CLI::App& app) {
   register_eval_fairness(*eval);
   register_eval_run(*eval);
   register_eval_human(*eval);
+  register_eval_robustness(*eval);
 }
 
 }  // namespace tinygpt::cli

@@ -42,6 +42,12 @@ void register_eval_human(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_run(CLI::App& eval);
 
+/// @brief `tinygpt eval robustness`, `eval attack` and `eval adversarial-training`: a
+/// classifier under perturbations, under a word-substitution attack, and adversarially
+/// trained against its control.
+/// @param eval the `eval` command.
+void register_eval_robustness(CLI::App& eval);
+
 /// @brief `tinygpt eval fairness`: a classifier or a GPT probed with names and pronouns.
 /// @param eval the `eval` command.
 void register_eval_fairness(CLI::App& eval);
