@@ -34,7 +34,9 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1 << 20;    ///< larger request bodies get 413
   std::chrono::seconds read_timeout{10};   ///< a client that sends nothing for this long is dropped
   std::chrono::seconds write_timeout{10};  ///< a client that reads nothing for this long is dropped
-  std::chrono::seconds keep_alive_timeout{5};  ///< idle keep-alive connections close after this
+  /// idle keep-alive connections close after this; short, because httplib's stop() waits
+  /// for them (a browser left open would hold a Ctrl-C for the whole timeout)
+  std::chrono::seconds keep_alive_timeout{1};
 };
 
 /// @brief A file served from the program's own bytes (made at build time by
