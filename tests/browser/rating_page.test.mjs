@@ -2,7 +2,8 @@
 // clicking and by keyboard, reload halfway (the page must come back at the same item, in
 // the same order), finish, then read the real SQLite database back with
 // `tinygpt eval human export --format jsonl`: one rating per item, the left/right order
-// logged, and every choice mapped back to the system whose answer was clicked.
+// logged, and every choice mapped back to the system whose answer was clicked. Then the
+// same in mode scale: three answers scored 1-5 by clicks and by keys, scores mapped back.
 //
 //   node tests/browser/rating_page.test.mjs build/release/apps/tinygpt
 import { writeFileSync } from "node:fs";
@@ -24,7 +25,7 @@ const items = Array.from({ length: 6 }, (_, i) => ({
   prompt: `Question number ${i + 1}: what is ${i + 1} + ${i + 1}?`,
   answers: SYSTEMS.map((system) => ({ system, text: `${system} says ${2 * (i + 1)} (item ${i + 1})` })),
 }));
-const systemOf = (text) => SYSTEMS.find((system) => text.startsWith(`${system} says`));
+const systemOf = (text) => text.split(" ")[0];
 
 // How each of the six items is rated, in the order the page shows them.
 const PLAN = [
@@ -38,10 +39,10 @@ const PLAN = [
 ];
 const RELOAD_BEFORE = 3;
 
-async function shownItem(page, k) {
+async function shownItem(page, k, total = items.length) {
   await page.waitForFunction(
     (text) => document.getElementById("status").textContent.endsWith(text),
-    `item ${k} of ${items.length}`,
+    `item ${k} of ${total}`,
   );
   const answers = await page.locator(".answer").evaluateAll((boxes) =>
     boxes.map((box) => ({
@@ -82,6 +83,10 @@ await main("rating_page", async (context) => {
     }
     const shown = await shownItem(page, k + 1);
     checkEqual(shown.answers.map((a) => a.label), ["A", "B"], "the answers' labels");
+    // Only the item's view shows: no name form, no scale controls in mode pairwise.
+    check(!(await page.locator("#name-view").isVisible()), "the name form is hidden while rating");
+    check(!(await page.locator("#scale-controls").isVisible()), "no scale controls in mode pairwise");
+    check(await page.locator("#choose-tie").isVisible(), "the tie button shows");
     check(!(await page.content()).includes("alpha</h3>"), "no system name is a label");
     const step = PLAN[k];
     if (step.how === "click") {
@@ -92,8 +97,10 @@ await main("rating_page", async (context) => {
     seen.push({ ...shown, choice: step.choice });
   }
   await page.locator("#done-view").waitFor({ state: "visible" });
-  check((await page.locator("#done-view h2").textContent()).includes("All done"), "the end says all done");
-  checkEqual(await page.locator("#status").textContent(), `Grace Hopper: 6 of 6 rated`, "the status at the end");
+  const end = await page.locator("#done-view h2").textContent();
+  check(end.includes("All done"), "the end says all done");
+  const status = await page.locator("#status").textContent();
+  checkEqual(status, "Grace Hopper: 6 of 6 rated", "the status at the end");
   await page.reload();
   await page.locator("#done-view").waitFor({ state: "visible" });
   checkEqual(pageErrors, [], "JavaScript errors on the page");
@@ -128,4 +135,57 @@ await main("rating_page", async (context) => {
   }
   // Randomised per item: with seed 7 both orders occur among the six items.
   checkEqual(orders.size, 2, "distinct left/right orders among the items");
+
+  // Mode scale: three answers, a score 1-5 each, by clicking and by keys.
+  const scaleItems = join(context.folder, "scale.jsonl");
+  const scaleDb = join(context.folder, "scale.sqlite");
+  const three = ["alpha", "beta", "gamma"];
+  writeFileSync(
+    scaleItems,
+    [1, 2]
+      .map((i) => JSON.stringify({
+        id: `s${i}`,
+        prompt: `Scale question ${i}`,
+        answers: three.map((system) => ({ system, text: `${system} says ${i}` })),
+      }))
+      .join("\n"),
+  );
+  const scale = await context.start(tinygpt, [
+    "eval", "human", "serve", "--db", scaleDb, "--items", scaleItems, "--mode", "scale", "--port", "0",
+  ]);
+  await page.goto(`${scale.url}/?rater=Grace%20Hopper`);
+  const given = {}; // item prompt -> {system: score}
+  for (const [k, how] of ["click", "key"].entries()) {
+    const shown = await shownItem(page, k + 1, 2);
+    checkEqual(shown.answers.map((a) => a.label), ["A", "B", "C"], "scale labels");
+    check(!(await page.locator("#pairwise-controls").isVisible()), "no pairwise buttons (scale)");
+    check(await page.locator("#submit-scores").isDisabled(), "submit waits for every score");
+    const scores = k === 0 ? [5, 3, 1] : [2, 4, 4];
+    if (how === "click") {
+      for (const [j, score] of scores.entries()) {
+        await page.locator(".answer").nth(j).locator(`button[data-score="${score}"]`).click();
+      }
+      await page.locator("#submit-scores").click();
+    } else {
+      await page.keyboard.press("1");
+      await page.keyboard.press("Backspace"); // undo: the first answer is unscored again
+      for (const score of scores) await page.keyboard.press(String(score));
+      await page.keyboard.press("Enter");
+    }
+    given[shown.prompt] = Object.fromEntries(
+      shown.answers.map((answer, j) => [systemOf(answer.text), scores[j]]),
+    );
+  }
+  await page.locator("#done-view").waitFor({ state: "visible" });
+  checkEqual((await scale.stop()).code, 0, "the scale server's exit status");
+  const scaleLines = run(tinygpt, ["eval", "human", "export", "--db", scaleDb, "--format", "jsonl"])
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  checkEqual(scaleLines.length, 2, "scale ratings in the database");
+  for (const line of scaleLines) {
+    const prompt = `Scale question ${line.item.slice(1)}`;
+    const expected = Object.fromEntries(line.shown.map((s) => [s, given[prompt][s]]));
+    checkEqual(line.scores, expected, `${line.item}'s scores by system`);
+  }
 });

@@ -7,6 +7,16 @@ const NAME_KEY = "tinygpt-rater";
 
 const $ = (id) => document.getElementById(id);
 
+// Mode pairwise's keys: the buttons' letters, and arrows for one hand.
+const PAIRWISE_KEYS = {
+  a: "left",
+  arrowleft: "left",
+  t: "tie",
+  arrowdown: "tie",
+  b: "right",
+  arrowright: "right",
+};
+
 const state = {
   rater: "",
   mode: "pairwise",
@@ -178,7 +188,7 @@ document.addEventListener("keydown", (event) => {
   if ($("item-view").hidden || state.busy) return;
   const key = event.key.toLowerCase();
   if (state.mode === "pairwise") {
-    const choice = { a: "left", arrowleft: "left", t: "tie", arrowdown: "tie", b: "right", arrowright: "right" }[key];
+    const choice = PAIRWISE_KEYS[key];
     if (choice) {
       event.preventDefault();
       submit({ choice });
