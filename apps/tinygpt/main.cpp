@@ -73,11 +73,17 @@ Outcome run(int argc, char** argv) {
 }
 
 // Commands that never multiply matrices: they skip use_fast_blas_kernel()'s restart of the
-// program (a few milliseconds, which is most of `tinygpt eval bleu`'s own time).
+// program (a few milliseconds, which is most of `tinygpt eval bleu`'s own time). The eval
+// commands that run models (eval run, ...) must not: a classifier read by another kernel
+// than the one that trained it sums in another order, and a near tie may flip.
 bool uses_matrix_products(int argc, char** argv) {
   if (argc < 2) return true;
   const std::string command = argv[1];
-  return command != "eval" && command != "data" && command != "tokenizer" && command != "course";
+  if (command == "eval") {
+    const std::string metric = argc > 2 ? argv[2] : "";
+    return metric != "bleu" && metric != "chrf";
+  }
+  return command != "data" && command != "tokenizer" && command != "course";
 }
 
 }  // namespace

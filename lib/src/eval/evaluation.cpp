@@ -58,8 +58,8 @@ ModelEntry parse_model(const json& item, std::size_t index, const fs::path& base
   read_field(item, "adapter", entry.adapter, where);
   TINYGPT_CHECK(!entry.name.empty(), where, ": field 'name' is missing or empty");
   TINYGPT_CHECK(!entry.path.empty(), where, ": field 'path' is missing or empty");
-  entry.path = train::detail::relative_to(base, entry.path);
-  entry.adapter = train::detail::relative_to(base, entry.adapter);
+  entry.path = train::detail::relative_to(base, entry.path).lexically_normal();
+  entry.adapter = train::detail::relative_to(base, entry.adapter).lexically_normal();
   if (item.contains("kind")) {
     std::string kind;
     read_field(item, "kind", kind, where);
@@ -121,8 +121,8 @@ EvaluationConfig parse_evaluation_config(std::string_view json_text, const fs::p
   read_field(object, "answer_tokens", config.answer_tokens, where);
   TINYGPT_CHECK(!config.data.empty(), where, ": field 'data' (a world folder) is missing");
   TINYGPT_CHECK(!config.out.empty(), where, ": field 'out' (the report folder) is missing");
-  config.data = train::detail::relative_to(base, config.data);
-  config.out = train::detail::relative_to(base, config.out);
+  config.data = train::detail::relative_to(base, config.data).lexically_normal();
+  config.out = train::detail::relative_to(base, config.out).lexically_normal();
   TINYGPT_CHECK(config.examples >= 0, where, ": field 'examples' must be 0 (all) or more, got ",
                 config.examples);
   TINYGPT_CHECK(config.lm_tokens >= 2, where, ": field 'lm_tokens' must be at least 2, got ",

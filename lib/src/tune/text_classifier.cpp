@@ -5,27 +5,27 @@
 
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/tape.h"
-#include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/classifier.h"
 
 namespace tinygpt::tune {
 
 namespace {
 
-models::ModelFolder load_folder(const std::filesystem::path& model,
-                                const std::filesystem::path& adapter,
-                                std::unique_ptr<PeftAdapter>& attached) {
-  if (adapter.empty()) return models::load_model_folder(model);
-  AdaptedModel adapted = load_adapter(model, adapter);
-  attached = std::move(adapted.adapter);
-  return std::move(adapted.folder);
+AdaptedModel load_model(const std::filesystem::path& model, const std::filesystem::path& adapter) {
+  if (adapter.empty()) return {models::load_model_folder(model), nullptr};
+  return load_adapter(model, adapter);
 }
 
 }  // namespace
 
 TextClassifier::TextClassifier(const std::filesystem::path& model,
                                const std::filesystem::path& adapter)
-    : origin_(adapter.empty() ? model : adapter), folder_(load_folder(model, adapter, adapter_)) {
+    : TextClassifier(load_model(model, adapter), adapter.empty() ? model : adapter) {}
+
+TextClassifier::TextClassifier(AdaptedModel model, std::filesystem::path origin)
+    : origin_(std::move(origin)),
+      folder_(std::move(model.folder)),
+      adapter_(std::move(model.adapter)) {
   TINYGPT_CHECK(folder_.head && folder_.head->task == "classification", origin_.string(),
                 ": not a classifier (no classification head in config.json); fine-tune one with "
                 "`tinygpt finetune --task classify`");

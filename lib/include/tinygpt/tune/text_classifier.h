@@ -18,6 +18,7 @@
 
 #include "tinygpt/core/tensor.h"
 #include "tinygpt/models/pretrained.h"
+#include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/peft_adapter.h"
 
 namespace tinygpt::tune {
@@ -53,6 +54,8 @@ class TextClassifier {
   std::vector<std::int32_t> predict(std::span<const std::string> texts);
 
  private:
+  TextClassifier(AdaptedModel model, std::filesystem::path origin);
+
   std::filesystem::path origin_;          // the folder, for messages
   models::ModelFolder folder_;            // the model with its head
   std::unique_ptr<PeftAdapter> adapter_;  // the adapter, or nullptr
