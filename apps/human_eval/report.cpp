@@ -133,6 +133,29 @@ std::vector<AgreementFigure> agreement(const UnitTable& table, Mode mode,
   return figures;
 }
 
+// The share of agreeing pairs of raters on a unit, averaged over units with two ratings or
+// more: what kappa corrects for chance, shown beside it because a kappa near 0 with a raw
+// agreement near 1 means one category dominates (report.h), not that raters disagree.
+std::optional<double> raw_agreement(const eval::RatingMatrix& values) {
+  double sum = 0.0;
+  int units = 0;
+  for (Eigen::Index u = 0; u < values.rows(); ++u) {
+    int pairs = 0, agreeing = 0;
+    for (Eigen::Index a = 0; a < values.cols(); ++a) {
+      for (Eigen::Index b = a + 1; b < values.cols(); ++b) {
+        if (std::isnan(values(u, a)) || std::isnan(values(u, b))) continue;
+        ++pairs;
+        agreeing += values(u, a) == values(u, b);
+      }
+    }
+    if (pairs == 0) continue;
+    sum += static_cast<double>(agreeing) / pairs;
+    ++units;
+  }
+  if (units == 0) return std::nullopt;
+  return sum / units;
+}
+
 std::vector<eval::Judgement> judgements(const std::vector<RatingRecord>& records) {
   std::vector<eval::Judgement> all;
   for (const RatingRecord& record : records) {
@@ -187,6 +210,7 @@ StudyReport make_report(const RatingStore& store, const ReportOptions& options) 
     ++report.ratings_per_unit[static_cast<std::size_t>(count)];
     if (count > 0) ++report.rated_units;
   }
+  report.raw_agreement = raw_agreement(table.values);
   report.agreement = agreement(table, store.mode(), report.ratings_per_unit);
 
   std::vector<std::string> systems;
@@ -243,6 +267,10 @@ std::string format_report(const StudyReport& report) {
   text += pairwise ? "\nagreement on the answer preferred (first or second answer of the items "
                      "file, or a tie)\n"
                    : "\nagreement on the scores of each answer\n";
+  if (report.raw_agreement) {
+    text += "  raw agreement          " + fixed(*report.raw_agreement, 3) +
+            "  agreeing rater pairs per unit (chance not removed)\n";
+  }
   for (const AgreementFigure& figure : report.agreement) {
     char line[256];
     if (figure.value) {

@@ -53,14 +53,15 @@ struct AgreementFigure {
 
 /// @brief A study's figures.
 struct StudyReport {
-  std::string database;               ///< the file
-  Mode mode = Mode::kPairwise;        ///< the study's mode
-  int items = 0;                      ///< items in the study
-  int raters = 0;                     ///< raters with at least one rating
-  int ratings = 0;                    ///< ratings stored
-  int rated_units = 0;                ///< units (items, or item answers) with a rating
-  std::vector<int> ratings_per_unit;  ///< how many units have 1, 2, ... ratings (index = count)
-  int left = 0, right = 0, ties = 0;  ///< pairwise: choices by position (a bias check)
+  std::string database;                 ///< the file
+  Mode mode = Mode::kPairwise;          ///< the study's mode
+  int items = 0;                        ///< items in the study
+  int raters = 0;                       ///< raters with at least one rating
+  int ratings = 0;                      ///< ratings stored
+  int rated_units = 0;                  ///< units (items, or item answers) with a rating
+  std::vector<int> ratings_per_unit;    ///< how many units have 1, 2, ... ratings (index = count)
+  int left = 0, right = 0, ties = 0;    ///< pairwise: choices by position (a bias check)
+  std::optional<double> raw_agreement;  ///< share of rater pairs on a unit who agree (no chance)
   std::vector<AgreementFigure> agreement;                   ///< Cohen, Fleiss, Krippendorff
   std::optional<eval::BradleyTerryRanking> ranking;         ///< none when it cannot be fitted
   std::string ranking_note;                                 ///< why not, or ""

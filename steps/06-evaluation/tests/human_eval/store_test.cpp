@@ -322,6 +322,7 @@ TEST_CASE("human eval simulate and report: a perfect panel agrees fully and rank
   const StudyReport report = make_report(*store, {.resamples = 0});
   CHECK(report.raters == 3);
   CHECK(report.ratings_per_unit[3] == 12);
+  CHECK(report.raw_agreement == Approx(1.0));
   REQUIRE(report.agreement.size() == 3);
   CHECK_FALSE(report.agreement[0].value);           // Cohen's kappa needs exactly 2 raters
   CHECK(report.agreement[1].value == Approx(1.0));  // Fleiss
