@@ -197,7 +197,7 @@ std::unique_ptr<RatingStore> RatingStore::open_study(const std::filesystem::path
       if (items[i] != store->items_[i]) {
         difference = "item " + std::to_string(i + 1) + " is " + describe_item(store->items_[i]) +
                      " in the database but " + describe_item(items[i]) + " in the file" +
-                     (items[i].id == store->items_[i].id ? " (its prompt or texts differ)" : "");
+                     (items[i].id == store->items_[i].id ? " (the same id, other content)" : "");
       }
     }
     if (difference.empty()) {
