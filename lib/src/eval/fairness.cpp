@@ -346,6 +346,13 @@ std::vector<data::FairnessProbe> load_fairness_probes(const std::filesystem::pat
     probe.group = string_field("group");
     probe.pattern = string_field("pattern");
     probe.text = string_field("text");
+    const nlohmann::json& terms = field("terms");
+    TINYGPT_CHECK(terms.is_array() && !terms.empty(), where,
+                  ": field \"terms\" is not a list of the words put in");
+    for (const nlohmann::json& term : terms) {
+      TINYGPT_CHECK(term.is_string(), where, ": field \"terms\" holds a value that is no string");
+      probe.terms.push_back(term.get<std::string>());
+    }
     if (json.contains("person") && json["person"].is_string()) probe.person = json["person"];
     probes.push_back(std::move(probe));
   }
