@@ -1,8 +1,9 @@
-# What the command-line tests of steps 04 and 05 share (cmake -P scripts with -DTINYGPT set):
+# What the command-line tests of steps 04 to 06 share (cmake -P scripts with -DTINYGPT set):
 #   run(status args...)            runs `tinygpt args...`, fails unless it exits with `status`;
 #                                  sets `output` and `errors` (its stdout and stderr);
 #   expect_refused(pattern args...) expects status 1 and one line on stderr,
-#                                  "tinygpt: error: ..." matching `pattern`.
+#                                  "tinygpt: error: ..." matching `pattern`;
+#   expect_output(pattern)         fails unless the last run's stdout matches `pattern`.
 function(run expected_status)
   execute_process(COMMAND "${TINYGPT}" ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out
                   ERROR_VARIABLE err)
@@ -21,4 +22,10 @@ function(expect_refused pattern)
     message(FATAL_ERROR "expected one line matching '${pattern}' on stderr, got:\n${errors}")
   endif()
   message(STATUS "refused as expected: ${message}")
+endfunction()
+
+function(expect_output pattern)
+  if(NOT output MATCHES "${pattern}")
+    message(FATAL_ERROR "expected output matching '${pattern}', got:\n${output}")
+  endif()
 endfunction()

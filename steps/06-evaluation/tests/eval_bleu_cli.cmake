@@ -14,12 +14,6 @@ file(MAKE_DIRECTORY "${work}")
 
 include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
-function(expect_output pattern)
-  if(NOT output MATCHES "${pattern}")
-    message(FATAL_ERROR "expected output matching '${pattern}', got:\n${output}")
-  endif()
-endfunction()
-
 file(WRITE "${work}/ref1.txt" "The dog bit the man.\nIt was not unexpected.\nThe man bit him first.\n")
 file(WRITE "${work}/ref2.txt"
      "The dog had bit the man.\nNo one was surprised.\nThe man had bitten the dog.\n")

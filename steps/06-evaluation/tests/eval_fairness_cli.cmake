@@ -14,12 +14,6 @@ file(MAKE_DIRECTORY "${work}")
 
 include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
-function(expect_output pattern)
-  if(NOT output MATCHES "${pattern}")
-    message(FATAL_ERROR "expected output matching '${pattern}', got:\n${output}")
-  endif()
-endfunction()
-
 run(0 data generate --seed 1 --size 20000 --kinds stories,facts,reviews,fairness
     --out "${work}/world")
 run(0 data augment --world "${work}/world" --out "${work}/augmented")
