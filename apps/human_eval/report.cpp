@@ -71,7 +71,8 @@ UnitTable unit_table(const RatingStore& store, const std::vector<RatingRecord>& 
 template <typename Compute>
 AgreementFigure figure(std::string name, std::string note, Compute compute) {
   try {
-    return {std::move(name), compute(), std::move(note)};
+    const double value = compute();  // before `name` moves: compute() may throw
+    return {std::move(name), value, std::move(note)};
   } catch (const Error& error) {
     return {std::move(name), std::nullopt, error.what()};
   }

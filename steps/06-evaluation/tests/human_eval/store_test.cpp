@@ -332,6 +332,15 @@ TEST_CASE("human eval simulate and report: a perfect panel agrees fully and rank
   CHECK_THAT(report.ranking_note, contains("never"));
   CHECK_THAT(format_report(report), contains("ranking: not available"));
 
+  // No ratings yet: each figure is missing under its own name, saying why.
+  std::unique_ptr<RatingStore> empty = open(dir.path() / "e.sqlite", make_items(2));
+  const StudyReport none = make_report(*empty, {.resamples = 0});
+  CHECK_FALSE(none.raw_agreement);
+  REQUIRE(none.agreement.size() == 3);
+  CHECK(none.agreement[2].name == "Krippendorff's alpha");
+  CHECK_FALSE(none.agreement[2].value);
+  CHECK_THAT(format_report(none), contains("Krippendorff's alpha         -  krippendorff_alpha"));
+
   // A noisy panel of two: Cohen's kappa is there, and x ranks first.
   std::unique_ptr<RatingStore> noisy = open(dir.path() / "n.sqlite", make_items(40));
   simulate_panel(*noisy, {.raters = 2, .accuracy = 0.6, .seed = 4});
