@@ -300,10 +300,11 @@ std::string format_report(const StudyReport& report) {
   text +=
       "\nranking (Bradley-Terry; strengths have a geometric mean of 1; 95% bootstrap "
       "intervals, " +
-      std::to_string(ranking.resamples_kept) + " resamples" +
       (ranking.resamples_dropped > 0
-           ? std::string(", ") + std::to_string(ranking.resamples_dropped) + " unfittable left out"
-           : "") +
+           ? std::to_string(ranking.resamples_kept) + " of " +
+                 std::to_string(ranking.resamples_kept + ranking.resamples_dropped) +
+                 " resamples; the others had a system without a win or a loss"
+           : std::to_string(ranking.resamples_kept) + " resamples") +
       ")\n";
   char line[256];
   std::snprintf(line, sizeof(line), "  %-20s %9s  %-19s %7s %10s\n", "system", "strength",
