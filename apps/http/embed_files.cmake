@@ -27,11 +27,6 @@ string(APPEND text "#include <span>\n\n#include \"http/server.h\"\n\nnamespace {
 string(APPEND text "const tinygpt::http::EmbeddedFile kFiles[] = {\n${entries}};\n\n}  // namespace\n\n")
 string(APPEND text "namespace ${namespace} {\n\nstd::span<const tinygpt::http::EmbeddedFile> ${function}() {\n")
 string(APPEND text "  return kFiles;\n}\n\n}  // namespace ${namespace}\n")
-# Rewrite only on change, so an unchanged page does not recompile anything.
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-  if(old STREQUAL text)
-    return()
-  endif()
-endif()
+# Written every time the command runs (only when a file changed): an output left older than
+# its inputs would make the build run the command again on every build.
 file(WRITE "${OUTPUT}" "${text}")
