@@ -66,8 +66,13 @@ await main("rating_page", async (context) => {
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
-  await page.goto(server.url);
+  // A name the server refuses: its message, and the form again.
+  await page.goto(`${server.url}/?rater=${encodeURIComponent("a\u0001b")}`);
+  await page.locator("#error").waitFor({ state: "visible" });
+  check((await page.locator("#error").textContent()).includes("control character"), "the refusal");
+  check(await page.locator("#name-view").isVisible(), "the name form after a refused name");
 
+  await page.goto(server.url);
   // The name first.
   await page.locator("#rater-name").fill("Grace Hopper");
   await page.locator("#start").click();

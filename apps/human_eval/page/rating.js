@@ -55,6 +55,7 @@ function show(view) {
 
 // --- one item --------------------------------------------------------------------------
 
+// Shows the rater's next item (or the end); false when the server refused (a bad name).
 async function loadNext() {
   state.busy = true;
   try {
@@ -66,13 +67,15 @@ async function loadNext() {
       $("status").textContent = `${state.rater}: ${next.rated} of ${next.total} rated`;
       $("done-summary").textContent = `You rated all ${next.total} items. You can close this page.`;
       show("done-view");
-      return;
+      return true;
     }
     $("status").textContent = `${state.rater}: item ${next.rated + 1} of ${next.total}`;
     renderItem(next.item);
     show("item-view");
+    return true;
   } catch (error) {
     showError(error);
+    return false;
   } finally {
     state.busy = false;
   }
@@ -154,10 +157,17 @@ async function submit(rating) {
 
 // --- the rater -------------------------------------------------------------------------
 
-function start(name) {
+// A name the server accepts is remembered for the next visit; one it refuses (too long,
+// a control character) goes back to the form with the server's message.
+async function start(name) {
   state.rater = name;
-  localStorage.setItem(NAME_KEY, name);
-  loadNext();
+  if (await loadNext()) {
+    localStorage.setItem(NAME_KEY, name);
+  } else {
+    localStorage.removeItem(NAME_KEY);
+    $("rater-name").value = name;
+    show("name-view");
+  }
 }
 
 $("name-view").addEventListener("submit", (event) => {
