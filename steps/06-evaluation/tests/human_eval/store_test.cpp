@@ -350,3 +350,35 @@ TEST_CASE("human eval simulate and report: a perfect panel agrees fully and rank
   CHECK(second.ranking->systems[0].system == "x");
   CHECK(second.left + second.right == 80);
 }
+
+TEST_CASE("human eval simulate and report in mode scale: ordinal alpha, mean scores, a ranking",
+          "[step06][human_eval]") {
+  TempDir dir("scale");
+  std::vector<Item> items;
+  for (int i = 0; i < 30; ++i) {
+    const std::string k = std::to_string(i);
+    items.push_back({.id = "s" + k,
+                     .prompt = "prompt " + k,
+                     .answers = {{"x", "x " + k}, {"y", "y " + k}, {"z", "z " + k}},
+                     .better = i % 2 == 0 ? "x" : "y"});
+  }
+  std::unique_ptr<RatingStore> store = open(dir.path() / "s.sqlite", items, 5, Mode::kScale);
+  CHECK(simulate_panel(*store, {.raters = 2, .accuracy = 0.9, .seed = 8}) == 60);
+  const StudyReport report = make_report(*store, {.resamples = 100});
+  CHECK(report.rated_units == 90);  // every (item, answer) unit
+  REQUIRE(report.agreement.size() == 3);
+  CHECK(report.agreement[0].note.starts_with("quadratic weights, 90 units"));
+  REQUIRE(report.agreement[0].value);
+  CHECK(*report.agreement[0].value > 0.5);
+  CHECK(report.agreement[2].note == "ordinal");
+  REQUIRE(report.agreement[2].value);
+  CHECK(*report.agreement[2].value > 0.5);
+  // x and y are better on half the items each (true score 4), z never (true score 2).
+  REQUIRE(report.mean_scores.size() == 3);
+  CHECK(report.mean_scores[2].first == "z");
+  CHECK(report.mean_scores[2].second < report.mean_scores[0].second);
+  CHECK(report.mean_scores[2].second < report.mean_scores[1].second);
+  REQUIRE(report.ranking);
+  CHECK(report.ranking->systems.back().system == "z");
+  CHECK_THAT(format_report(report), contains("mean score (1-5)"));
+}
