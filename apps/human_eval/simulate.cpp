@@ -31,27 +31,30 @@ int simulate_panel(RatingStore& store, const SimulationOptions& options) {
   const eval::RatingMatrix labels =
       eval::simulate_labels(panel, truth, pairwise ? 2 : 5, options.seed);
   int written = 0;
-  for (int r = 0; r < options.raters; ++r) {
-    const std::string rater = "simulated-" + std::to_string(r + 1);
-    for (;;) {
-      const Progress progress = store.next_for(rater);
-      if (!progress.next) break;
-      const Presentation& shown = *progress.next;
-      const Item& item = items[static_cast<std::size_t>(shown.item_index)];
-      const int first = first_unit[static_cast<std::size_t>(shown.item_index)];
-      if (pairwise) {
-        const int preferred_slot = static_cast<int>(labels(first, r));
-        store.rate_pairwise(rater, item.id,
-                            shown.order[0] == preferred_slot ? Choice::kLeft : Choice::kRight);
-      } else {
-        std::vector<int> scores;
-        for (int slot : shown.order)
-          scores.push_back(static_cast<int>(labels(first + slot, r)) + 1);
-        store.rate_scale(rater, item.id, scores);
+  // One transaction for the whole panel: a sync per rating would take seconds.
+  store.in_one_transaction([&] {
+    for (int r = 0; r < options.raters; ++r) {
+      const std::string rater = "simulated-" + std::to_string(r + 1);
+      for (;;) {
+        const Progress progress = store.next_for(rater);
+        if (!progress.next) break;
+        const Presentation& shown = *progress.next;
+        const Item& item = items[static_cast<std::size_t>(shown.item_index)];
+        const int first = first_unit[static_cast<std::size_t>(shown.item_index)];
+        if (pairwise) {
+          const int preferred_slot = static_cast<int>(labels(first, r));
+          store.rate_pairwise(rater, item.id,
+                              shown.order[0] == preferred_slot ? Choice::kLeft : Choice::kRight);
+        } else {
+          std::vector<int> scores;
+          for (int slot : shown.order)
+            scores.push_back(static_cast<int>(labels(first + slot, r)) + 1);
+          store.rate_scale(rater, item.id, scores);
+        }
+        ++written;
       }
-      ++written;
     }
-  }
+  });
   return written;
 }
 

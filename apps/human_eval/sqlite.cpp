@@ -109,16 +109,19 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
 
-Transaction::Transaction(Database& database) : database_(database) {
-  database_.exec("BEGIN IMMEDIATE");
+Transaction::Transaction(Database& database)
+    : database_(database), nested_(sqlite3_get_autocommit(database.handle()) == 0) {
+  database_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(database_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  const char* undo = nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK";
+  sqlite3_exec(database_.handle(), undo, nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit() {
-  database_.exec("COMMIT");
+  database_.exec(nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

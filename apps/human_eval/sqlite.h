@@ -99,6 +99,8 @@ class Database {
 
 /// @brief BEGIN IMMEDIATE in the constructor (the write lock at once, so two writers never
 /// deadlock halfway), COMMIT by commit(), ROLLBACK when it goes without one (an exception).
+/// Inside another transaction it is a SAVEPOINT instead, committed or rolled back with the
+/// outer one, so that many writes can share one transaction (and one disk sync).
 class Transaction {
  public:
   /// @param database the connection.
@@ -111,6 +113,7 @@ class Transaction {
 
  private:
   Database& database_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

@@ -322,7 +322,7 @@ std::optional<std::int64_t> RatingStore::rater_id(const std::string& rater) {
 
 Progress RatingStore::next_for(const std::string& rater) {
   check_rater_name(rater);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   TINYGPT_CHECK(writable_, "the ratings database is open read-only");
   Transaction transaction(*db_);
   std::optional<std::int64_t> id = rater_id(rater);
@@ -448,7 +448,7 @@ void RatingStore::insert_rating(const Target& target, std::optional<Choice> choi
 
 void RatingStore::rate_pairwise(const std::string& rater, const std::string& item_id,
                                 Choice choice) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   Transaction transaction(*db_);
   insert_rating(check_target(rater, item_id, Mode::kPairwise), choice, {});
   transaction.commit();
@@ -456,7 +456,7 @@ void RatingStore::rate_pairwise(const std::string& rater, const std::string& ite
 
 void RatingStore::rate_scale(const std::string& rater, const std::string& item_id,
                              const std::vector<int>& scores) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   Transaction transaction(*db_);
   const Target target = check_target(rater, item_id, Mode::kScale);
   if (scores.size() != target.order.size()) {
@@ -474,8 +474,15 @@ void RatingStore::rate_scale(const std::string& rater, const std::string& item_i
   transaction.commit();
 }
 
+void RatingStore::in_one_transaction(const std::function<void()>& work) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Transaction transaction(*db_);
+  work();
+  transaction.commit();
+}
+
 std::vector<std::string> RatingStore::raters() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   std::vector<std::string> names;
   Statement rows = db_->prepare("SELECT name FROM raters ORDER BY rater_id");
   while (rows.step()) names.push_back(rows.text(0));
@@ -483,7 +490,7 @@ std::vector<std::string> RatingStore::raters() const {
 }
 
 std::vector<RatingRecord> RatingStore::ratings() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   std::vector<RatingRecord> records;
   Statement rows = db_->prepare(
       "SELECT raters.name, r.item_index, p.sequence, r.shown_order, r.choice, r.scores, "

@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -189,6 +190,12 @@ class RatingStore {
   void rate_scale(const std::string& rater, const std::string& item_id,
                   const std::vector<int>& scores);
 
+  /// @brief Runs `work` (calls of the methods above) as one transaction: all of it is
+  /// stored or none, with one disk sync instead of one per call (a simulated panel writes
+  /// a thousand ratings in a fraction of a second this way). Other threads wait meanwhile.
+  /// @param work the calls.
+  void in_one_transaction(const std::function<void()>& work);
+
   /// @return the raters' names, in the order they arrived.
   std::vector<std::string> raters() const;
 
@@ -214,7 +221,7 @@ class RatingStore {
 
   std::unique_ptr<Database> db_;
   bool writable_ = false;
-  mutable std::mutex mutex_;
+  mutable std::recursive_mutex mutex_;  // recursive: in_one_transaction() calls the others
   std::vector<Item> items_;
   Mode mode_ = Mode::kPairwise;
   std::uint64_t seed_ = 1;

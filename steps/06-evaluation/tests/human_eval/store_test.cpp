@@ -218,6 +218,18 @@ TEST_CASE("human eval store: refuses unknown items and raters, items not shown, 
   CHECK(reason_of([&] { store->rate_pairwise("ada", shown, Choice::kLeft); }) ==
         Reason::kAlreadyRated);
   CHECK(store->ratings().size() == 1);  // nothing else was written
+
+  // In one transaction, a refusal undoes everything the transaction wrote before it.
+  const auto refused_halfway = [&] {
+    const Progress zoe = store->next_for("zoe");  // registers zoe, logs a presentation
+    store->rate_pairwise("zoe", items[zoe.next->item_index].id, Choice::kLeft);
+    store->rate_pairwise("zoe", "nope", Choice::kTie);
+  };
+  CHECK_THROWS_AS(store->in_one_transaction(refused_halfway), RatingRefused);
+  CHECK(store->raters() == std::vector<std::string>{"ada"});
+  CHECK(store->ratings().size() == 1);
+  store->in_one_transaction([&] { rate_left(*store, "zoe", 2); });
+  CHECK(store->ratings().size() == 3);
 }
 
 TEST_CASE("human eval export: CSV and JSONL hold each rating with its logged order and winner",
