@@ -96,7 +96,8 @@ void run_robustness(const RobustnessArgs& args) {
   json["data"] = args.classifier.data.string();
   json["split"] = args.classifier.split;
   write_file_atomically(out / "report.json", json.dump(2) + "\n");
-  write_file_atomically(out / "robustness.svg", report.svg());
+  const std::string chart = report.svg();
+  if (!chart.empty()) write_file_atomically(out / "robustness.svg", chart);
   write_file_atomically(
       out / "REPORT.md",
       "# Robustness\n\nThe classifier `" + args.classifier.model.string() + "` on " +
@@ -105,7 +106,7 @@ void run_robustness(const RobustnessArgs& args) {
           "%. Accuracy % [95% bootstrap CI] under each perturbation suite by severity s; the "
           "negation and antonym suites score the reviews they apply to against their new "
           "labels. Written by `tinygpt eval robustness`.\n\n" +
-          table + "\n![accuracy against severity](robustness.svg)\n");
+          table + (chart.empty() ? "" : "\n![accuracy against severity](robustness.svg)\n"));
   std::cout << "\nreport: " << (out / "REPORT.md").string() << "\n";
 }
 

@@ -280,10 +280,13 @@ std::string RobustnessReport::svg() const {
   for (const SuiteCurve& curve : curves) {
     svg::Series line{.name = std::string(perturbation_suite_name(curve.suite))};
     for (const SeverityPoint& point : curve.points) {
-      line.points.push_back({point.severity, 100.0 * point.accuracy.value});
+      if (!std::isnan(point.accuracy.value)) {
+        line.points.push_back({point.severity, 100.0 * point.accuracy.value});
+      }
     }
-    series.push_back(std::move(line));
+    if (!line.points.empty()) series.push_back(std::move(line));
   }
+  if (series.empty()) return "";  // no suite applied to any review
   return svg::line_chart(series,
                          {.title = "Accuracy under perturbation (" + std::to_string(reviews) +
                                    " reviews, seed " + std::to_string(seed) + ")",

@@ -178,6 +178,26 @@ TEST_CASE("robustness: the report as JSON, Markdown and SVG", "[step06][eval]") 
   CHECK_THAT(svg, contains("synonyms"));
 }
 
+TEST_CASE("robustness: a suite that applies to no review has no accuracy and no line",
+          "[step06][eval]") {
+  testing::TrainedClassifier& trained = testing::trained_classifier();
+  tune::TextClassifier classifier(trained.model);
+  // Neutral reviews have no verdict "is" + sentiment word: negation never applies.
+  std::vector<tune::LabelledText> neutral;
+  for (const tune::LabelledText& review : trained.train) {
+    if (review.group == "neutral") neutral.push_back(review);
+  }
+  REQUIRE(!neutral.empty());
+  RobustnessOptions options = options_for(trained);
+  options.suites = {PerturbationSuite::kNegation};
+  const RobustnessReport report = measure_robustness(classifier, neutral, options);
+  CHECK(report.curves[0].points[0].examples == 0);
+  CHECK(std::isnan(report.curves[0].points[0].accuracy.value));
+  CHECK(report.to_json()["suites"]["negation"]["points"][0]["accuracy"].is_null());
+  CHECK_THAT(report.markdown(), contains("| negation | flipped | 0 | — |"));
+  CHECK(report.svg().empty());
+}
+
 TEST_CASE("robustness: bad input is refused with a clear error", "[step06][eval]") {
   testing::TrainedClassifier& trained = testing::trained_classifier();
   tune::TextClassifier classifier(trained.model);

@@ -137,7 +137,8 @@ struct RobustnessReport {
   /// fewer).
   std::string markdown() const;
 
-  /// @return an SVG line chart of accuracy (%) against severity, one line per suite.
+  /// @return an SVG line chart of accuracy (%) against severity, one line per suite that
+  /// applied to some review; empty when none did.
   std::string svg() const;
 };
 
