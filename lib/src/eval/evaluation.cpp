@@ -11,6 +11,7 @@
 #include "evaluation_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
+#include "tinygpt/eval/robustness.h"
 #include "tinygpt/models/pretrained.h"
 
 namespace tinygpt::eval {
@@ -72,15 +73,38 @@ ModelEntry parse_model(const json& item, std::size_t index, const fs::path& base
   return entry;
 }
 
-// Whether `inner` is `outer` or lies inside it (both made absolute and normal).
-bool is_within(const fs::path& inner, const fs::path& outer) {
-  const fs::path a = fs::weakly_canonical(fs::absolute(inner));
-  const fs::path b = fs::weakly_canonical(fs::absolute(outer));
-  auto [end, unused] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
-  return end == b.end();
+// "examples": a number for every suite, or an object of suite names and numbers.
+void read_examples(const json& object, const std::string& where, EvaluationConfig& config) {
+  if (!object.contains("examples")) return;
+  const json& field = object.at("examples");
+  const auto count = [&where](const json& value, const std::string& key) {
+    TINYGPT_CHECK(value.is_number_integer() && value.get<std::int64_t>() >= 0, where, ": field '",
+                  key, "' must be 0 (all) or a positive integer, got ", value.dump());
+    return value.get<std::int64_t>();
+  };
+  if (!field.is_object()) {
+    const std::int64_t every = count(field, "examples");
+    for (const detail::Suite& suite : detail::suites()) {
+      config.examples[std::string(suite.info.name)] = every;
+    }
+    return;
+  }
+  for (const auto& [name, value] : field.items()) {
+    const auto& all = detail::suites();
+    TINYGPT_CHECK(std::any_of(all.begin(), all.end(),
+                              [&name](const detail::Suite& s) { return s.info.name == name; }),
+                  where, ": field 'examples' names suite \"", name,
+                  "\", which is unknown; use one of ", suite_names());
+    config.examples[name] = count(value, "examples." + name);
+  }
 }
 
 }  // namespace
+
+std::int64_t EvaluationConfig::examples_for(std::string_view suite) const {
+  const auto found = examples.find(suite);
+  return found == examples.end() ? 0 : found->second;
+}
 
 std::string_view model_kind_name(ModelKind kind) {
   switch (kind) {
@@ -116,19 +140,20 @@ EvaluationConfig parse_evaluation_config(std::string_view json_text, const fs::p
   read_field(object, "out", config.out, where);
   read_field(object, "suites", config.suites, where);
   read_field(object, "seed", config.seed, where);
-  read_field(object, "examples", config.examples, where);
+  read_examples(object, where, config);
   read_field(object, "lm_tokens", config.lm_tokens, where);
   read_field(object, "answer_tokens", config.answer_tokens, where);
+  read_field(object, "attack_budget", config.attack_budget, where);
   TINYGPT_CHECK(!config.data.empty(), where, ": field 'data' (a world folder) is missing");
   TINYGPT_CHECK(!config.out.empty(), where, ": field 'out' (the report folder) is missing");
   config.data = train::detail::relative_to(base, config.data).lexically_normal();
   config.out = train::detail::relative_to(base, config.out).lexically_normal();
-  TINYGPT_CHECK(config.examples >= 0, where, ": field 'examples' must be 0 (all) or more, got ",
-                config.examples);
   TINYGPT_CHECK(config.lm_tokens >= 2, where, ": field 'lm_tokens' must be at least 2, got ",
                 config.lm_tokens);
   TINYGPT_CHECK(config.answer_tokens >= 1, where,
                 ": field 'answer_tokens' must be at least 1, got ", config.answer_tokens);
+  TINYGPT_CHECK(config.attack_budget > 0.0 && config.attack_budget <= 1.0, where,
+                ": field 'attack_budget' must be in (0, 1], got ", config.attack_budget);
 
   TINYGPT_CHECK(
       object.contains("models") && object["models"].is_array() && !object["models"].empty(), where,
@@ -176,11 +201,13 @@ void check_evaluation_config(EvaluationConfig& config) {
       TINYGPT_CHECK(kind != ModelKind::kChat || folder.chat, where,
                     ": not a chat model (no chat markers in its config.json)");
     }
-    TINYGPT_CHECK(!is_within(config.out, model.path) &&
-                      (model.adapter.empty() || !is_within(config.out, model.adapter)),
-                  "out: ", config.out.string(), " lies inside the folder of ", where,
-                  "; an evaluation never writes into a model");
   }
+  std::vector<fs::path> inputs = {config.data};
+  for (const ModelEntry& model : config.models) {
+    inputs.push_back(model.path);
+    inputs.push_back(model.adapter);
+  }
+  check_report_folder(config.out, inputs);
   for (const std::string& name : config.suites) {
     const auto& all = detail::suites();
     const detail::Suite& suite = *std::find_if(

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,5 +38,19 @@ const std::vector<Suite>& suites();
 
 // A number as the report prints it: fixed, `digits` decimals.
 std::string fixed(double value, int digits);
+
+// A model's name as part of a file name: ASCII letters and digits kept (lowercased), any
+// other run of characters one '-' ("gpt (step 03)" -> "gpt-step-03").
+std::string file_slug(std::string_view name);
+
+// The suites that probe models with made texts (evaluation_probe_suites.cpp).
+SuiteOutput robustness_suite(const EvaluationConfig& config,
+                             const std::vector<const ModelEntry*>& models, std::ostream& log);
+SuiteOutput attack_suite(const EvaluationConfig& config,
+                         const std::vector<const ModelEntry*>& models, std::ostream& log);
+SuiteOutput fairness_suite(const EvaluationConfig& config,
+                           const std::vector<const ModelEntry*>& models, std::ostream& log);
+SuiteOutput lm_fairness_suite(const EvaluationConfig& config,
+                              const std::vector<const ModelEntry*>& models, std::ostream& log);
 
 }  // namespace tinygpt::eval::detail

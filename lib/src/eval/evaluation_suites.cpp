@@ -115,8 +115,8 @@ SuiteOutput language_model_suite(const EvaluationConfig& config,
 
 SuiteOutput classification_suite(const EvaluationConfig& config,
                                  const std::vector<const ModelEntry*>& models, std::ostream& log) {
-  const std::vector<tune::LabelledText> reviews =
-      first_items(tune::load_reviews(config.data, tune::Split::kTest), config.examples);
+  const std::vector<tune::LabelledText> reviews = first_items(
+      tune::load_reviews(config.data, tune::Split::kTest), config.examples_for("classification"));
   TINYGPT_CHECK(!reviews.empty(), "data: ", config.data.string(), " has no test reviews");
   std::vector<std::string> texts;
   for (const tune::LabelledText& review : reviews) texts.push_back(review.text);
@@ -205,9 +205,8 @@ SuiteOutput classification_suite(const EvaluationConfig& config,
 
 SuiteOutput answers_suite(const EvaluationConfig& config,
                           const std::vector<const ModelEntry*>& models, std::ostream& log) {
-  const std::vector<tune::PreferencePair> questions =
-      first_items(tune::load_preferences(config.data, tune::Split::kTest),
-                  config.examples > 0 ? config.examples : 100);
+  const std::vector<tune::PreferencePair> questions = first_items(
+      tune::load_preferences(config.data, tune::Split::kTest), config.examples_for("answers"));
   TINYGPT_CHECK(!questions.empty(), "data: ", config.data.string(), " has no test questions");
   const data::Judge judge(data::load_world(config.data));
   const models::GenerateOptions greedy{.max_new_tokens = config.answer_tokens,
@@ -264,6 +263,20 @@ std::string fixed(double value, int digits) {
   return text;
 }
 
+std::string file_slug(std::string_view name) {
+  std::string slug;
+  for (const char c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (keep) {
+      slug += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    } else if (!slug.empty() && slug.back() != '-') {
+      slug += '-';
+    }
+  }
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug.empty() ? "model" : slug;
+}
+
 const std::vector<Suite>& suites() {
   static const std::vector<Suite> all = {
       {{"language_model", ModelKind::kLanguageModel,
@@ -278,6 +291,22 @@ const std::vector<Suite>& suites() {
         "answers to test questions about the world, judged by its catalogue"},
        answers_suite,
        {"preferences.jsonl", "catalogue.json"}},
+      {{"robustness", ModelKind::kClassifier,
+        "accuracy on the test reviews under perturbations of growing severity"},
+       robustness_suite,
+       {"reviews.jsonl", "catalogue.json"}},
+      {{"attack", ModelKind::kClassifier,
+        "a greedy word-substitution attack (synonyms and typos) on the test reviews"},
+       attack_suite,
+       {"reviews.jsonl"}},
+      {{"fairness", ModelKind::kClassifier,
+        "counterfactual probes: names and pronouns swapped, predictions compared by group"},
+       fairness_suite,
+       {"reviews.jsonl", "catalogue.json"}},
+      {{"lm_fairness", ModelKind::kLanguageModel,
+        "sentiment and occupation log-probabilities of the naming groups and pronouns"},
+       lm_fairness_suite,
+       {"catalogue.json"}},
   };
   return all;
 }

@@ -23,7 +23,8 @@ struct EvaluationJourneyOptions {
   std::filesystem::path out = ".tinygpt/journey";  ///< the journey's run folder
   std::uint64_t seed = 1;                          ///< the world's and the bootstrap's seed
   std::int64_t world_bytes = 2'000'000;            ///< the world's size (as step 03's)
-  std::int64_t examples = 0;                       ///< test items per suite (0: every one)
+  /// Above 0: every suite's test items (small runs); 0: the journey's, chosen for its 60 s
+  std::int64_t examples = 0;
 };
 
 /// What the evaluation part measured.

@@ -47,7 +47,21 @@ TEST_CASE("an evaluation config resolves its paths and names every mistake", "[s
   CHECK(config.models[1].adapter == "/runs/ft/adapter");
   CHECK(config.models[1].kind == eval::ModelKind::kClassifier);
 
+  CHECK(config.examples_for("attack") == 0);  // every item
   const std::string models = R"("models": [{"name": "c", "path": "m"}])";
+  const auto with_examples = [&models](const std::string& examples) {
+    return parse(R"({"data": "w", "out": "o", "suites": ["attack"], "examples": )" + examples +
+                 ", " + models + "}");
+  };
+  CHECK(with_examples("7").examples_for("robustness") == 7);
+  CHECK(with_examples(R"({"attack": 5})").examples_for("attack") == 5);
+  CHECK(with_examples(R"({"attack": 5})").examples_for("fairness") == 0);
+  CHECK_THROWS_WITH(with_examples(R"({"atack": 5})"),
+                    contains("'examples' names suite \"atack\", which is unknown"));
+  CHECK_THROWS_WITH(with_examples("-1"),
+                    contains("'examples' must be 0 (all) or a positive integer, got -1"));
+  CHECK_THROWS_WITH(with_examples(R"({"attack": 1.5})"),
+                    contains("'examples.attack' must be 0 (all)"));
   CHECK_THROWS_WITH(parse("[1]"), contains("not a JSON object"));
   CHECK_THROWS_WITH(
       parse(R"({"data": "w", "out": "o", "suites": ["classification"], "model": 1, )" + models +
@@ -90,8 +104,9 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
                     .path = dir / "model",
                     .adapter = lora.model_dir,
                     .kind = eval::ModelKind::kClassifier}};
-  config.suites = {"classification", "language_model"};
+  config.suites = {"classification", "language_model", "robustness", "attack", "fairness"};
   config.lm_tokens = 600;
+  config.examples = {{"robustness", 12}, {"attack", 6}, {"fairness", 4}};
 
   SECTION("the report's figures are the models' own") {
     const auto before = snapshot(dir / "model");
@@ -120,6 +135,14 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
           Approx(std::exp(lm["loss"].get<double>())).epsilon(1e-9));
     // A random model of 320 tokens is about as unsure as a uniform choice among them.
     CHECK(lm["perplexity"].get<double>() > 100.0);
+    // The probing suites ran on the same classifiers: robustness' clean accuracy on its 12
+    // reviews, the attack on its 6, a plot each where the suite draws one.
+    const nlohmann::json& robustness = figures["suites"]["robustness"]["full"];
+    CHECK(robustness["reviews"] == 12);
+    CHECK(figures["suites"]["attack"]["full"].contains("success_rate"));
+    CHECK(figures["suites"]["fairness"]["lora"].contains("slices"));
+    CHECK(std::filesystem::is_regular_file(dir / "report" / "robustness-full.svg"));
+    CHECK(std::filesystem::is_regular_file(dir / "report" / "fairness-lora.svg"));
     const std::string report = read_file(result.report);
     CHECK_THAT(report, contains("## classification"));
     CHECK_THAT(report, contains("## language_model"));

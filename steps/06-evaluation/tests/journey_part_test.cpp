@@ -59,6 +59,8 @@ TEST_CASE("the journey's evaluation part puts the models of steps 03-05 on one r
   CHECK_THAT(report, contains("# The journey: pre-training report") &&
                          contains("## Step 06: evaluation") && contains("| 04 | classifier |") &&
                          contains("| 05 | DPO chat model |") &&
+                         contains("word-substitution attack") &&
+                         contains("occupation association") && contains("negated reviews") &&
                          contains("tinygpt eval run --config " + result.config.string()));
   CHECK_THAT(log.str(), contains("suite classification"));
 }

@@ -19,13 +19,17 @@
 /// runs on every model of its kind (evaluation_suites() lists them) and compares the
 /// models of that kind with the first one, on the same items, by a paired bootstrap.
 ///
-/// Paths are relative to the config file's folder. The report folder may not lie inside a
-/// model folder (an evaluation never writes into a model), and each of its files is written
-/// atomically.
+/// Optional fields: "seed" (1), "examples" (test items per suite or for each: all unless
+/// given), "lm_tokens", "answer_tokens" and "attack_budget" (EvaluationConfig). Paths are
+/// relative to the config file's folder. The report folder may not lie inside a model,
+/// adapter or world folder (an evaluation never writes into its inputs), and each of its
+/// files is written atomically.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -62,9 +66,18 @@ struct EvaluationConfig {
   std::vector<ModelEntry> models;   ///< at least one
   std::vector<std::string> suites;  ///< names of evaluation_suites(), at least one
   std::uint64_t seed = 1;           ///< bootstrap and perturbation seed
-  std::int64_t examples = 0;        ///< test items per suite (0: every one)
+  /// Test items per suite, 0 for every one: "examples" is a number (every suite) or an object
+  /// of suite names ({"robustness": 200, "attack": 100}; a suite not named takes them all).
+  /// The items are the first ones: reviews, questions, probe sets (fairness: per slice),
+  /// names per group (lm_fairness: of the world's people and of new ones).
+  std::map<std::string, std::int64_t, std::less<>> examples;
   std::int64_t lm_tokens = 16384;   ///< language_model: the most validation tokens scored
   std::int64_t answer_tokens = 24;  ///< answers: the longest answer generated
+  double attack_budget = 0.2;       ///< attack: share of a review's words it may change
+
+  /// @param suite a suite's name.
+  /// @return its test items, 0 for every one.
+  std::int64_t examples_for(std::string_view suite) const;
 };
 
 /// @brief One suite: its name, the kind of model it takes and what it measures.
