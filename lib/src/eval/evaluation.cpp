@@ -24,7 +24,7 @@ using train::detail::read_field;
 
 constexpr std::string_view kFields[] = {"data", "out",      "models",    "suites",
                                         "seed", "examples", "lm_tokens", "answer_tokens"};
-constexpr std::string_view kModelFields[] = {"name", "path", "adapter", "kind"};
+constexpr std::string_view kModelFields[] = {"name", "path", "adapter", "kind", "suites"};
 constexpr ModelKind kKinds[] = {ModelKind::kLanguageModel, ModelKind::kClassifier,
                                 ModelKind::kChat};
 
@@ -57,6 +57,7 @@ ModelEntry parse_model(const json& item, std::size_t index, const fs::path& base
   read_field(item, "name", entry.name, where);
   read_field(item, "path", entry.path, where);
   read_field(item, "adapter", entry.adapter, where);
+  read_field(item, "suites", entry.suites, where);
   TINYGPT_CHECK(!entry.name.empty(), where, ": field 'name' is missing or empty");
   TINYGPT_CHECK(!entry.path.empty(), where, ": field 'path' is missing or empty");
   entry.path = train::detail::relative_to(base, entry.path).lexically_normal();
@@ -71,6 +72,13 @@ ModelEntry parse_model(const json& item, std::size_t index, const fs::path& base
                 "): only a classifier is evaluated through an adapter (give \"kind\": "
                 "\"classifier\"); merge other adapters first with `tinygpt adapter merge`");
   return entry;
+}
+
+// Whether a model (its kind known) takes part in a suite.
+bool takes_part(const ModelEntry& model, const SuiteInfo& suite) {
+  return *model.kind == suite.kind &&
+         (model.suites.empty() ||
+          std::find(model.suites.begin(), model.suites.end(), suite.name) != model.suites.end());
 }
 
 // "examples": a number for every suite, or an object of suite names and numbers.
@@ -166,6 +174,14 @@ EvaluationConfig parse_evaluation_config(std::string_view json_text, const fs::p
   }
   TINYGPT_CHECK(!config.suites.empty(), where, ": field 'suites' must list at least one of ",
                 suite_names());
+  for (const ModelEntry& model : config.models) {
+    for (const std::string& name : model.suites) {
+      TINYGPT_CHECK(
+          std::find(config.suites.begin(), config.suites.end(), name) != config.suites.end(), where,
+          ": model \"", model.name, "\" lists suite \"", name,
+          "\", which the config's 'suites' does not");
+    }
+  }
   for (const std::string& name : config.suites) {
     const auto& all = detail::suites();
     TINYGPT_CHECK(std::any_of(all.begin(), all.end(),
@@ -213,9 +229,9 @@ void check_evaluation_config(EvaluationConfig& config) {
     const detail::Suite& suite = *std::find_if(
         all.begin(), all.end(), [&name](const detail::Suite& s) { return s.info.name == name; });
     TINYGPT_CHECK(std::any_of(config.models.begin(), config.models.end(),
-                              [&suite](const ModelEntry& m) { return *m.kind == suite.info.kind; }),
+                              [&suite](const ModelEntry& m) { return takes_part(m, suite.info); }),
                   "suite \"", name, "\" evaluates a ", model_kind_name(suite.info.kind),
-                  " and none of the models is one");
+                  " model and no model of that kind takes part in it");
     for (const std::string& file : suite.needs) {
       TINYGPT_CHECK(fs::is_regular_file(config.data / file), "suite \"", name, "\" reads ",
                     (config.data / file).string(),
@@ -254,7 +270,7 @@ EvaluationResult run_evaluation(EvaluationConfig config, std::ostream& log) {
     }
     std::vector<const ModelEntry*> models;
     for (const ModelEntry& model : config.models) {
-      if (*model.kind == suite.info.kind) models.push_back(&model);
+      if (takes_part(model, suite.info)) models.push_back(&model);
     }
     log << "suite " << suite.info.name << ": " << suite.info.description << "\n";
     const auto start = Clock::now();

@@ -105,9 +105,10 @@ SuiteOutput lm_fairness_suite(const EvaluationConfig& config,
   LmFairnessOptions options;
   options.seed = config.seed;
   if (const std::int64_t names = config.examples_for("lm_fairness"); names > 0) {
-    // Names per group, of the world's people and new ones.
+    // Names per group (the world's people, new ones) and sentiment sets per template.
     options.world_people = names;
     options.new_names = names;
+    options.sentiment_sets = names;
   }
   SuiteOutput out;
   for (const ModelEntry* model : models) {

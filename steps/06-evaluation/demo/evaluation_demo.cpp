@@ -36,7 +36,9 @@ ordered_json journey_config(const EvaluationJourneyOptions& options) {
        {{"name", "lora classifier (step 04)"},
         {"path", "../gpt/model"},
         {"adapter", "../finetune/lora/adapter"},
-        {"kind", "classifier"}},
+        {"kind", "classifier"},
+        // Compared with the full fine-tune on the test reviews; the probes are the full one's.
+        {"suites", {"classification"}}},
        {{"name", "chat (step 04)"}, {"path", "../finetune/instruct/model"}},
        {{"name", "dpo (step 05)"}, {"path", "../align/dpo/model"}}});
   config["suites"] = {"language_model", "classification", "answers",    "robustness",

@@ -58,6 +58,10 @@ TEST_CASE("an evaluation config resolves its paths and names every mistake", "[s
   CHECK(with_examples(R"({"attack": 5})").examples_for("fairness") == 0);
   CHECK_THROWS_WITH(with_examples(R"({"atack": 5})"),
                     contains("'examples' names suite \"atack\", which is unknown"));
+  CHECK_THROWS_WITH(
+      parse(R"({"data": "w", "out": "o", "suites": ["attack"],
+                              "models": [{"name": "a", "path": "x", "suites": ["fairness"]}]})"),
+      contains("model \"a\" lists suite \"fairness\", which the config's 'suites' does not"));
   CHECK_THROWS_WITH(with_examples("-1"),
                     contains("'examples' must be 0 (all) or a positive integer, got -1"));
   CHECK_THROWS_WITH(with_examples(R"({"attack": 1.5})"),
@@ -103,7 +107,8 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
                    {.name = "lora",
                     .path = dir / "model",
                     .adapter = lora.model_dir,
-                    .kind = eval::ModelKind::kClassifier}};
+                    .kind = eval::ModelKind::kClassifier,
+                    .suites = {"classification", "fairness"}}};
   config.suites = {"classification", "language_model", "robustness", "attack", "fairness"};
   config.lm_tokens = 600;
   config.examples = {{"robustness", 12}, {"attack", 6}, {"fairness", 4}};
@@ -141,6 +146,8 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
     CHECK(robustness["reviews"] == 12);
     CHECK(figures["suites"]["attack"]["full"].contains("success_rate"));
     CHECK(figures["suites"]["fairness"]["lora"].contains("slices"));
+    // The LoRA classifier takes part in the suites it lists only.
+    CHECK_FALSE(figures["suites"]["robustness"].contains("lora"));
     CHECK(std::filesystem::is_regular_file(dir / "report" / "robustness-full.svg"));
     CHECK(std::filesystem::is_regular_file(dir / "report" / "fairness-lora.svg"));
     const std::string report = read_file(result.report);
@@ -154,8 +161,9 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
                       contains("an evaluation never writes into a model"));
     config.out = dir / "report";
     config.suites = {"answers"};
-    CHECK_THROWS_WITH(eval::run_evaluation(config, std::cout),
-                      contains("suite \"answers\" evaluates a chat and none of the models is one"));
+    CHECK_THROWS_WITH(
+        eval::run_evaluation(config, std::cout),
+        contains("suite \"answers\" evaluates a chat model and no model of that kind"));
     config.suites = {"classification"};
     config.models[1].path = dir / "nowhere";
     CHECK_THROWS_WITH(

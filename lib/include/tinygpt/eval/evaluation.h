@@ -17,7 +17,8 @@
 /// model, any other GPT a `language_model`; a classifier may be an adapter over its base
 /// (then "kind": "classifier" is required; merge other adapters first). A suite
 /// runs on every model of its kind (evaluation_suites() lists them) and compares the
-/// models of that kind with the first one, on the same items, by a paired bootstrap.
+/// models of that kind with the first one, on the same items, by a paired bootstrap. A
+/// model entry's "suites" narrows that to the suites it lists.
 ///
 /// Optional fields: "seed" (1), "examples" (test items per suite or for each: all unless
 /// given), "lm_tokens", "answer_tokens" and "attack_budget" (EvaluationConfig). Paths are
@@ -57,6 +58,8 @@ struct ModelEntry {
   std::filesystem::path adapter;  ///< a classifier's adapter folder over `path`, or empty
   /// what it is evaluated as: given, or read from the folder by check_evaluation_config()
   std::optional<ModelKind> kind;
+  /// the suites it takes part in, of the config's; empty: every suite of its kind
+  std::vector<std::string> suites;
 };
 
 /// @brief An evaluation: data, models, suites and their settings.
