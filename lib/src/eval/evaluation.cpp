@@ -286,6 +286,22 @@ EvaluationResult run_evaluation(EvaluationConfig config, std::ostream& log) {
       result.files.push_back(name);
     }
   }
+  // The learning curves: a model made by `tinygpt train`, `finetune` or `align` sits in its
+  // run folder beside the run's loss.svg.
+  std::string curves;
+  for (const ModelEntry& model : config.models) {
+    const fs::path run = (model.adapter.empty() ? model.path : model.adapter).parent_path();
+    if (!fs::is_regular_file(run / "loss.svg")) continue;
+    const std::string name = "training-" + detail::file_slug(model.name) + ".svg";
+    write_file_atomically(config.out / name, read_file(run / "loss.svg"));
+    result.files.push_back(name);
+    curves += "### " + model.name + "\n\n![training curve of " + model.name + "](" + name + ")\n\n";
+  }
+  if (!curves.empty()) {
+    report << "\n## Training curves\n\nThe loss (and validation figures) of each model's "
+              "training run, from its run folder.\n\n"
+           << curves;
+  }
   write_file_atomically(config.out / "report.json", figures.dump(2) + "\n");
   write_file_atomically(config.out / "REPORT.md", report.str());
   result.files.push_back("report.json");

@@ -150,6 +150,10 @@ TEST_CASE("eval run writes a report of real models and never writes into them", 
     CHECK_FALSE(figures["suites"]["robustness"].contains("lora"));
     CHECK(std::filesystem::is_regular_file(dir / "report" / "robustness-full.svg"));
     CHECK(std::filesystem::is_regular_file(dir / "report" / "fairness-lora.svg"));
+    // The fine-tuning runs' curves; the hand-made base model has no run folder.
+    CHECK(read_file(dir / "report" / "training-full.svg") == read_file(dir / "cls" / "loss.svg"));
+    CHECK(std::filesystem::is_regular_file(dir / "report" / "training-lora.svg"));
+    CHECK_FALSE(std::filesystem::exists(dir / "report" / "training-gpt.svg"));
     const std::string report = read_file(result.report);
     CHECK_THAT(report, contains("## classification"));
     CHECK_THAT(report, contains("## language_model"));

@@ -20,6 +20,9 @@
 /// models of that kind with the first one, on the same items, by a paired bootstrap. A
 /// model entry's "suites" narrows that to the suites it lists.
 ///
+/// The report shows each model's training curve too, when its folder sits in a run folder
+/// beside the run's loss.svg (as `tinygpt train`, `finetune` and `align` leave it).
+///
 /// Optional fields: "seed" (1), "examples" (test items per suite or for each: all unless
 /// given), "lm_tokens", "answer_tokens" and "attack_budget" (EvaluationConfig). Paths are
 /// relative to the config file's folder. The report folder may not lie inside a model,
