@@ -17,7 +17,8 @@
 #              when the classifier is the script's own), the word-substitution attack on
 #              every test review (`tinygpt eval attack`), and adversarial training against
 #              its control (`tinygpt eval adversarial-training`: 1,000 training reviews
-#              attacked, 150 more steps each). Prints the three tables. 5 to 10 minutes.
+#              attacked, 150 more steps each). Prints the three tables. 1 minute on 2 idle cores,
+#              5 to 10 when they are shared.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
 #   steps/06-evaluation/compare.sh fairness|robustness [...]

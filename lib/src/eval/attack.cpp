@@ -281,7 +281,8 @@ class ReviewAttack {
   }
 
   // The best candidate of the word being visited: one that changes the prediction, with
-  // the lowest p_y, else the lowest p_y of all; kept only when it lowers p_y.
+  // the lowest p_y, else the lowest p_y of all; kept when it changes the prediction or
+  // lowers p_y.
   void substitute(const Matrix& scores, Eigen::Index first) {
     const std::size_t w = order_[next_++];
     const std::int32_t y = result_.label;
@@ -298,7 +299,7 @@ class ReviewAttack {
         best_p = p;
       }
     }
-    if (best_p < p_) {
+    if (best_flips || best_p < p_) {
       result_.substitutions.push_back({.word = static_cast<std::int64_t>(w),
                                        .from = words_[w],
                                        .to = candidates_[w][best],

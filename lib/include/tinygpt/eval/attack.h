@@ -13,8 +13,8 @@
 ///  2. Substitution. For the next word w_i, every candidate c of C(w_i) gives x' = x with
 ///     w_i := c, all scored in one batch. The best candidate is the one that changes the
 ///     prediction with the lowest p_y(x'), or, when none does, the one with the lowest
-///     p_y(x'). It is kept when p_y(x') < p_y(x) (then x := x' and one word is spent);
-///     otherwise w_i stays.
+///     p_y(x'). It is kept when it changes the prediction or p_y(x') < p_y(x) (then
+///     x := x' and one word is spent); otherwise w_i stays.
 ///  3. Stop when argmax f(x) != y (the attack succeeded: checked again on x alone, so the
 ///     example is misclassified by itself, whatever batch it is scored in), when the budget
 ///     of changed words, max(1, floor(budget n)), is spent, or when no word is left.
