@@ -1,5 +1,5 @@
 // What the robustness and attack tests score: step 04's small world and tiny GPT, fine-tuned
-// into a classifier once per test program (a few seconds), and its test reviews.
+// into a classifier once per test program (about a second), and a world's reviews alone.
 #pragma once
 
 #include <filesystem>
@@ -8,13 +8,15 @@
 #include <vector>
 
 #include "finetune_fixture.hpp"
+#include "test_support.hpp"
 #include "tinygpt/core/files.h"
+#include "tinygpt/data/generator.h"
 #include "tinygpt/tune/finetune.h"
 #include "tinygpt/tune/task_data.h"
 
 namespace tinygpt::testing {
 
-/// A classifier fine-tuned on the setup's world: 150 steps of 16 reviews, full fine-tuning.
+/// A classifier fine-tuned on the setup's world: 60 steps of 16 reviews, full fine-tuning.
 /// Its accuracy is far from perfect, which leaves the attack something to do.
 struct TrainedClassifier {
   FinetuneSetup setup;
@@ -24,11 +26,11 @@ struct TrainedClassifier {
 
   TrainedClassifier() {
     tune::FinetuneConfig config = setup.config("classifier", "classify", "full");
-    config.steps = 150;
+    config.steps = 60;
     config.batch = 16;
-    config.lr = 3e-3f;
-    config.min_lr = 3e-4f;
-    config.eval_interval = 150;
+    config.lr = 1e-2f;
+    config.min_lr = 1e-3f;
+    config.eval_interval = 60;
     model = tune::run_finetune(config).model_dir;
     test = tune::load_reviews(world(), tune::Split::kTest);
     train = tune::load_reviews(world(), tune::Split::kTrain);
@@ -42,6 +44,21 @@ inline TrainedClassifier& trained_classifier() {
   static TrainedClassifier trained;
   return trained;
 }
+
+/// A generated world's reviews alone (no model): for the tests of the perturbed texts.
+struct ReviewWorld {
+  TempDir dir{"reviews"};
+  std::vector<tune::LabelledText> test;   ///< the world's test reviews
+  std::vector<tune::LabelledText> train;  ///< the world's training reviews
+
+  ReviewWorld() {
+    data::generate({.seed = 1, .size = 20000, .kinds = {"reviews"}}, world());
+    test = tune::load_reviews(world(), tune::Split::kTest);
+    train = tune::load_reviews(world(), tune::Split::kTrain);
+  }
+
+  std::filesystem::path world() const { return dir.path() / "world"; }
+};
 
 /// Every regular file below a folder with its bytes: to show that nothing was written.
 inline std::map<std::string, std::string> folder_contents(const std::filesystem::path& folder) {

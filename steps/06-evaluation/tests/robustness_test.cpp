@@ -20,9 +20,12 @@ using tinygpt::testing::contains;
 
 namespace {
 
-RobustnessOptions options_for(const testing::TrainedClassifier& trained) {
+// The default options with the names of the fixture's world (a TrainedClassifier or a
+// ReviewWorld).
+template <typename Fixture>
+RobustnessOptions options_for(const Fixture& fixture) {
   RobustnessOptions options;
-  options.entity_names = world_entity_names(data::load_world(trained.world()));
+  options.entity_names = world_entity_names(data::load_world(fixture.world()));
   options.resamples = 200;
   return options;
 }
@@ -108,17 +111,17 @@ TEST_CASE("robustness: a suite's figures are the classifier's predictions on per
 
 TEST_CASE("robustness: label-flipping suites edit nested sets and score the new labels",
           "[step06][eval]") {
-  const testing::TrainedClassifier& trained = testing::trained_classifier();
-  const RobustnessOptions options = options_for(trained);
+  const testing::ReviewWorld generated;
+  const RobustnessOptions options = options_for(generated);
   for (const PerturbationSuite suite :
        {PerturbationSuite::kNegation, PerturbationSuite::kAntonyms}) {
     INFO(perturbation_suite_name(suite));
-    const PerturbedReviews low = perturb_reviews(trained.train, suite, 0.25, options);
-    const PerturbedReviews high = perturb_reviews(trained.train, suite, 0.75, options);
+    const PerturbedReviews low = perturb_reviews(generated.train, suite, 0.25, options);
+    const PerturbedReviews high = perturb_reviews(generated.train, suite, 0.75, options);
     REQUIRE(low.items == high.items);
     std::size_t edited_low = 0, edited_high = 0;
     for (std::size_t k = 0; k < low.items.size(); ++k) {
-      const tune::LabelledText& review = trained.train[low.items[k]];
+      const tune::LabelledText& review = generated.train[low.items[k]];
       if (low.changed[k]) CHECK(high.changed[k]);  // nested
       edited_low += low.changed[k] ? 1 : 0;
       edited_high += high.changed[k] ? 1 : 0;
@@ -138,13 +141,13 @@ TEST_CASE("robustness: label-flipping suites edit nested sets and score the new 
 }
 
 TEST_CASE("robustness: entity swaps keep products and companies apart", "[step06][eval]") {
-  const testing::TrainedClassifier& trained = testing::trained_classifier();
-  const RobustnessOptions options = options_for(trained);
+  const testing::ReviewWorld generated;
+  const RobustnessOptions options = options_for(generated);
   const PerturbedReviews swapped =
-      perturb_reviews(trained.test, PerturbationSuite::kEntities, 1.0, options);
-  const data::World world = data::load_world(trained.world());
+      perturb_reviews(generated.test, PerturbationSuite::kEntities, 1.0, options);
+  const data::World world = data::load_world(generated.world());
   for (std::size_t k = 0; k < swapped.items.size(); ++k) {
-    const tune::LabelledText& review = trained.test[swapped.items[k]];
+    const tune::LabelledText& review = generated.test[swapped.items[k]];
     INFO(review.text << " -> " << swapped.texts[k]);
     CHECK(swapped.changed[k]);  // every review names its product
     // "I bought the X": X is still a product.
