@@ -100,20 +100,6 @@ fs::path continue_finetuning(const AdversarialTrainingConfig& config, const fs::
   return tune::run_finetune(run, callbacks).model_dir;
 }
 
-std::string signed_points(const PairedBootstrap& test) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%+.1f [%.1f, %.1f], p = %.3f", 100.0 * test.difference,
-                100.0 * test.low, 100.0 * test.high, test.p_value);
-  return text;
-}
-
-ordered_json paired_json(const PairedBootstrap& test) {
-  return {{"difference", test.difference},
-          {"low", test.low},
-          {"high", test.high},
-          {"p_value", test.p_value}};
-}
-
 }  // namespace
 
 void check_adversarial_training(const AdversarialTrainingConfig& config) {
@@ -233,8 +219,8 @@ ordered_json AdversarialTrainingReport::to_json() const {
   for (const ModelComparison& comparison : comparisons) {
     out["comparisons"].push_back({{"a", comparison.a},
                                   {"b", comparison.b},
-                                  {"clean", paired_json(comparison.clean)},
-                                  {"attacked", paired_json(comparison.attacked)}});
+                                  {"clean", eval::to_json(comparison.clean)},
+                                  {"attacked", eval::to_json(comparison.attacked)}});
   }
   return out;
 }
@@ -255,8 +241,9 @@ std::string AdversarialTrainingReport::markdown() const {
   out << "\n| difference (points) | clean accuracy [95% CI] | accuracy under attack [95% CI] "
          "|\n|---|---:|---:|\n";
   for (const ModelComparison& comparison : comparisons) {
-    out << "| " << comparison.a << " - " << comparison.b << " | " << signed_points(comparison.clean)
-        << " | " << signed_points(comparison.attacked) << " |\n";
+    out << "| " << comparison.a << " - " << comparison.b << " | "
+        << difference_in_points(comparison.clean) << " | "
+        << difference_in_points(comparison.attacked) << " |\n";
   }
   return out.str();
 }

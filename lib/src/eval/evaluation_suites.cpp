@@ -36,19 +36,6 @@ std::vector<Item> first_items(std::vector<Item> items, std::int64_t limit) {
 }
 
 // A paired comparison's cell: the difference in points, its interval and p-value.
-std::string difference_cell(const PairedBootstrap& test) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%+.1f [%.1f, %.1f], p = %.3f", 100.0 * test.difference,
-                100.0 * test.low, 100.0 * test.high, test.p_value);
-  return text;
-}
-
-ordered_json difference_json(const PairedBootstrap& test) {
-  return {{"difference", test.difference},
-          {"low", test.low},
-          {"high", test.high},
-          {"p_value", test.p_value}};
-}
 
 // ---------------------------------------------------------------------------------------
 // language_model: perplexity and bits per byte on the world's validation stories
@@ -167,8 +154,8 @@ SuiteOutput classification_suite(const EvaluationConfig& config,
     if (correct.size() > 1) {
       const PairedBootstrap test =
           paired_bootstrap(correct.back(), correct.front(), {.seed = config.seed});
-      difference = difference_cell(test);
-      figures["difference_from_first"] = difference_json(test);
+      difference = difference_in_points(test);
+      figures["difference_from_first"] = to_json(test);
     }
     ordered_json counts = ordered_json::array();
     matrices << "\n" << entry->name << " (rows: gold, columns: predicted)\n\n| |";
@@ -240,8 +227,8 @@ SuiteOutput answers_suite(const EvaluationConfig& config,
       first_scores = scores;
     } else {
       const PairedBootstrap test = paired_bootstrap(scores, first_scores, {.seed = config.seed});
-      difference = difference_cell(test);
-      figures["difference_from_first"] = difference_json(test);
+      difference = difference_in_points(test);
+      figures["difference_from_first"] = to_json(test);
     }
     log << "  " << entry->name << ": gold score " << percent(mean) << "%\n";
     table << "| " << entry->name << " | " << percent(mean) << " | " << percent(correct) << " | "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <vector>
 
@@ -75,6 +76,20 @@ PairedBootstrap paired_bootstrap(std::span<const double> a, std::span<const doub
     };
   };
   return paired_bootstrap_corpus(a.size(), mean_of(a), mean_of(b), options);
+}
+
+std::string difference_in_points(const PairedBootstrap& test) {
+  char text[96];
+  std::snprintf(text, sizeof text, "%+.1f [%.1f, %.1f], p = %.3f", 100.0 * test.difference,
+                100.0 * test.low, 100.0 * test.high, test.p_value);
+  return text;
+}
+
+nlohmann::ordered_json to_json(const PairedBootstrap& test) {
+  return {{"difference", test.difference},
+          {"low", test.low},
+          {"high", test.high},
+          {"p_value", test.p_value}};
 }
 
 }  // namespace tinygpt::eval

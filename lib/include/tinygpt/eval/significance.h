@@ -28,7 +28,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <span>
+#include <string>
 
 namespace tinygpt::eval {
 
@@ -73,5 +75,15 @@ PairedBootstrap paired_bootstrap(std::span<const double> a, std::span<const doub
 PairedBootstrap paired_bootstrap_corpus(std::size_t items, const CorpusMetric& metric_a,
                                         const CorpusMetric& metric_b,
                                         const BootstrapOptions& options = {});
+
+/// @brief A paired test as the reports print it.
+/// @param test the test of two share-valued metrics (accuracies, gold scores).
+/// @return the difference and its interval in points, and the p-value:
+///         "+1.2 [0.3, 2.0], p = 0.012".
+std::string difference_in_points(const PairedBootstrap& test);
+
+/// @param test a paired test.
+/// @return {"difference", "low", "high", "p_value"} as report.json files hold it.
+nlohmann::ordered_json to_json(const PairedBootstrap& test);
 
 }  // namespace tinygpt::eval
