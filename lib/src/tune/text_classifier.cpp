@@ -33,10 +33,6 @@ TextClassifier::TextClassifier(AdaptedModel model, std::filesystem::path origin)
                 ": a classifier is a GPT or an encoder, not a seq2seq model");
 }
 
-TextClassifier::~TextClassifier() = default;
-TextClassifier::TextClassifier(TextClassifier&&) noexcept = default;
-TextClassifier& TextClassifier::operator=(TextClassifier&&) noexcept = default;
-
 std::int32_t TextClassifier::label_index(std::string_view label) const {
   const auto found = std::find(labels().begin(), labels().end(), label);
   if (found != labels().end()) return static_cast<std::int32_t>(found - labels().begin());

@@ -32,9 +32,6 @@ class TextClassifier {
   /// @param adapter an adapter folder over `model` (tune/adapter_files.h), or empty.
   explicit TextClassifier(const std::filesystem::path& model,
                           const std::filesystem::path& adapter = {});
-  ~TextClassifier();
-  TextClassifier(TextClassifier&&) noexcept;
-  TextClassifier& operator=(TextClassifier&&) noexcept;
 
   /// @return the K label names; output column k is labels()[k].
   const std::vector<std::string>& labels() const { return folder_.head->labels; }
