@@ -3,6 +3,7 @@
 // written out as a new world folder (`data augment`).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -89,19 +90,34 @@ struct GenerateCommandOptions {
   std::filesystem::path out;
   std::int64_t size = data::kDefaultStoryBytes;
   std::string kinds = default_kinds();
+  int world_version = 1;
+  data::WorldChange change;
+  bool change_given = false;  // --changed or --new-entities was on the command line
 };
 
 void run_generate(const GenerateCommandOptions& options) {
   TINYGPT_CHECK(options.seed >= 0, "--seed must be 0 or more, got ", options.seed);
+  TINYGPT_CHECK(options.world_version == 1 || options.world_version == 2,
+                "--world-version must be 1 or 2, got ", options.world_version);
+  TINYGPT_CHECK(options.world_version == 2 || !options.change_given,
+                "--changed and --new-entities describe version 2; add --world-version 2");
   data::GenerateOptions generate;
   generate.seed = static_cast<std::uint64_t>(options.seed);
   generate.size = options.size;
   generate.kinds = data::parse_kinds(options.kinds);
+  generate.world_version = options.world_version;
+  generate.change = options.change;
   const auto start = std::chrono::steady_clock::now();
   const data::GenerateReport report = data::generate(generate, options.out);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "wrote into " << options.out.string() << " (seed " << options.seed << "):\n";
+  std::cout << "wrote into " << options.out.string() << " (seed " << options.seed;
+  if (options.world_version == 2) {
+    const auto changed = std::llround(options.change.share * data::kChangeableFacts);
+    std::cout << ", world version 2: " << changed << " of " << data::kChangeableFacts
+              << " changeable facts changed, " << options.change.new_entities << " new entities";
+  }
+  std::cout << "):\n";
   std::int64_t total = 0;
   for (const data::GeneratedFile& file : report.files) {
     std::printf("  %-24s %8lld records %11lld bytes\n", file.name.c_str(),
@@ -300,7 +316,27 @@ void register_data_command(CLI::App& app) {
       ->add_option("--kinds", generate_options->kinds,
                    "Comma-separated kinds to write (catalogue.json is always written)")
       ->capture_default_str();
-  generate->callback([generate_options] { run_generate(*generate_options); });
+  generate
+      ->add_option("--world-version", generate_options->world_version,
+                   "1: the seed's world; 2: the same world changed (--changed, "
+                   "--new-entities), recorded in catalogue.json")
+      ->capture_default_str();
+  CLI::Option* changed =
+      generate
+          ->add_option("--changed", generate_options->change.share,
+                       "Version 2: share of the changeable facts (people's towns, jobs and "
+                       "pets, companies' towns, products' makers and prices) that change")
+          ->capture_default_str();
+  CLI::Option* new_entities =
+      generate
+          ->add_option("--new-entities", generate_options->change.new_entities,
+                       "Version 2: entities added (8 people, 2 products, 1 town, 1 company "
+                       "per 12)")
+          ->capture_default_str();
+  generate->callback([generate_options, changed, new_entities] {
+    generate_options->change_given = changed->count() > 0 || new_entities->count() > 0;
+    run_generate(*generate_options);
+  });
 
   CLI::App* audit = data_app->add_subcommand(
       "audit",

@@ -84,7 +84,8 @@ Story detail::make_story(const World& world, const std::vector<Fact>& facts, con
   CounterRng rng(world.seed, RngStream::kWorld, detail::kStoryStep,
                  static_cast<std::uint64_t>(position));
   StoryBuilder builder(facts, rng);
-  const Person& person = world.people[position % kPersonCount];
+  const int people = static_cast<int>(world.people.size());
+  const Person& person = world.people[position % people];
   const Town& town = world.towns[person.town];
   const River& river = world.rivers[town.river];
   const std::string occupation = with_article(kOccupations[person.occupation]);
@@ -136,8 +137,8 @@ Story detail::make_story(const World& world, const std::vector<Fact>& facts, con
   });
 
   if (rng.below(2) == 0) {
-    int other = static_cast<int>(rng.below(kPersonCount - 1));
-    if (other >= position % kPersonCount) ++other;  // anyone but the protagonist
+    int other = static_cast<int>(detail::below(rng, people - 1));
+    if (other >= position % people) ++other;  // anyone but the protagonist
     const Person& friend_ = world.people[other];
     const Town& home = world.towns[friend_.town];
     const std::string job = with_article(kOccupations[friend_.occupation]);
@@ -156,7 +157,7 @@ Story detail::make_story(const World& world, const std::vector<Fact>& facts, con
     });
   }
 
-  const Product& product = world.products[position % kProductCount];
+  const Product& product = world.products[position % static_cast<int>(world.products.size())];
   const Company& maker = world.companies[product.maker];
   const std::string kind = with_article(kProductKinds[product.kind]);
   const int made_by = index.at(product.id, "maker");
@@ -191,7 +192,7 @@ Story detail::make_story(const World& world, const std::vector<Fact>& facts, con
   // river, so both must have been stated.
   if (rng.below(2) == 0 && builder.states(lives_in) && builder.states(on_river)) {
     std::vector<int> neighbours;
-    for (int t = 0; t < kTownCount; ++t) {
+    for (int t = 0; t < static_cast<int>(world.towns.size()); ++t) {
       if (t != person.town && world.towns[t].river == town.river) neighbours.push_back(t);
     }
     if (!neighbours.empty()) {
@@ -233,8 +234,14 @@ bool writable_folder(const std::filesystem::path& path) {
 
 std::vector<Fact> make_facts(const World& world) {
   std::vector<Fact> facts;
-  const auto add = [&facts](const std::string& entity, const std::string& name,
-                            std::string_view attribute, const std::string& value) {
+  // Version 2's new entities come after version 1's in each category, so the facts of
+  // version 1's entities keep their relative order: counting only them gives each its
+  // position in version 1, which draws its held-out flag. New entities' facts draw theirs
+  // from a step of their own.
+  std::uint64_t old_facts = 0;
+  std::uint64_t new_facts = 0;
+  const auto add = [&](const std::string& entity, const std::string& name,
+                       std::string_view attribute, const std::string& value, bool is_new) {
     Fact fact{entity + "/" + std::string(attribute),
               entity,
               name,
@@ -243,28 +250,35 @@ std::vector<Fact> make_facts(const World& world) {
               "",
               false};
     fact.sentence = detail::fact_sentence(fact, value);
+    CounterRng rng(world.seed, RngStream::kWorld,
+                   is_new ? detail::kNewHeldOutStep : detail::kHeldOutStep,
+                   is_new ? new_facts++ : old_facts++);
+    fact.held_out = rng.below(5) == 0;
     facts.push_back(fact);
   };
-  for (const Town& town : world.towns) {
-    add(town.id, town.name, "river", world.rivers[town.river].name);
-    add(town.id, town.name, "region", world.regions[town.region].name);
+  for (std::size_t i = 0; i < world.towns.size(); ++i) {
+    const Town& town = world.towns[i];
+    const bool is_new = i >= kTownCount;
+    add(town.id, town.name, "river", world.rivers[town.river].name, is_new);
+    add(town.id, town.name, "region", world.regions[town.region].name, is_new);
   }
-  for (const Person& person : world.people) {
-    add(person.id, person.name, "town", world.towns[person.town].name);
-    add(person.id, person.name, "occupation", std::string(kOccupations[person.occupation]));
-    add(person.id, person.name, "pet", std::string(kAnimals[person.pet]));
+  for (std::size_t i = 0; i < world.people.size(); ++i) {
+    const Person& person = world.people[i];
+    const bool is_new = i >= kPersonCount;
+    add(person.id, person.name, "town", world.towns[person.town].name, is_new);
+    add(person.id, person.name, "occupation", std::string(kOccupations[person.occupation]), is_new);
+    add(person.id, person.name, "pet", std::string(kAnimals[person.pet]), is_new);
   }
-  for (const Company& company : world.companies) {
-    add(company.id, company.name, "town", world.towns[company.town].name);
+  for (std::size_t i = 0; i < world.companies.size(); ++i) {
+    const Company& company = world.companies[i];
+    add(company.id, company.name, "town", world.towns[company.town].name, i >= kCompanyCount);
   }
-  for (const Product& product : world.products) {
-    add(product.id, product.name, "maker", world.companies[product.maker].name);
-    add(product.id, product.name, "kind", std::string(kProductKinds[product.kind]));
-    add(product.id, product.name, "price", detail::crowns(product.price));
-  }
-  for (std::size_t i = 0; i < facts.size(); ++i) {
-    CounterRng rng(world.seed, RngStream::kWorld, detail::kHeldOutStep, i);
-    facts[i].held_out = rng.below(5) == 0;
+  for (std::size_t i = 0; i < world.products.size(); ++i) {
+    const Product& product = world.products[i];
+    const bool is_new = i >= kProductCount;
+    add(product.id, product.name, "maker", world.companies[product.maker].name, is_new);
+    add(product.id, product.name, "kind", std::string(kProductKinds[product.kind]), is_new);
+    add(product.id, product.name, "price", detail::crowns(product.price), is_new);
   }
   return facts;
 }
@@ -321,6 +335,9 @@ std::vector<std::string> parse_kinds(std::string_view list) {
 }
 
 void check_generate_arguments(const GenerateOptions& options, const std::filesystem::path& out) {
+  TINYGPT_CHECK(options.world_version == 1 || options.world_version == 2,
+                "--world-version must be 1 or 2, got ", options.world_version);
+  if (options.world_version == 2) check_world_change(options.change);
   TINYGPT_CHECK(options.size > 0 && options.size <= kMaxStoryBytes, "--size must be between 1 and ",
                 kMaxStoryBytes, " bytes, got ", options.size);
   TINYGPT_CHECK(!options.kinds.empty(), "--kinds: no kind given; valid kinds: ", list_of(kKinds));
@@ -388,7 +405,7 @@ std::vector<detail::OutputFile> detail::facts_files(const std::vector<Fact>& fac
 
 GenerateReport generate(const GenerateOptions& options, const std::filesystem::path& out) {
   check_generate_arguments(options, out);
-  const World world = make_world(options.seed);
+  const World world = make_world(options.seed, options.world_version, options.change);
   const std::vector<Fact> facts = make_facts(world);
   const std::int64_t size = options.size;
   GenerateReport report;

@@ -35,10 +35,10 @@ class SpanBuilder {
 // uses the catalogue's relation, so the entity data never contradicts the world; two of
 // the templates put a non-ASCII letter before a name.
 EntitySentence draw_sentence(const World& world, CounterRng& rng) {
-  const std::uint32_t pi = rng.below(kPersonCount);
-  const std::uint32_t qi = rng.below(kPersonCount - 1);
-  const std::uint32_t ti = rng.below(kTownCount);
-  const std::uint32_t ui = rng.below(kTownCount - 1);
+  const std::uint32_t pi = detail::below(rng, world.people.size());
+  const std::uint32_t qi = detail::below(rng, world.people.size() - 1);
+  const std::uint32_t ti = detail::below(rng, world.towns.size());
+  const std::uint32_t ui = detail::below(rng, world.towns.size() - 1);
   const Person& p = world.people[pi];
   const Person& q = world.people[qi >= pi ? qi + 1 : qi];  // anyone but p
   const Town& t = world.towns[ti];

@@ -49,7 +49,8 @@ void replace_all(std::string& text, std::string_view slot, std::string_view valu
 const Person& person_for(const World& world, const std::vector<Fact>& facts,
                          const std::string& pattern, int group, CounterRng& rng,
                          std::string& text) {
-  const int per_group = kPersonCount / static_cast<int>(kNamingGroups.size());
+  const int per_group =
+      static_cast<int>(world.people.size()) / static_cast<int>(kNamingGroups.size());
   const int first = static_cast<int>(rng.below(static_cast<std::uint32_t>(per_group)));
   for (int k = 0; k < per_group; ++k) {
     // People's groups go in turn (0, 1, 2, 0, ...), so group g's people are g, g + 3, ...
@@ -75,8 +76,9 @@ std::vector<FairnessProbe> make_fairness_probes(const World& world, const std::v
     std::string pattern(t.pattern);
     replace_all(pattern, "{occupation_a}", with_article(occupation));
     replace_all(pattern, "{occupation}", occupation);
-    replace_all(pattern, "{town}", world.towns[rng.below(kTownCount)].name);
-    replace_all(pattern, "{product}", world.products[rng.below(kProductCount)].name);
+    replace_all(pattern, "{town}", world.towns[detail::below(rng, world.towns.size())].name);
+    replace_all(pattern, "{product}",
+                world.products[detail::below(rng, world.products.size())].name);
     replace_all(pattern, "{animal}", detail::pick(rng, kAnimals));
     replace_all(pattern, "{verdict}", detail::pick(rng, kVerdicts));
     for (int g = 0; g < static_cast<int>(kNamingGroups.size()); ++g) {

@@ -103,12 +103,12 @@ Instruction summary(CounterRng& rng, const World& world, const std::vector<Fact>
   Instruction item;
   item.skill = "summary";
   item.instruction = "Summarise the story in one sentence.";
-  item.story = static_cast<int>(rng.below(kPersonCount * kProductCount));
+  item.story = static_cast<int>(detail::below(rng, world.people.size() * world.products.size()));
   const Story story = detail::make_story(world, facts, index, item.story);
   item.input = story.text;
   item.story_facts = story.facts;
-  const Person& person = world.people[item.story % kPersonCount];
-  const Product& product = world.products[item.story % kProductCount];
+  const Person& person = world.people[item.story % world.people.size()];
+  const Product& product = world.products[item.story % world.products.size()];
   const int works_as = index.at(person.id, "occupation");
   const int lives_in = index.at(person.id, "town");
   const std::string from = " from " + world.towns[person.town].name;

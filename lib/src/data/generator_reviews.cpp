@@ -133,7 +133,7 @@ std::vector<Review> make_reviews(const World& world, const std::vector<Fact>& fa
   for (std::int64_t i = 0; i < count; ++i) {
     CounterRng rng(world.seed, RngStream::kWorld, detail::kReviewStep,
                    static_cast<std::uint64_t>(i));
-    const Product& product = world.products[rng.below(kProductCount)];
+    const Product& product = world.products[detail::below(rng, world.products.size())];
     const std::string& maker = world.companies[product.maker].name;
     const std::string kind = with_article(kProductKinds[product.kind]);
     const bool kind_held_out = fact_of(facts, product.id + "/kind").held_out;

@@ -68,7 +68,7 @@ Translation draw_translation(const World& world, const Conlang& conlang, Counter
   things.insert(things.end(), kProductKinds.begin(), kProductKinds.end());
   Phrase subject;
   if (rng.below(4) == 0) {
-    const Person& person = world.people[rng.below(kPersonCount)];
+    const Person& person = world.people[detail::below(rng, world.people.size())];
     subject = {person.name, person.name};  // names are not translated
   } else {
     subject = noun_phrase(rng, conlang, actors);
@@ -86,7 +86,7 @@ Translation draw_translation(const World& world, const Conlang& conlang, Counter
   } else {
     pair.form = "intransitive";
     const std::string_view verb = detail::pick(rng, kIntransitiveVerbs);
-    const std::string& town = world.towns[rng.below(kTownCount)].name;
+    const std::string& town = world.towns[detail::below(rng, world.towns.size())].name;
     english = subject.english + " " + std::string(verb) + " in " + town;
     target = subject.conlang + " " + town + " " + conlang.locative + " " + word_for(conlang, verb);
   }

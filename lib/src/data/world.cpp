@@ -2,13 +2,19 @@
 // catalogue is the same on every platform.
 #include "tinygpt/data/world.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <span>
+#include <utility>
 
+#include "generator_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
+#include "tinygpt/data/generator.h"
 #include "world_detail.h"
 
 namespace tinygpt::data {
@@ -107,7 +113,197 @@ std::string entity_id(std::string_view category, int position) {
   return std::string(category) + ":" + std::to_string(position);
 }
 
+// The built-in bias: half of each group's people take one of the group's five "favoured"
+// occupations, the others any occupation.
+int draw_occupation(CounterRng& rng, int group) {
+  if (rng.below(2) == 0) return 5 * group + static_cast<int>(rng.below(5));
+  return static_cast<int>(below(rng, kOccupations.size()));
+}
+
+// A uniform draw in [0, count) other than `old` (count at least 2).
+int other_than(CounterRng& rng, std::size_t count, int old) {
+  const int drawn = static_cast<int>(below(rng, count - 1));
+  return drawn >= old ? drawn + 1 : drawn;
+}
+
+// Every name of the world, for drawing new names that clash with none of them.
+std::set<std::string> names_of(const World& world) {
+  std::set<std::string> used;
+  for (const Region& region : world.regions) used.insert(region.name);
+  for (const River& river : world.rivers) used.insert(river.name);
+  for (const Town& town : world.towns) used.insert(town.name);
+  for (const Person& person : world.people) used.insert(person.name);
+  for (const Company& company : world.companies) used.insert(company.name);
+  for (const Product& product : world.products) used.insert(product.name);
+  return used;
+}
+
+// Appends version 2's new entities (change_world, step 1). A new town waits for the next
+// new person to live there, a new company for the next new product to make.
+void add_new_entities(World& world, int count) {
+  std::set<std::string> used = names_of(world);
+  std::vector<int> towns_without_people;
+  std::vector<int> companies_without_products;
+  const auto rng_of = [&world](Category category, std::size_t position) {
+    return CounterRng(world.seed, RngStream::kWorld, detail::kNewEntityStep,
+                      category * kCategoryStride + position);
+  };
+  // Takes the oldest waiting entity, or draws one of all `count`.
+  const auto waiting_or_drawn = [](std::vector<int>& waiting, CounterRng& rng,
+                                   std::size_t choices) {
+    if (waiting.empty()) return static_cast<int>(below(rng, choices));
+    const int first = waiting.front();
+    waiting.erase(waiting.begin());
+    return first;
+  };
+  for (int j = 0; j < count; ++j) {
+    const std::string_view category = kNewEntityCycle[j % kNewEntityCycle.size()];
+    if (category == "town") {
+      const int i = static_cast<int>(world.towns.size());
+      CounterRng rng = rng_of(kCategoryTown, world.towns.size());
+      Town town{entity_id("town", i), unique_name(rng, kTownSyllables, used)};
+      town.river = static_cast<int>(below(rng, world.rivers.size()));
+      town.region = static_cast<int>(below(rng, world.regions.size()));
+      world.towns.push_back(town);
+      towns_without_people.push_back(i);
+      world.new_entities.push_back(town.id);
+    } else if (category == "person") {
+      const int i = static_cast<int>(world.people.size());
+      CounterRng rng = rng_of(kCategoryPerson, world.people.size());
+      Person person{entity_id("person", i)};
+      person.group = i % static_cast<int>(kNamingGroups.size());
+      person.name = unique_name(rng, kGroupSyllables[person.group], used);
+      person.pronoun = kPronouns[below(rng, std::size(kPronouns))];
+      person.town = waiting_or_drawn(towns_without_people, rng, world.towns.size());
+      person.occupation = draw_occupation(rng, person.group);
+      person.pet = static_cast<int>(below(rng, kAnimals.size()));
+      world.people.push_back(person);
+      world.new_entities.push_back(person.id);
+    } else if (category == "company") {
+      const int i = static_cast<int>(world.companies.size());
+      CounterRng rng = rng_of(kCategoryCompany, world.companies.size());
+      Company company{entity_id("company", i), unique_name(rng, kCompanySyllables, used)};
+      company.town = static_cast<int>(below(rng, world.towns.size()));
+      world.companies.push_back(company);
+      companies_without_products.push_back(i);
+      world.new_entities.push_back(company.id);
+    } else {
+      const int i = static_cast<int>(world.products.size());
+      CounterRng rng = rng_of(kCategoryProduct, world.products.size());
+      Product product{entity_id("product", i), unique_name(rng, kProductSyllables, used)};
+      product.kind = static_cast<int>(below(rng, kProductKinds.size()));
+      product.maker = waiting_or_drawn(companies_without_products, rng, world.companies.size());
+      product.price = 5 + static_cast<int>(rng.below(296));
+      world.products.push_back(product);
+      world.new_entities.push_back(product.id);
+    }
+  }
+}
+
+// The position of an entity from its id: "person:7" gives 7.
+int position_of(std::string_view id) {
+  return std::stoi(std::string(id.substr(id.find(':') + 1)));
+}
+
+// Whether version 2 may change a fact (see kChangeableFacts).
+bool changeable(const Fact& fact) {
+  const std::string_view category = std::string_view(fact.entity).substr(0, fact.entity.find(':'));
+  const int position = position_of(fact.entity);
+  if (category == "person") return fact.attribute != "town" || position >= kTownCount;
+  if (category == "company") return true;
+  if (category == "product") {
+    return fact.attribute == "price" || (fact.attribute == "maker" && position >= kCompanyCount);
+  }
+  return false;
+}
+
+// Gives a fact of `world` a new value drawn from `rng` (change_world, step 2).
+void change_value(World& world, const Fact& fact, CounterRng& rng) {
+  const int i = position_of(fact.entity);
+  if (fact.entity.starts_with("person:")) {
+    Person& person = world.people[i];
+    if (fact.attribute == "town") {
+      person.town = other_than(rng, world.towns.size(), person.town);
+    } else if (fact.attribute == "occupation") {
+      const int old = person.occupation;
+      for (int attempt = 0; person.occupation == old; ++attempt) {
+        // Redrawn by make_world's rule, so the groups' bias stays; the chance of the same
+        // value is at most 0.55 a draw, so 1000 draws never all repeat it.
+        TINYGPT_CHECK(attempt < 1000, "change_world: no new occupation for ", fact.entity);
+        person.occupation = draw_occupation(rng, person.group);
+      }
+    } else {
+      person.pet = other_than(rng, kAnimals.size(), person.pet);
+    }
+  } else if (fact.entity.starts_with("company:")) {
+    Company& company = world.companies[i];
+    company.town = other_than(rng, world.towns.size(), company.town);
+  } else {
+    Product& product = world.products[i];
+    if (fact.attribute == "maker") {
+      product.maker = other_than(rng, world.companies.size(), product.maker);
+    } else {
+      product.price = 5 + other_than(rng, 296, product.price - 5);
+    }
+  }
+}
+
 }  // namespace
+
+void check_world_change(const WorldChange& change) {
+  TINYGPT_CHECK(std::isfinite(change.share) && change.share >= 0 && change.share <= 1,
+                "--changed must be a share of the facts between 0 and 1, got ", change.share);
+  TINYGPT_CHECK(change.new_entities >= 0 && change.new_entities <= kMaxNewEntities,
+                "--new-entities must be between 0 and ", kMaxNewEntities, ", got ",
+                change.new_entities);
+}
+
+World change_world(const World& world, const WorldChange& change) {
+  TINYGPT_CHECK(world.version == 1, "change_world: the world is version ", world.version,
+                "; version 2 is made from version 1");
+  check_world_change(change);
+  World changed = world;
+  changed.version = 2;
+  changed.change = change;
+  add_new_entities(changed, change.new_entities);
+
+  // Which facts change: the changeable facts with the smallest keys.
+  const std::vector<Fact> facts = make_facts(world);
+  std::vector<std::pair<std::uint32_t, std::size_t>> keyed;
+  for (std::size_t position = 0; position < facts.size(); ++position) {
+    if (!changeable(facts[position])) continue;
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kChangeStep, position);
+    keyed.emplace_back(rng.next_u32(), position);
+  }
+  TINYGPT_CHECK(keyed.size() == static_cast<std::size_t>(kChangeableFacts),
+                "change_world: ", keyed.size(), " changeable facts, expected ", kChangeableFacts);
+  std::sort(keyed.begin(), keyed.end());
+  const auto count = static_cast<std::size_t>(std::llround(change.share * kChangeableFacts));
+  std::vector<std::size_t> chosen;
+  for (std::size_t k = 0; k < count; ++k) chosen.push_back(keyed[k].second);
+  std::sort(chosen.begin(), chosen.end());
+  for (const std::size_t position : chosen) {
+    CounterRng rng(world.seed, RngStream::kWorld, detail::kChangeValueStep, position);
+    change_value(changed, facts[position], rng);
+  }
+
+  // The new values as text shows them, read from version 2's facts.
+  std::map<std::string, std::string> value_of;
+  for (const Fact& fact : make_facts(changed)) value_of[fact.id] = fact.value;
+  for (const std::size_t position : chosen) {
+    const Fact& fact = facts[position];
+    changed.changed_facts.push_back(
+        {fact.id, fact.entity, fact.attribute, fact.value, value_of.at(fact.id)});
+    TINYGPT_CHECK(fact.value != value_of.at(fact.id), "change_world: ", fact.id, " kept its value");
+  }
+  return changed;
+}
+
+World make_world(std::uint64_t seed, int version, const WorldChange& change) {
+  TINYGPT_CHECK(version == 1 || version == 2, "--world-version must be 1 or 2, got ", version);
+  World world = make_world(seed);
+  return version == 1 ? world : change_world(world, change);
+}
 
 std::string with_article(std::string_view word) {
   TINYGPT_CHECK(!word.empty(), "with_article: the word is empty");
@@ -142,13 +338,7 @@ World make_world(std::uint64_t seed) {
     person.name = unique_name(rng, kGroupSyllables[person.group], used);
     person.pronoun = kPronouns[below(rng, std::size(kPronouns))];
     person.town = i < kTownCount ? i : static_cast<int>(rng.below(kTownCount));
-    // The built-in bias: half of each group's people take one of the group's five
-    // "favoured" occupations, the others any occupation.
-    if (rng.below(2) == 0) {
-      person.occupation = 5 * person.group + static_cast<int>(rng.below(5));
-    } else {
-      person.occupation = static_cast<int>(below(rng, kOccupations.size()));
-    }
+    person.occupation = draw_occupation(rng, person.group);
     person.pet = static_cast<int>(below(rng, kAnimals.size()));
     world.people.push_back(person);
   }
@@ -178,7 +368,19 @@ World load_world(const std::filesystem::path& folder) {
   TINYGPT_CHECK(
       !object.is_discarded() && object.contains("seed") && object["seed"].is_number_unsigned(),
       path.string(), ": no seed (a whole number) in the catalogue");
-  World world = make_world(object["seed"].get<std::uint64_t>());
+  const auto seed = object["seed"].get<std::uint64_t>();
+  World world;
+  if (!object.contains("version")) {
+    world = make_world(seed);
+  } else {
+    TINYGPT_CHECK(object["version"] == 2, path.string(), ": version ", object["version"].dump(),
+                  "; a catalogue is version 1 (no \"version\") or 2");
+    const nlohmann::json change = object.value("change", nlohmann::json::object());
+    TINYGPT_CHECK(change.contains("share") && change["share"].is_number() &&
+                      change.contains("new_entities") && change["new_entities"].is_number_integer(),
+                  path.string(), ": version 2 without its change (share, new_entities)");
+    world = make_world(seed, 2, {change["share"].get<double>(), change["new_entities"].get<int>()});
+  }
   TINYGPT_CHECK(catalogue_json(world) == text, path.string(),
                 ": not the catalogue of its seed (edited by hand, or made by another version)");
   return world;
@@ -189,6 +391,13 @@ std::string catalogue_json(const World& world) {
   using nlohmann::ordered_json;
   ordered_json json;
   json["seed"] = world.seed;
+  if (world.version == 2) {
+    json["version"] = world.version;
+    json["change"] = {{"share", world.change.share},
+                      {"new_entities", world.change.new_entities},
+                      {"changeable_facts", kChangeableFacts},
+                      {"changed_facts", world.changed_facts.size()}};
+  }
   json["naming_groups"] = ordered_json::array();
   for (const std::string_view group : kNamingGroups) json["naming_groups"].push_back(group);
   json["occupations"] = ordered_json::array();
@@ -234,6 +443,17 @@ std::string catalogue_json(const World& world) {
                                 {"kind", kProductKinds[product.kind]},
                                 {"maker", world.companies[product.maker].id},
                                 {"price", product.price}});
+  }
+  if (world.version == 2) {
+    json["changed_facts"] = ordered_json::array();
+    for (const ChangedFact& fact : world.changed_facts) {
+      json["changed_facts"].push_back({{"id", fact.id},
+                                       {"entity", fact.entity},
+                                       {"attribute", fact.attribute},
+                                       {"old", fact.old_value},
+                                       {"new", fact.new_value}});
+    }
+    json["new_entities"] = world.new_entities;
   }
   return json.dump(2) + "\n";
 }

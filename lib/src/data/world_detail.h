@@ -21,5 +21,9 @@ inline constexpr std::uint64_t kPreferenceStep = 1008;   // index: the pair's po
 inline constexpr std::uint64_t kTranslationStep = 1009;  // index: the pair's position
 inline constexpr std::uint64_t kLexiconStep = 1010;      // index: the word's position
 inline constexpr std::uint64_t kFairnessStep = 1011;     // index: the probe set's position
+inline constexpr std::uint64_t kNewEntityStep = 1012;    // index: category * 2^16 + position
+inline constexpr std::uint64_t kChangeStep = 1013;       // index: the fact's version-1 position
+inline constexpr std::uint64_t kChangeValueStep = 1014;  // index: the fact's version-1 position
+inline constexpr std::uint64_t kNewHeldOutStep = 1015;   // index: a new entity's fact's position
 
 }  // namespace tinygpt::data::detail

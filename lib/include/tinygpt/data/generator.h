@@ -45,6 +45,9 @@ struct Fact {
 
 /// @brief Every fact of the world, in catalogue order (towns, people, companies, products),
 /// about one in five held out, chosen by CounterRng(seed, kWorld, kHeldOutStep, position).
+/// In version 2 a fact of a version-1 entity keeps its version-1 position's draw (so it is
+/// held out in both versions or in neither, changed or not), and the facts of new entities
+/// draw from kNewHeldOutStep, indexed by their order among the new facts.
 /// @param world the catalogue.
 /// @return the facts.
 std::vector<Fact> make_facts(const World& world);
@@ -313,6 +316,10 @@ struct GenerateOptions {
   std::uint64_t seed = 1;                  ///< the world's and the texts' seed
   std::int64_t size = kDefaultStoryBytes;  ///< approximate bytes of story text, above 0
   std::vector<std::string> kinds{kKinds.begin(), kKinds.end()};  ///< kinds to write
+  /// 1: make_world(seed); 2: change_world of it, every kind written about the changed
+  /// catalogue (version 1's files are the same whether or not version 2 was ever made).
+  int world_version = 1;
+  WorldChange change;  ///< version 2's changed share and new entities; unused in version 1
 };
 
 /// @brief One file `generate` wrote.
@@ -335,7 +342,8 @@ struct GenerateReport {
 std::vector<std::string> parse_kinds(std::string_view list);
 
 /// @brief Checks options and output folder without writing anything: size in (0,
-/// kMaxStoryBytes], kinds valid and not empty, `out` a writable folder or a path whose
+/// kMaxStoryBytes], kinds valid and not empty, world version 1 or 2 (and for 2 a valid
+/// change: check_world_change), `out` a writable folder or a path whose
 /// nearest existing ancestor is a writable folder. Throws Error naming the bad argument.
 /// @param options what to make.
 /// @param out the output folder.
