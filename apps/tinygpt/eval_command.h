@@ -52,4 +52,9 @@ void register_eval_robustness(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_fairness(CLI::App& eval);
 
+/// @brief `tinygpt eval active-learning`: uncertainty sampling against random choice on the
+/// reviews, fine-tuning a pre-trained model each round, with the world or a person as oracle.
+/// @param eval the `eval` command.
+void register_eval_active_learning(CLI::App& eval);
+
 }  // namespace tinygpt::cli
