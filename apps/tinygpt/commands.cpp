@@ -15,6 +15,7 @@ void register_commands(CLI::App& app) {
   register_adapter_command(app);
   register_align_command(app);
   register_eval_command(app);
+  register_rag_command(app);
   register_prompt_command(app);
   register_chat_command(app);
   register_plot_command(app);

@@ -41,6 +41,9 @@ void register_align_command(CLI::App& app);
 /// `tinygpt eval`: scoring outputs (step 06): BLEU and chrF as sacreBLEU computes them.
 void register_eval_command(CLI::App& app);
 
+/// `tinygpt rag`: a BM25 index of the world's encyclopedia, search, recall and MRR.
+void register_rag_command(CLI::App& app);
+
 /// `tinygpt adapter merge`: a LoRA adapter merged into its base model folder.
 void register_adapter_command(CLI::App& app);
 

@@ -1,0 +1,142 @@
+// `tinygpt rag`: retrieval over the generated world's encyclopedia (retrieve/bm25.h).
+// `rag index` builds a BM25 index of a world's fact sentences into one file, `rag search`
+// prints the passages that best match a question, with their scores, and `rag evaluate`
+// measures recall@k and MRR on the world's question/answer pairs.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "tinygpt/core/check.h"
+#include "tinygpt/retrieve/bm25.h"
+#include "tinygpt/retrieve/world_retrieval.h"
+
+namespace tinygpt::cli {
+
+namespace {
+
+struct RagOptions {
+  std::filesystem::path data;
+  std::filesystem::path index;
+  std::string question;
+  std::int64_t k = 5;
+  std::vector<std::int64_t> ks = {1, 5, 10};
+  retrieve::Bm25Options bm25;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void run_index(const RagOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const retrieve::Bm25Index index(retrieve::read_world_passages(options.data));
+  index.save(options.index);
+  std::cout << "indexed " << index.size() << " passages of "
+            << (options.data / "facts.jsonl").string() << " (" << index.term_count() << " terms, "
+            << std::fixed << std::setprecision(2) << index.average_length()
+            << " terms per passage on average) into " << options.index.string() << " in "
+            << std::setprecision(3) << seconds_since(start) << " s\n";
+}
+
+void run_search(const RagOptions& options) {
+  const retrieve::Bm25Index index = retrieve::Bm25Index::load(options.index);
+  const std::vector<retrieve::Hit> hits = index.search(options.question, options.k, options.bm25);
+  if (hits.empty()) {
+    std::cout << "no passage shares a word with the question\n";
+    return;
+  }
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const retrieve::Passage& passage = index.passages()[static_cast<std::size_t>(hits[i].passage)];
+    std::ostringstream score;
+    score << std::setprecision(5) << hits[i].score;
+    std::cout << std::setw(2) << i + 1 << "  " << std::setw(8) << score.str() << "  " << passage.id
+              << "  " << passage.text << "\n";
+  }
+}
+
+void run_evaluate(const RagOptions& options) {
+  const retrieve::Bm25Index index = retrieve::Bm25Index::load(options.index);
+  const std::vector<retrieve::Question> questions = retrieve::read_world_questions(options.data);
+  std::vector<retrieve::Question> seen;
+  std::vector<retrieve::Question> held_out;
+  for (const retrieve::Question& question : questions) {
+    (question.held_out ? held_out : seen).push_back(question);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto print = [&](const char* name, const std::vector<retrieve::Question>& subset) {
+    if (subset.empty()) return;
+    const retrieve::RetrievalQuality quality =
+        retrieve::evaluate_bm25(index, subset, options.ks, index.size(), options.bm25);
+    std::cout << std::left << std::setw(10) << name << std::right << std::setw(6)
+              << quality.questions;
+    std::cout << std::fixed << std::setprecision(3);
+    for (const double recall : quality.recall) std::cout << std::setw(11) << recall;
+    std::cout << std::setw(8) << quality.mrr << "\n";
+  };
+  std::cout << "BM25 (k1 " << options.bm25.k1 << ", b " << options.bm25.b << ") on "
+            << (options.data / "qa.jsonl").string() << ", " << index.size() << " passages\n";
+  std::cout << std::left << std::setw(10) << "questions" << std::right << std::setw(6) << "n";
+  for (const std::int64_t k : options.ks)
+    std::cout << std::setw(11) << ("recall@" + std::to_string(k));
+  std::cout << std::setw(8) << "MRR"
+            << "\n";
+  print("all", questions);
+  print("seen", seen);
+  print("held-out", held_out);
+  std::cout << std::setprecision(2) << "(" << seconds_since(start) << " s)\n";
+}
+
+void add_bm25_options(CLI::App* command, RagOptions& options) {
+  command->add_option("--k1", options.bm25.k1, "BM25's term-frequency saturation")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--b", options.bm25.b, "BM25's length normalisation")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+}
+
+}  // namespace
+
+void register_rag_command(CLI::App& app) {
+  CLI::App* rag = app.add_subcommand(
+      "rag", "Retrieval over the world's encyclopedia: a BM25 index, search, recall and MRR");
+  rag->require_subcommand(1);
+  auto options = std::make_shared<RagOptions>();
+
+  CLI::App* index = rag->add_subcommand(
+      "index", "Index the fact sentences of a generated world (facts.jsonl) into one file");
+  index->add_option("--data", options->data, "A folder made by `tinygpt data generate`")
+      ->required();
+  index->add_option("--out", options->index, "The index file to write")->required();
+  index->callback([options] { run_index(*options); });
+
+  CLI::App* search = rag->add_subcommand(
+      "search", "Print the passages of an index that best match a question, with BM25 scores");
+  search->add_option("--index", options->index, "An index made by `tinygpt rag index`")->required();
+  search->add_option("question", options->question, "The question")->required();
+  search->add_option("--k", options->k, "How many passages to print")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
+  add_bm25_options(search, *options);
+  search->callback([options] { run_search(*options); });
+
+  CLI::App* evaluate = rag->add_subcommand(
+      "evaluate", "Recall@k and MRR of BM25 on a world's question/answer pairs (qa.jsonl)");
+  evaluate->add_option("--index", options->index, "An index made by `tinygpt rag index`")
+      ->required();
+  evaluate->add_option("--data", options->data, "The world the index was made from")->required();
+  evaluate->add_option("--ks", options->ks, "The cut-offs of recall")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  add_bm25_options(evaluate, *options);
+  evaluate->callback([options] { run_evaluate(*options); });
+}
+
+}  // namespace tinygpt::cli
