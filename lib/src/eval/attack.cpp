@@ -20,11 +20,6 @@ namespace {
 constexpr CharEdit kEdits[] = {CharEdit::kSwap, CharEdit::kInsert, CharEdit::kDelete,
                                CharEdit::kKeyboard};
 
-// The words that decide a review's label by its grammar (generator_reviews.cpp): a
-// negation reverses the verdict, "but" selects the clause that counts. Changing them could
-// change the label, so they are never attacked and a typo never produces them.
-constexpr std::string_view kStructuralWords[] = {"not", "never", "hardly", "neither", "nor", "but"};
-
 bool is_ascii_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
@@ -55,23 +50,13 @@ Core letter_core(std::string_view word) {
   return core;
 }
 
-std::string core_of(std::string_view word) {
-  const Core core = letter_core(word);
-  return lowercase(word.substr(core.begin, core.end - core.begin));
-}
-
-bool is_structural(std::string_view lower) {
-  return std::find(std::begin(kStructuralWords), std::end(kStructuralWords), lower) !=
-         std::end(kStructuralWords);
-}
-
 // The words a typo must not spell: the synonym table (sentiment words and their synonyms
 // among them) and the structural words. A typo that lands on one is a different word, not a
 // misspelling, and might carry another polarity.
 const std::set<std::string, std::less<>>& reserved_words() {
   static const std::set<std::string, std::less<>> words = [] {
-    std::set<std::string, std::less<>> out(std::begin(kStructuralWords),
-                                           std::end(kStructuralWords));
+    // The structural words (perturb.h) are never attacked and a typo never produces them.
+    std::set<std::string, std::less<>> out(structural_words().begin(), structural_words().end());
     for (const std::vector<std::string_view>& group : synonym_groups()) {
       for (const std::string_view word : group) {
         out.emplace(word);
@@ -110,7 +95,7 @@ std::vector<std::string> candidates_of(std::string_view word, const AttackOption
   const std::string lower = lowercase(word.substr(core.begin, core.end - core.begin));
   std::vector<std::string> out;
   synonyms = 0;
-  if (is_structural(lower)) return out;
+  if (is_structural_word(lower)) return out;
   const auto add = [&out, word](std::string candidate) {
     if (candidate != word && std::find(out.begin(), out.end(), candidate) == out.end()) {
       out.push_back(std::move(candidate));
@@ -133,7 +118,7 @@ std::vector<std::string> candidates_of(std::string_view word, const AttackOption
     for (std::size_t k = 0; k < typos; ++k) {
       const std::size_t at = 2 * (e * typos + k);
       std::string typo = perturb_word_characters(word, kEdits[e], draws[at], draws[at + 1]);
-      if (reserved.count(core_of(typo)) > 0) continue;
+      if (reserved.count(word_core(typo)) > 0) continue;
       add(std::move(typo));
     }
   }

@@ -341,4 +341,31 @@ std::optional<LabelledText> antonym_review(std::string_view review, data::Sentim
   return LabelledText{std::move(text), flipped_sentiment(label)};
 }
 
+std::string word_core(std::string_view word) {
+  const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  std::size_t begin = 0;
+  while (begin < word.size() && !is_letter(word[begin])) ++begin;
+  std::size_t end = begin;
+  while (end < word.size() && is_letter(word[end])) ++end;
+  return lowercase(word.substr(begin, end - begin));
+}
+
+std::span<const std::string_view> structural_words() {
+  static constexpr std::string_view kWords[] = {"not", "never", "hardly", "neither", "nor", "but"};
+  return kWords;
+}
+
+bool is_structural_word(std::string_view word) {
+  const std::span<const std::string_view> words = structural_words();
+  return std::find(words.begin(), words.end(), word_core(word)) != words.end();
+}
+
+std::span<const std::string_view> synonyms_of(std::string_view word) {
+  const std::string core = word_core(word);
+  for (const std::vector<std::string_view>& group : synonym_groups()) {
+    if (std::find(group.begin(), group.end(), core) != group.end()) return group;
+  }
+  return {};
+}
+
 }  // namespace tinygpt::eval

@@ -162,6 +162,28 @@ std::span<const std::vector<std::string_view>> synonym_groups();
 std::string swap_synonyms(std::string_view text, double severity, std::uint64_t seed,
                           std::uint64_t index);
 
+/// @brief A word's core: its first run of ASCII letters, lowercase ("good" in "Good.",
+/// "not" in "not,"); what the synonym table and the structural words are about.
+/// @param word one word (no white space).
+/// @return the core, empty when the word has no ASCII letter.
+std::string word_core(std::string_view word);
+
+/// @brief The words that decide a generated review's label by its grammar
+/// (generator_reviews.cpp): a negation reverses the verdict ("not", "never", "hardly",
+/// "neither", "nor"), and "but" selects the clause that counts. An edit that deletes, moves
+/// or misspells one may change the label, so label-preserving edits leave them alone.
+/// @return the words, lowercase.
+std::span<const std::string_view> structural_words();
+
+/// @param word one word (no white space).
+/// @return whether its core is one of structural_words().
+bool is_structural_word(std::string_view word);
+
+/// @brief The synonym group of a word's core in synonym_groups().
+/// @param word one word (no white space).
+/// @return the group (the word's core among them), or an empty span when it has none.
+std::span<const std::string_view> synonyms_of(std::string_view word);
+
 /// @brief A text and the label it has by construction.
 struct LabelledText {
   std::string text;            ///< the edited text
