@@ -554,10 +554,10 @@ std::string ActiveLearningReport::svg() const {
     series.push_back(std::move(line));
   }
   return svg::line_chart(
-      series, {.title = "Active learning: test accuracy against labels (mean; whiskers: min to "
-                        "max of " +
-                        std::to_string(seeds) + " seeds)",
-               .x_label = "labelled reviews, log2 (4 = 16, 5 = 32, 6 = 64, 7 = 128, 8 = 256)",
+      series, {.title = "Active learning on the reviews: mean test accuracy of " +
+                        std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s"),
+               .x_label = "labelled reviews, log2 (4 = 16, 6 = 64, 8 = 256); whiskers: min to "
+                          "max over seeds",
                .y_label = "test accuracy %",
                .width = 820});
 }
