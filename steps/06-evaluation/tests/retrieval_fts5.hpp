@@ -34,6 +34,8 @@ class Fts5Index {
     }
     sqlite3_finalize(insert);
     exec("COMMIT");
+    // One b-tree instead of one per flush, as a built index would be kept.
+    exec("INSERT INTO passages(passages) VALUES ('optimize')");
     search_ = prepare(
         "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? "
         "ORDER BY bm25(passages), rowid LIMIT ?");
