@@ -57,4 +57,8 @@ void register_eval_fairness(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_active_learning(CLI::App& eval);
 
+/// @brief `tinygpt eval eda`: a world copy with few training reviews and EDA's copies.
+/// @param eval the `eval` command.
+void register_eval_eda(CLI::App& eval);
+
 }  // namespace tinygpt::cli

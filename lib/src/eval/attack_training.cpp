@@ -42,13 +42,7 @@ std::vector<ordered_json> write_augmented_world(const fs::path& world, const fs:
   }
   const std::string reviews = read_file(world / "reviews.jsonl");
   std::map<std::string, ordered_json> by_id;
-  std::istringstream lines(reviews);
-  std::string line;
-  for (std::int64_t number = 1; std::getline(lines, line); ++number) {
-    if (line.empty()) continue;
-    ordered_json record = ordered_json::parse(line, nullptr, false);
-    TINYGPT_CHECK(record.is_object() && record.contains("id") && record["id"].is_string(),
-                  (world / "reviews.jsonl").string(), ":", number, ": not a review record");
+  for (ordered_json& record : tune::review_records(world)) {
     by_id.emplace(record["id"].get<std::string>(), std::move(record));
   }
   std::string out = reviews;
@@ -56,14 +50,8 @@ std::vector<ordered_json> write_augmented_world(const fs::path& world, const fs:
   std::vector<ordered_json> added;
   std::int64_t k = 0;
   for (const AttackedText* example : examples) {
-    // The next id that tune::split_of puts in the training split: the examples train, and
-    // never leak into dev or test.
-    std::string id;
-    do {
-      id = "review:adversarial-" + std::to_string(k++);
-    } while (tune::split_of(id) != tune::Split::kTrain);
     ordered_json record = by_id.at(example->id);
-    record["id"] = id;
+    record["id"] = tune::next_training_id("adversarial", k);
     record["text"] = example->attacked;
     record["adversarial_of"] = example->id;
     out += record.dump() + "\n";

@@ -5,8 +5,11 @@
 #include <cmath>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/files.h"
 #include "tinygpt/core/rng.h"
 #include "tinygpt/eval/perturb.h"
+#include "tinygpt/eval/robustness.h"
+#include "tinygpt/tune/task_data.h"
 
 namespace tinygpt::eval {
 
@@ -151,6 +154,52 @@ std::vector<std::string> eda(std::string_view text, const EdaOptions& options, s
         index * static_cast<std::uint64_t>(kEdaCopies) + static_cast<std::uint64_t>(copy)));
   }
   return copies;
+}
+
+EdaWorld write_eda_world(const std::filesystem::path& world, const std::filesystem::path& out,
+                         std::int64_t labels, const EdaOptions& options, std::uint64_t seed) {
+  namespace fs = std::filesystem;
+  TINYGPT_CHECK(labels >= 0, "--labels must be 0 (all) or more, got ", labels);
+  TINYGPT_CHECK(options.copies >= 0 && options.copies <= kEdaCopies, "--copies must be in [0, ",
+                kEdaCopies, "], got ", options.copies);
+  const std::vector<nlohmann::ordered_json> records = tune::review_records(world);
+  const fs::path inputs[] = {world};
+  check_report_folder(out, inputs);
+  TINYGPT_CHECK(!fs::exists(out) || fs::is_empty(out), "--out ", out.string(),
+                " is not empty; give a new folder for the world copy");
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(world)) {
+    const fs::path relative = entry.path().lexically_relative(world);
+    if (entry.is_regular_file() && relative != "reviews.jsonl") {
+      write_file_atomically(out / relative, read_file(entry.path()));
+    }
+  }
+  EdaWorld written;
+  std::string reviews;
+  std::vector<const nlohmann::ordered_json*> kept;
+  for (const nlohmann::ordered_json& record : records) {
+    const bool train = tune::split_of(record["id"].get<std::string>()) == tune::Split::kTrain;
+    if (train && labels > 0 && written.originals >= labels) continue;
+    reviews += record.dump() + "\n";
+    if (train) {
+      kept.push_back(&record);
+      ++written.originals;
+    }
+  }
+  std::int64_t counter = 0;
+  for (std::size_t k = 0; k < kept.size() && options.copies > 0; ++k) {
+    const nlohmann::ordered_json& original = *kept[k];
+    for (const std::string& text :
+         eda(original["text"].get<std::string>(), options, seed, static_cast<std::uint64_t>(k))) {
+      nlohmann::ordered_json copy = original;
+      copy["id"] = tune::next_training_id("eda", counter);
+      copy["text"] = text;
+      copy["eda_of"] = original["id"];
+      reviews += copy.dump() + "\n";
+      ++written.copies;
+    }
+  }
+  write_file_atomically(out / "reviews.jsonl", reviews);
+  return written;
 }
 
 }  // namespace tinygpt::eval

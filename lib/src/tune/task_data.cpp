@@ -12,7 +12,8 @@ namespace tinygpt::tune {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+// Ordered, so that review_records() gives records back with their fields in file order.
+using json = nlohmann::ordered_json;
 
 // Calls `use` with every record of a JSONL file and its line number.
 template <typename Use>
@@ -53,6 +54,25 @@ Split parse_split(std::string_view name) {
   if (name == "dev") return Split::kDev;
   if (name == "test") return Split::kTest;
   throw Error("unknown split \"" + std::string(name) + "\"; use train, dev or test");
+}
+
+std::vector<nlohmann::ordered_json> review_records(const fs::path& world) {
+  std::vector<json> records;
+  for_each_record(world, "reviews.jsonl", [&](const json& record, const std::string& where) {
+    text_field(record, "id", where);
+    records.push_back(record);
+  });
+  return records;
+}
+
+std::string next_training_id(std::string_view tag, std::int64_t& counter) {
+  for (;; ++counter) {
+    std::string id = "review:" + std::string(tag) + "-" + std::to_string(counter);
+    if (split_of(id) == Split::kTrain) {
+      ++counter;
+      return id;
+    }
+  }
 }
 
 std::vector<LabelledText> load_reviews(const fs::path& world, Split split) {

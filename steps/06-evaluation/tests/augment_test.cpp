@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "tinygpt/core/files.h"
 #include "tinygpt/data/generator.h"
 #include "tinygpt/eval/augment.h"
 #include "tinygpt/eval/perturb.h"
@@ -128,4 +129,45 @@ TEST_CASE("EDA refuses strengths outside [0, 1] and copies outside its range", "
   CHECK_THROWS_WITH(eda("It is good.", {.p_rd = 2.0}, 1, 0), contains("p_rd must be in [0, 1]"));
   CHECK_THROWS_WITH(eda("It is good.", {.copies = 0}, 1, 0), contains("copies must be in [1, 64]"));
   CHECK(eda("", {}, 1, 0) == std::vector<std::string>(4, ""));
+}
+
+TEST_CASE("an EDA world keeps dev and test, the first N training reviews and their copies",
+          "[step06][eval]") {
+  TempDir dir("eda-world");
+  data::generate({.seed = 1, .size = 20000, .kinds = {"stories", "reviews"}}, dir.path() / "world");
+  const std::string original = read_file(dir.path() / "world" / "reviews.jsonl");
+  const auto train = tune::load_reviews(dir.path() / "world", tune::Split::kTrain);
+  const auto test = tune::load_reviews(dir.path() / "world", tune::Split::kTest);
+
+  const EdaWorld written =
+      write_eda_world(dir.path() / "world", dir.path() / "eda", 16, {.copies = 4}, 3);
+  CHECK(written.originals == 16);
+  CHECK(written.copies == 64);
+  const auto eda_train = tune::load_reviews(dir.path() / "eda", tune::Split::kTrain);
+  REQUIRE(eda_train.size() == 80);
+  for (std::size_t k = 0; k < 16; ++k) CHECK(eda_train[k].id == train[k].id);
+  // Copy c of review k: EDA's copy c of its text, with its label.
+  const std::vector<std::string> copies = eda(train[5].text, {.copies = 4}, 3, 5);
+  for (std::size_t c = 0; c < 4; ++c) {
+    CHECK(eda_train[16 + 4 * 5 + c].text == copies[c]);
+    CHECK(eda_train[16 + 4 * 5 + c].label == train[5].label);
+  }
+  CHECK(tune::load_reviews(dir.path() / "eda", tune::Split::kTest).size() == test.size());
+  // The other files as they were, the original untouched.
+  CHECK(read_file(dir.path() / "eda" / "stories.txt") ==
+        read_file(dir.path() / "world" / "stories.txt"));
+  CHECK(read_file(dir.path() / "world" / "reviews.jsonl") == original);
+
+  // Without copies: the subset alone, the baseline.
+  const EdaWorld plain =
+      write_eda_world(dir.path() / "world", dir.path() / "plain", 16, {.copies = 0}, 3);
+  CHECK(plain.copies == 0);
+  CHECK(tune::load_reviews(dir.path() / "plain", tune::Split::kTrain).size() == 16);
+
+  CHECK_THROWS_WITH(write_eda_world(dir.path() / "world", dir.path() / "eda", 16, {}, 3),
+                    contains("is not empty"));
+  CHECK_THROWS_WITH(write_eda_world(dir.path() / "world", dir.path() / "world" / "copy", 16, {}, 3),
+                    contains("lies inside"));
+  CHECK_THROWS_WITH(write_eda_world(dir.path() / "world", dir.path() / "x", -1, {}, 3),
+                    contains("--labels must be 0 (all) or more"));
 }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,5 +90,26 @@ std::string eda_operation(std::string_view text, EdaOperation operation, const E
 /// @return `copies` texts (some may equal the original when an operation does not apply).
 std::vector<std::string> eda(std::string_view text, const EdaOptions& options, std::uint64_t seed,
                              std::uint64_t index);
+
+/// @brief What write_eda_world() wrote.
+struct EdaWorld {
+  std::int64_t originals = 0;  ///< training reviews kept
+  std::int64_t copies = 0;     ///< EDA copies added
+};
+
+/// @brief A copy of a world for fine-tuning on few labels, with or without EDA: every file
+/// byte for byte except reviews.jsonl, which holds every dev and test review, the first
+/// `labels` training reviews (all when 0), and then options.copies EDA copies of each as
+/// new training records (the original's fields with the new text, "eda_of" naming it, and
+/// an id from tune::next_training_id("eda", ...)). options.copies 0 writes the subset
+/// alone, the baseline an augmented run is compared with.
+/// @param world a world folder with reviews.jsonl.
+/// @param out the copy: a new or empty folder outside `world` (Error otherwise).
+/// @param labels training reviews kept, 0 for all.
+/// @param options the operations' strengths and copies per review (0 to kEdaCopies).
+/// @param seed the augmentation's seed (review k of the kept ones is EDA's index k).
+/// @return the counts.
+EdaWorld write_eda_world(const std::filesystem::path& world, const std::filesystem::path& out,
+                         std::int64_t labels, const EdaOptions& options, std::uint64_t seed);
 
 }  // namespace tinygpt::eval

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +104,21 @@ struct PreferencePair {
   std::string rejected;  ///< the worse answer
   std::string reason;    ///< what makes `chosen` better: correct_fact, helpful or polite
 };
+
+/// @brief The records of a world's reviews.jsonl as they are, every field in file order: what
+/// a copy of the world with other training reviews (augmented, adversarial, a labelled
+/// subset) is written from. Errors as load_reviews(), and a record without a string "id".
+/// @param world the folder.
+/// @return the records, in file order.
+std::vector<nlohmann::ordered_json> review_records(const std::filesystem::path& world);
+
+/// @brief A new review's id that split_of() puts in the training split: the first
+/// "review:<tag>-K" for K = counter, counter + 1, ... (so an added example trains and never
+/// lands in dev or test); counter moves past it.
+/// @param tag names the kind of example, e.g. "eda" or "adversarial".
+/// @param counter the next K to try; updated.
+/// @return the id.
+std::string next_training_id(std::string_view tag, std::int64_t& counter);
 
 /// @brief Reads preferences.jsonl of a world folder; Error naming the line and field when
 /// one is missing, not a string, or (prompt, chosen, rejected) empty.
