@@ -3,6 +3,8 @@
 #include "tinygpt/eval/active_learning.h"
 
 #include <algorithm>
+#include <cctype>
+#include <climits>
 #include <cmath>
 #include <fstream>
 #include <istream>
