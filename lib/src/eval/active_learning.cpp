@@ -245,15 +245,7 @@ class Loop {
     TINYGPT_CHECK(labels_.size() >= 2, "--data ", config.data.string(),
                   ": the training reviews have fewer than two labels");
     // The original records, in file order, to write each round's world copy from.
-    std::istringstream lines(read_file(config.data / "reviews.jsonl"));
-    std::string line;
-    for (std::int64_t number = 1; std::getline(lines, line); ++number) {
-      if (line.empty()) continue;
-      ordered_json record = ordered_json::parse(line, nullptr, false);
-      TINYGPT_CHECK(record.is_object() && record.contains("id") && record["id"].is_string(),
-                    (config.data / "reviews.jsonl").string(), ":", number, ": not a review record");
-      records_.push_back(std::move(record));
-    }
+    records_ = tune::review_records(config.data);
     fs::create_directories(config.out);
     oracle_log_.open(config.out / "oracle.jsonl", std::ios::app);
     TINYGPT_CHECK(oracle_log_.good(), "cannot write ", (config.out / "oracle.jsonl").string());
