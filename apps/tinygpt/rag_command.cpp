@@ -14,7 +14,9 @@
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/models/pretrained.h"
 #include "tinygpt/retrieve/bm25.h"
+#include "tinygpt/retrieve/dense.h"
 #include "tinygpt/retrieve/world_retrieval.h"
 
 namespace tinygpt::cli {
@@ -24,6 +26,7 @@ namespace {
 struct RagOptions {
   std::filesystem::path data;
   std::filesystem::path index;
+  std::filesystem::path model;  // rag evaluate --model: the dense retriever as well
   std::string question;
   std::int64_t k = 5;
   std::vector<std::int64_t> ks = {1, 5, 10};
@@ -90,6 +93,30 @@ void run_evaluate(const RagOptions& options) {
   print("all", questions);
   print("seen", seen);
   print("held-out", held_out);
+  if (!options.model.empty()) {
+    // The dense retriever on the same passages and questions, ranked to the same depth.
+    models::ModelFolder model = models::load_model_folder(options.model);
+    const retrieve::DenseIndex dense(model, index.passages());
+    std::vector<std::vector<retrieve::Hit>> ranking;
+    std::vector<std::int64_t> relevant;
+    for (const retrieve::Question& question : questions) {
+      std::int64_t position = -1;
+      for (std::size_t p = 0; p < index.passages().size(); ++p) {
+        if (index.passages()[p].id == question.relevant) position = static_cast<std::int64_t>(p);
+      }
+      TINYGPT_CHECK(position >= 0, "question ", question.id, " asks about '", question.relevant,
+                    "', which is not in ", options.index.string());
+      relevant.push_back(position);
+      ranking.push_back(dense.search(question.text, index.size()));
+    }
+    const retrieve::RetrievalQuality quality =
+        retrieve::retrieval_quality(retrieve::relevant_ranks(ranking, relevant), options.ks);
+    std::cout << std::left << std::setw(10) << "dense" << std::right << std::setw(6)
+              << quality.questions << std::fixed << std::setprecision(3);
+    for (const double recall : quality.recall) std::cout << std::setw(11) << recall;
+    std::cout << std::setw(8) << quality.mrr << "  (all questions; mean-pooled "
+              << options.model.string() << ")\n";
+  }
   std::cout << std::setprecision(2) << "(" << seconds_since(start) << " s)\n";
 }
 
@@ -135,6 +162,9 @@ void register_rag_command(CLI::App& app) {
   evaluate->add_option("--ks", options->ks, "The cut-offs of recall")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  evaluate->add_option("--model", options->model,
+                       "Also rank with a dense retriever: the mean-pooled hidden states of this "
+                       "GPT or encoder model folder (cosine, exact search)");
   add_bm25_options(evaluate, *options);
   evaluate->callback([options] { run_evaluate(*options); });
 }
