@@ -26,13 +26,16 @@
 #              least confidence, margin, entropy or at random, labelled by the world's ground
 #              truth. Prints the table; the chart goes to
 #              steps/06-evaluation/images/active_learning.svg. 6 to 8 minutes on 2 shared cores.
+#   augmentation  EDA at the low-data points: the first 16, 64 and 256 training reviews of the
+#              same world (`tinygpt eval eda`), with 0 or 4 EDA copies of each, each
+#              fine-tuned 150 steps of 16 from the same small GPT, 3 seeds. Prints the table.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
-#   steps/06-evaluation/compare.sh fairness|robustness|active-learning [...]
+#   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation [...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-subcommands=(fairness robustness active-learning)
+subcommands=(fairness robustness active-learning augmentation)
 if [[ $# -eq 0 ]]; then
   echo "usage: steps/06-evaluation/compare.sh ${subcommands[*]} (see the script's first lines)" >&2
   exit 1
@@ -122,6 +125,23 @@ PY
 }
 
 # The robustness of one classifier: perturbations, the attack, adversarial training.
+# The world and small GPT that robustness, active-learning and augmentation start from, in
+# $1/world and $1/gpt/model: a generated world (seed 1, 1,000,000 bytes of stories; 3,906
+# reviews, 376 of them test) and a GPT of 2 layers, 64 wide, a BPE of 512 tokens and 64
+# tokens of context, pre-trained 400 steps of 16 sequences.
+small_world_and_gpt() {
+  local dir="$1"
+  echo "== the world (seed 1, 1,000,000 bytes of stories; 3,906 reviews, 376 of them test)"
+  "$tinygpt" data generate --seed 1 --size 1000000 --kinds stories,reviews --out "$dir/world" \
+    > /dev/null
+  echo '{"family": "gpt", "vocab_size": 512, "context_length": 64, "width": 64,
+         "layers": 2, "heads": 2, "dropout": 0.0, "bias": true}' > "$dir/gpt.json"
+  echo "== pre-training: 400 steps of 16 sequences of 64 tokens"
+  "$tinygpt" train --config "$dir/gpt.json" --data "$dir/world" --steps 400 --batch 16 \
+    --lr 3e-3 --min-lr 3e-4 --eval-interval 200 --print-every 400 --seed 1 --keep 1 \
+    --out "$dir/gpt" | tail -2 | head -1
+}
+
 robustness() {
   local dir="$runs/robustness"
   local world="${DATA:-$dir/world}" classifier="${MODEL:-$dir/classify/model}"
@@ -138,16 +158,7 @@ robustness() {
   mkdir -p "$dir"
   local seconds=$SECONDS
   if [[ -z "${MODEL:-}" ]]; then
-    echo "== the world (seed 1, 1,000,000 bytes of stories; 3,906 reviews, 376 of them test)"
-    "$tinygpt" data generate --seed 1 --size 1000000 --kinds stories,reviews --out "$world" \
-      > /dev/null
-    # A small GPT: 2 layers, 64 wide, a BPE of 512 tokens, 64 tokens of context.
-    echo '{"family": "gpt", "vocab_size": 512, "context_length": 64, "width": 64,
-           "layers": 2, "heads": 2, "dropout": 0.0, "bias": true}' > "$dir/gpt.json"
-    echo "== pre-training: 400 steps of 16 sequences of 64 tokens"
-    "$tinygpt" train --config "$dir/gpt.json" --data "$world" --steps 400 --batch 16 \
-      --lr 3e-3 --min-lr 3e-4 --eval-interval 200 --print-every 400 --seed 1 --keep 1 \
-      --out "$dir/gpt" | tail -2 | head -1
+    small_world_and_gpt "$dir"
     echo "== a sentiment classifier: 300 steps of 32 reviews, every weight trained"
     "$tinygpt" finetune --model "$dir/gpt/model" --data "$world" --task classify --steps 300 \
       --batch 32 --lr 1e-3 --min-lr 1e-4 --eval-interval 300 --print-every 300 --seed 1 \
@@ -176,16 +187,7 @@ active_learning() {
   rm -rf "$dir"
   mkdir -p "$dir"
   local seconds=$SECONDS
-  echo "== the world (seed 1, 1,000,000 bytes of stories; 3,906 reviews, 376 of them test)"
-  "$tinygpt" data generate --seed 1 --size 1000000 --kinds stories,reviews --out "$world" \
-    > /dev/null
-  # The robustness section's small GPT: 2 layers, 64 wide, a BPE of 512 tokens, 64 tokens.
-  echo '{"family": "gpt", "vocab_size": 512, "context_length": 64, "width": 64,
-         "layers": 2, "heads": 2, "dropout": 0.0, "bias": true}' > "$dir/gpt.json"
-  echo "== pre-training: 400 steps of 16 sequences of 64 tokens"
-  "$tinygpt" train --config "$dir/gpt.json" --data "$world" --steps 400 --batch 16 \
-    --lr 3e-3 --min-lr 3e-4 --eval-interval 200 --print-every 400 --seed 1 --keep 1 \
-    --out "$dir/gpt" | tail -2 | head -1
+  small_world_and_gpt "$dir"
   echo "== 4 strategies x 3 seeds, 16 -> 32 -> 64 -> 128 -> 256 labels, 60 steps of 16 per round"
   "$tinygpt" eval active-learning --model "$dir/gpt/model" --data "$world" --strategy all \
     --seeds 3 --start 16 --batch 0 --budget 256 --steps 60 --finetune-batch 16 --lr 1e-3 \
@@ -220,6 +222,46 @@ for s in strategies:
 PY
   cp "$dir/runs/active_learning.svg" steps/06-evaluation/images/active_learning.svg
   echo "== $((SECONDS - seconds)) s; the report: $dir/runs/REPORT.md"
+}
+
+# EDA at the low-data points: the first N training reviews (16, 64, 256) with and without
+# 4 EDA copies of each, 3 seeds each, fine-tuned from one small pre-trained GPT.
+augmentation() {
+  local dir="$runs/augmentation"
+  local world="$dir/world"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  local seconds=$SECONDS
+  small_world_and_gpt "$dir"
+  echo "== fine-tuning: 150 steps of 16 reviews on N labels, with 0 or 4 EDA copies of each"
+  local labels copies seed
+  for labels in 16 64 256; do
+    for copies in 0 4; do
+      for seed in 1 2 3; do
+        local name="n$labels-eda$copies-seed$seed"
+        "$tinygpt" eval eda --data "$world" --out "$dir/$name/world" --labels "$labels" \
+          --copies "$copies" --seed "$seed" > /dev/null
+        "$tinygpt" finetune --model "$dir/gpt/model" --data "$dir/$name/world" --task classify \
+          --steps 150 --batch 16 --lr 1e-3 --min-lr 1e-4 --eval-interval 150 --print-every 150 \
+          --seed "$seed" --keep 1 --out "$dir/$name/run" > /dev/null
+      done
+    done
+  done
+  python3 - "$dir" <<'PY'
+import json, sys
+root = sys.argv[1]
+print("| labels | without EDA: test accuracy % (3 seeds) | with 4 EDA copies each | difference, points |")
+print("|---:|---|---|---:|")
+for n in (16, 64, 256):
+    cells = []
+    means = []
+    for copies in (0, 4):
+        accs = [100 * json.load(open(f"{root}/n{n}-eda{copies}-seed{s}/run/report.json"))["groups"]["all"]["accuracy"] for s in (1, 2, 3)]
+        means.append(sum(accs) / 3)
+        cells.append(f"{means[-1]:.1f} ({min(accs):.1f}-{max(accs):.1f})")
+    print(f"| {n} | {cells[0]} | {cells[1]} | {means[1] - means[0]:+.1f} |")
+PY
+  echo "== $((SECONDS - seconds)) s; the runs: $dir"
 }
 
 for part in "$@"; do "${part//-/_}"; done
