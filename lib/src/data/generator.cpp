@@ -386,7 +386,19 @@ std::vector<detail::OutputFile> detail::stories_files(const World& world,
   return files.files("stories");
 }
 
-std::vector<detail::OutputFile> detail::facts_files(const std::vector<Fact>& facts) {
+void detail::add_change(nlohmann::ordered_json& record, const World& world, const Fact& fact) {
+  if (world.version != 2) return;
+  for (const ChangedFact& changed : world.changed_facts) {
+    if (changed.id != fact.id) continue;
+    record["change"] = "changed";
+    record["old_value"] = changed.old_value;
+    return;
+  }
+  record["change"] = contains(world.new_entities, fact.entity) ? "new" : "unchanged";
+}
+
+std::vector<detail::OutputFile> detail::facts_files(const World& world,
+                                                    const std::vector<Fact>& facts) {
   KindFiles files;
   for (const Fact& fact : facts) {
     nlohmann::ordered_json record;
@@ -397,6 +409,7 @@ std::vector<detail::OutputFile> detail::facts_files(const std::vector<Fact>& fac
     record["value"] = fact.value;
     record["sentence"] = fact.sentence;
     record["split"] = fact.held_out ? "held_out" : "seen";
+    add_change(record, world, fact);
     // Held-out facts are in the ground truth only, never in the text.
     files.add(record, fact.held_out ? "" : fact.sentence + "\n");
   }
@@ -418,7 +431,7 @@ GenerateReport generate(const GenerateOptions& options, const std::filesystem::p
   for (const std::string& kind : options.kinds) {
     std::vector<detail::OutputFile> more;
     if (kind == "stories") more = detail::stories_files(world, facts, size);
-    if (kind == "facts") more = detail::facts_files(facts);
+    if (kind == "facts") more = detail::facts_files(world, facts);
     if (kind == "reviews")
       more = detail::reviews_files(world, facts, size, report.keyword_accuracy);
     if (kind == "entities") more = detail::entities_files(world, facts, size);

@@ -118,6 +118,11 @@ std::string question_about(const Fact& fact, CounterRng& rng);
 std::string first_allowed(CounterRng& rng, const std::vector<std::string>& candidates,
                           const std::vector<Fact>& facts, const std::vector<bool>& excluded = {});
 
+/// In version 2, marks a fact's ground-truth record with what version 2 did to it:
+/// "change" is "changed" (with "old_value", version 1's value), "new" (a new entity's
+/// fact) or "unchanged". Version 1's records stay as they are.
+void add_change(nlohmann::ordered_json& record, const World& world, const Fact& fact);
+
 /// Story `position` exactly as make_stories makes it (generator.cpp).
 Story make_story(const World& world, const std::vector<Fact>& facts, const FactIndex& index,
                  int position);
@@ -126,7 +131,7 @@ Story make_story(const World& world, const std::vector<Fact>& facts, const FactI
 /// in the kind's own source file; `keyword_accuracy` receives the reviews' baseline.
 std::vector<OutputFile> stories_files(const World& world, const std::vector<Fact>& facts,
                                       std::int64_t size);
-std::vector<OutputFile> facts_files(const std::vector<Fact>& facts);
+std::vector<OutputFile> facts_files(const World& world, const std::vector<Fact>& facts);
 std::vector<OutputFile> reviews_files(const World& world, const std::vector<Fact>& facts,
                                       std::int64_t size, double& keyword_accuracy);
 std::vector<OutputFile> entities_files(const World& world, const std::vector<Fact>& facts,

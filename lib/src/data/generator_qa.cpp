@@ -87,6 +87,7 @@ std::vector<detail::OutputFile> detail::qa_files(const World& world, const std::
     record["answer"] = pair.answer;
     record["response"] = pair.response;
     record["split"] = fact.held_out ? "held_out" : "seen";
+    detail::add_change(record, world, fact);
     // Held-out facts stay out of every text file: the model must never read their answers.
     files.add(record, fact.held_out ? "" : "Q: " + pair.question + " A: " + pair.response + "\n");
   }

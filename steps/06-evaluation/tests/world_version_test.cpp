@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -335,6 +336,32 @@ TEST_CASE("every kind is generated about version 2 under the held-out rule",
     ++stated;
   }
   CHECK(stated > 50);
+  // facts.jsonl and qa.jsonl mark each fact with what version 2 did to it.
+  std::map<std::string, std::string> change_of;
+  for (const Fact& fact : facts) change_of[fact.id] = "unchanged";
+  for (const std::string& id : world.new_entities) {
+    for (const Fact& fact : facts) {
+      if (fact.entity == id) change_of[fact.id] = "new";
+    }
+  }
+  for (const ChangedFact& changed : world.changed_facts) change_of[changed.id] = "changed";
+  for (const char* file : {"facts.jsonl", "qa.jsonl"}) {
+    std::map<std::string, int> seen;
+    std::istringstream lines(read_file(dir.path() / file));
+    for (std::string line; std::getline(lines, line);) {
+      const nlohmann::json record = nlohmann::json::parse(line);
+      const std::string id = record.contains("fact") ? record["fact"] : record["id"];
+      INFO(file << " " << id);
+      REQUIRE(record.contains("change"));
+      CHECK(record["change"] == change_of.at(id));
+      CHECK(record.contains("old_value") == (change_of.at(id) == "changed"));
+      if (record.contains("old_value")) CHECK(record["old_value"] == old_by_id.at(id)->value);
+      ++seen[record["change"].get<std::string>()];
+    }
+    CHECK(seen["changed"] >= 108);
+    CHECK(seen["new"] > 0);
+    CHECK(seen["unchanged"] > 0);
+  }
 }
 
 TEST_CASE("catalogue.json records the change and load_world reads version 2 back",
