@@ -123,7 +123,7 @@ TEST_CASE("EDA's four operations edit reviews as documented and keep the structu
   CHECK(eda(reviews[0].text, options, 8, 0) != eda(reviews[0].text, options, 7, 0));
 }
 
-TEST_CASE("EDA refuses strengths outside [0, 1] and copies outside its range", "[step06][eval]") {
+TEST_CASE("EDA refuses strengths outside 0 to 1 and copies outside its range", "[step06][eval]") {
   CHECK_THROWS_WITH(eda("It is good.", {.alpha_sr = -0.1}, 1, 0),
                     contains("alpha_sr must be in [0, 1], got -0.1"));
   CHECK_THROWS_WITH(eda("It is good.", {.p_rd = 2.0}, 1, 0), contains("p_rd must be in [0, 1]"));
