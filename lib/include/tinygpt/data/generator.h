@@ -75,7 +75,7 @@ struct Story {
 
 /// @brief Stories until their text (with a blank line after each) reaches `bytes`. Story i
 /// is drawn from CounterRng(seed, kWorld, kStoryStep, i) alone, so a smaller size gives a
-/// prefix of a larger one. Story i is about person i mod kPersonCount, so every person,
+/// prefix of a larger one. Story i is about person i mod the number of people, so every person,
 /// town and product is covered. Only seen facts are stated.
 /// @param world the catalogue.
 /// @param facts make_facts(world).

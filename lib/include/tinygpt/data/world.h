@@ -96,10 +96,14 @@ struct World {
   std::vector<std::string> new_entities;   ///< version 2: ids of the entities added, in order
   std::vector<Region> regions;             ///< kRegionCount regions
   std::vector<River> rivers;               ///< kRiverCount rivers, each with at least one town
-  std::vector<Town> towns;                 ///< kTownCount towns, each with at least one resident
-  std::vector<Person> people;      ///< kPersonCount people, groups in turn (0, 1, 2, 0, ...)
-  std::vector<Company> companies;  ///< kCompanyCount companies, each making a product
-  std::vector<Product> products;   ///< kProductCount products
+  std::vector<Town> towns;                 ///< kTownCount towns (and version 2's new ones)
+  /// kPersonCount people (and version 2's new ones), groups in turn (0, 1, 2, 0, ...);
+  /// every town has a resident (but a new town the additions end with)
+  std::vector<Person> people;
+  /// kCompanyCount companies (and version 2's new ones), each making a product (but a new
+  /// company the additions end with)
+  std::vector<Company> companies;
+  std::vector<Product> products;  ///< kProductCount products (and version 2's new ones)
 };
 
 /// Sizes of the catalogue: small enough for a small GPT to learn every fact, big enough
