@@ -150,6 +150,7 @@ struct ActiveLearningConfig {
   std::filesystem::path model;  ///< the pre-trained model folder (a GPT or an encoder)
   std::filesystem::path data;   ///< a world with reviews.jsonl
   std::filesystem::path out;    ///< the output folder: new or empty
+  /// The choosers compared, one learning curve each per seed.
   std::vector<Acquisition> strategies = {Acquisition::kRandom, Acquisition::kLeastConfidence,
                                          Acquisition::kMargin, Acquisition::kEntropy};
   std::vector<std::uint64_t> seeds = {1, 2, 3};  ///< one curve per strategy and seed

@@ -1,7 +1,7 @@
 /// @file world_retrieval.h
 /// @brief Retrieval over the generated world (data/generator.h): its encyclopedia sentences
 /// as passages, its question/answer pairs as queries whose relevant passage is known (the
-/// fact the question asks about), and the figures of a ranking: recall@k and MRR.
+/// fact the question asks about), and the figures of a ranking: recall at k and MRR.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +41,7 @@ std::vector<Question> read_world_questions(const std::filesystem::path& world);
 std::vector<std::int64_t> relevant_ranks(const std::vector<std::vector<Hit>>& ranking,
                                          const std::vector<std::int64_t>& relevant);
 
-/// @brief Recall@k and the mean reciprocal rank of a set of rankings.
+/// @brief Recall at k and the mean reciprocal rank of a set of rankings.
 struct RetrievalQuality {
   std::int64_t questions = 0;    ///< how many rankings
   std::vector<std::int64_t> ks;  ///< the cut-offs, as asked
@@ -49,8 +49,8 @@ struct RetrievalQuality {
   double mrr = 0.0;              ///< mean of 1 / rank (0 when the passage was not returned)
 };
 
-/// @brief Recall@k for each k and MRR, from relevant_ranks(). With one relevant passage per
-/// question, recall@k is the share of ranks in [1, k].
+/// @brief Recall at k for each k and MRR, from relevant_ranks(). With one relevant passage per
+/// question, recall at k is the share of ranks in [1, k].
 /// @param ranks 1-based ranks, 0 = not found; not empty.
 /// @param ks the cut-offs, each >= 1.
 /// @return the figures.
