@@ -61,4 +61,9 @@ void register_eval_active_learning(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_eda(CLI::App& eval);
 
+/// @brief `tinygpt eval back-translate` and `eval translate`: world copies with back-translated
+/// pairs, and a seq2seq model's BLEU and chrF on a split, compared with another's.
+/// @param eval the `eval` command.
+void register_eval_back_translation(CLI::App& eval);
+
 }  // namespace tinygpt::cli

@@ -1,5 +1,6 @@
 #include "tinygpt/tune/task_data.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -65,9 +66,30 @@ std::vector<nlohmann::ordered_json> review_records(const fs::path& world) {
   return records;
 }
 
-std::string next_training_id(std::string_view tag, std::int64_t& counter) {
+std::vector<nlohmann::ordered_json> translation_records(const fs::path& world) {
+  std::vector<json> records;
+  for_each_record(world, "translation.jsonl", [&](const json& record, const std::string& where) {
+    for (const char* field : {"id", "english", "conlang"}) text_field(record, field, where);
+    records.push_back(record);
+  });
+  return records;
+}
+
+void copy_world_except(const fs::path& world, const fs::path& copy,
+                       std::initializer_list<std::string_view> replaced) {
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(world)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path relative = entry.path().lexically_relative(world);
+    if (std::find(replaced.begin(), replaced.end(), relative.generic_string()) != replaced.end()) {
+      continue;
+    }
+    write_file_atomically(copy / relative, read_file(entry.path()));
+  }
+}
+
+std::string next_training_id(std::string_view kind, std::string_view tag, std::int64_t& counter) {
   for (;; ++counter) {
-    std::string id = "review:" + std::string(tag) + "-" + std::to_string(counter);
+    std::string id = std::string(kind) + ":" + std::string(tag) + "-" + std::to_string(counter);
     if (split_of(id) == Split::kTrain) {
       ++counter;
       return id;

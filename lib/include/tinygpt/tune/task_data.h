@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -112,13 +113,38 @@ struct PreferencePair {
 /// @return the records, in file order.
 std::vector<nlohmann::ordered_json> review_records(const std::filesystem::path& world);
 
-/// @brief A new review's id that split_of() puts in the training split: the first
-/// "review:<tag>-K" for K = counter, counter + 1, ... (so an added example trains and never
+/// @brief The records of a world's translation.jsonl as they are, every field in file order
+/// (what a copy of the world with other training pairs is written from). Error naming the
+/// file, line and field when a record lacks a string "id", "english" or "conlang".
+/// @param world the folder.
+/// @return the records, in file order.
+std::vector<nlohmann::ordered_json> translation_records(const std::filesystem::path& world);
+
+/// @brief Copies every file of a world folder (subfolders included) into another, byte for
+/// byte and each atomically, except the files the copy writes itself: how a world copy with
+/// other training records (augmented, adversarial, retrieval-augmented) starts.
+/// @param world the folder.
+/// @param copy the copy's folder (created as needed).
+/// @param replaced paths relative to the world, e.g. "reviews.jsonl", left out.
+void copy_world_except(const std::filesystem::path& world, const std::filesystem::path& copy,
+                       std::initializer_list<std::string_view> replaced);
+
+/// @brief A new record's id that split_of() puts in the training split: the first
+/// "<kind>:<tag>-K" for K = counter, counter + 1, ... (so an added example trains and never
 /// lands in dev or test); counter moves past it.
+/// @param kind the file's kind of record, e.g. "review" or "instruction".
+/// @param tag names the kind of example, e.g. "eda", "adversarial" or "rag".
+/// @param counter the next K to try; updated.
+/// @return the id.
+std::string next_training_id(std::string_view kind, std::string_view tag, std::int64_t& counter);
+
+/// @brief next_training_id() for a review: "review:<tag>-K".
 /// @param tag names the kind of example, e.g. "eda" or "adversarial".
 /// @param counter the next K to try; updated.
 /// @return the id.
-std::string next_training_id(std::string_view tag, std::int64_t& counter);
+inline std::string next_training_id(std::string_view tag, std::int64_t& counter) {
+  return next_training_id("review", tag, counter);
+}
 
 /// @brief Reads preferences.jsonl of a world folder; Error naming the line and field when
 /// one is missing, not a string, or (prompt, chosen, rejected) empty.
