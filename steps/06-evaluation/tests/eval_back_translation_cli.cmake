@@ -14,9 +14,12 @@ file(MAKE_DIRECTORY "${work}")
 
 include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
+# Lines of a file, counted by "\n" (file(STRINGS) would also split at bytes that are not
+# printable ASCII, which an untrained model's English has).
 function(line_count file out)
-  file(STRINGS "${file}" lines)
-  list(LENGTH lines count)
+  file(READ "${file}" text)
+  string(REGEX REPLACE "[^\n]" "" breaks "${text}")
+  string(LENGTH "${breaks}" count)
   set(${out} ${count} PARENT_SCOPE)
 endfunction()
 
