@@ -61,6 +61,11 @@ void register_eval_active_learning(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_eda(CLI::App& eval);
 
+/// @brief `tinygpt eval drift`: a GPT's loss (and a classifier's confidence) watched along a
+/// stream of texts that switches worlds, with a calibrated retraining trigger.
+/// @param eval the `eval` command.
+void register_eval_drift(CLI::App& eval);
+
 /// @brief `tinygpt eval back-translate` and `eval translate`: world copies with back-translated
 /// pairs, and a seq2seq model's BLEU and chrF on a split, compared with another's.
 /// @param eval the `eval` command.

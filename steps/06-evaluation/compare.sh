@@ -29,6 +29,18 @@
 #   augmentation  EDA at the low-data points: the first 16, 64 and 256 training reviews of the
 #              same world (`tinygpt eval eda`), with 0 or 4 EDA copies of each, each
 #              fine-tuned 150 steps of 16 from the same small GPT, 3 seeds. Prints the table.
+#   augmentation-robustness  augmentation's classifiers at 64 and 256 labels (with and without
+#              EDA, seeds 1-3; augmentation runs first when its runs are missing, or with
+#              FRESH=1) under `tinygpt eval robustness`'s five suites at severity 0 and 0.5 on
+#              the 376 test reviews. Prints labels | suite | accuracy without EDA | with EDA |
+#              difference (means of the 3 seeds, min-max).
+#   drift      drift detection (`tinygpt eval drift`): a GPT (MODEL=its folder DATA=its world,
+#              e.g. the journey's; otherwise robustness's small world and GPT, made here)
+#              watched along held-out stories of its world (version 1) and then of version 2
+#              of the same seed and size (`tinygpt data generate --world-version 2`), and on a
+#              control stream of version 1 alone; then a sentiment classifier's confidence
+#              and the GPT's loss along the test reviews of both versions. The chart goes to
+#              steps/06-evaluation/images/drift.svg. 2 to 5 minutes on 2 shared cores.
 #   back-translation  back-translation (Sennrich et al., 2016) with few real pairs: a world's
 #              translation pairs, the first 300 training pairs real; a reverse seq2seq
 #              (conlang -> English) trained on them back-translates the conlang side of the
@@ -39,11 +51,11 @@
 #              the table. About 10 minutes on 2 shared cores.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
-#   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|back-translation [...]
+#   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|augmentation-robustness|drift|back-translation [...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-subcommands=(fairness robustness active-learning augmentation back-translation)
+subcommands=(fairness robustness active-learning augmentation augmentation-robustness drift back-translation)
 if [[ $# -eq 0 ]]; then
   echo "usage: steps/06-evaluation/compare.sh ${subcommands[*]} (see the script's first lines)" >&2
   exit 1
@@ -150,13 +162,18 @@ small_world_and_gpt() {
     --out "$dir/gpt" | tail -2 | head -1
 }
 
+# A subcommand given MODEL=a folder needs DATA=its world too.
+model_needs_data() {
+  if [[ -n "${MODEL:-}" && -z "${DATA:-}" ]]; then
+    echo "compare.sh $1: MODEL=$MODEL needs DATA=its world" >&2
+    exit 1
+  fi
+}
+
 robustness() {
   local dir="$runs/robustness"
   local world="${DATA:-$dir/world}" classifier="${MODEL:-$dir/classify/model}"
-  if [[ -n "${MODEL:-}" && -z "${DATA:-}" ]]; then
-    echo "compare.sh robustness: MODEL=$MODEL needs DATA=its world" >&2
-    exit 1
-  fi
+  model_needs_data robustness
   # A given model and world may lie in $dir (an earlier run's): keep them.
   if [[ -n "${MODEL:-}" ]]; then
     rm -rf "$dir/severity" "$dir/attack" "$dir/adversarial"
@@ -334,6 +351,90 @@ cells = [mean([b["bleu"] for b in reverse]), mean([r["compare"]["bleu"] for r in
 print("| mean | {:.1f} | {:.1f} | {:.1f} | {:+.1f} | {:.1f} | {:.1f} | {:+.1f} |".format(*cells))
 PY
   echo "== $((SECONDS - seconds)) s; the runs: $dir"
+}
+
+# Does EDA buy robustness too? augmentation's classifiers (64 and 256 labels, with and
+# without EDA, seeds 1-3) under the five perturbation suites at severity 0.5.
+augmentation_robustness() {
+  local dir="$runs/augmentation"
+  if [[ -n "${FRESH:-}" || ! -f "$dir/n256-eda4-seed3/run/model/config.json" ]]; then
+    augmentation
+  fi
+  local seconds=$SECONDS
+  echo "== eval robustness: 5 suites at severity 0 and 0.5, 376 test reviews, 12 classifiers"
+  local labels copies seed
+  for labels in 64 256; do
+    for copies in 0 4; do
+      for seed in 1 2 3; do
+        local name="n$labels-eda$copies-seed$seed"
+        rm -rf "$dir/$name/robustness"
+        "$tinygpt" eval robustness --model "$dir/$name/run/model" --data "$dir/world" \
+          --severities 0 0.5 --out "$dir/$name/robustness" > /dev/null
+      done
+    done
+  done
+  python3 - "$dir" <<'PY'
+import json, sys
+root = sys.argv[1]
+def accuracy(n, copies, seed, suite):
+    report = json.load(open(f"{root}/n{n}-eda{copies}-seed{seed}/robustness/report.json"))
+    if suite == "clean":
+        return 100 * report["clean"]["accuracy"]
+    point = [p for p in report["suites"][suite]["points"] if p["severity"] == 0.5][0]
+    return 100 * point["accuracy"]
+suites = ["clean", "char_noise", "synonyms", "entities", "negation", "antonyms"]
+print("| labels | suite | severity | without EDA % (3 seeds) | with 4 EDA copies % | difference, points |")
+print("|---:|---|---:|---|---|---:|")
+for n in (256, 64):
+    for suite in suites:
+        cells, means = [], []
+        for copies in (0, 4):
+            accs = [accuracy(n, copies, s, suite) for s in (1, 2, 3)]
+            means.append(sum(accs) / 3)
+            cells.append(f"{means[-1]:.1f} ({min(accs):.1f}-{max(accs):.1f})")
+        severity = "0" if suite == "clean" else "0.5"
+        print(f"| {n} | {suite} | {severity} | {cells[0]} | {cells[1]} | {means[1] - means[0]:+.1f} |")
+PY
+  echo "== $((SECONDS - seconds)) s; the reports: $dir/n*-eda*-seed*/robustness"
+}
+
+# Drift: the GPT's loss along a stream from its world to version 2 of it, and a control
+# stream with no change; the classifier's confidence along the reviews.
+drift() {
+  local dir="$runs/drift"
+  local world="${DATA:-$dir/world}" model="${MODEL:-$dir/gpt/model}"
+  model_needs_data drift
+  rm -rf "$dir/world-v2" "$dir/stories" "$dir/control" "$dir/reviews" "$dir/classify"
+  mkdir -p "$dir"
+  local seconds=$SECONDS
+  if [[ -z "${MODEL:-}" ]]; then
+    rm -rf "$dir/world" "$dir/gpt"
+    small_world_and_gpt "$dir"
+  fi
+  # Version 2 of the same world: its seed from the catalogue, its size from its stories.
+  local seed size kinds
+  seed=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seed'])" "$world/catalogue.json")
+  size=$(stat -c %s "$world/stories.txt")
+  kinds=stories,reviews
+  if [[ -f "$world/facts.txt" ]]; then kinds=stories,facts,reviews; fi
+  echo "== version 2 of the world: seed $seed, $size bytes of stories, 20% of facts changed, 12 new entities"
+  "$tinygpt" data generate --seed "$seed" --size "$size" --kinds "$kinds" --world-version 2 \
+    --changed 0.2 --new-entities 12 --out "$dir/world-v2" | head -1
+  echo "== the GPT's loss on held-out stories: version 1, then version 2"
+  "$tinygpt" eval drift --model "$model" --reference "$world" --stream "$world" "$dir/world-v2" \
+    --window 50 --out "$dir/stories" | grep -E '^\||^[a-z]+: '
+  echo "== the control: version 1, then version 1 again (no drift)"
+  "$tinygpt" eval drift --model "$model" --reference "$world" --stream "$world" "$world" \
+    --window 50 --out "$dir/control" | grep -E '^\||^[a-z]+: '
+  echo "== a sentiment classifier (150 steps of 16 reviews) and the GPT along the test reviews"
+  "$tinygpt" finetune --model "$model" --data "$world" --task classify --steps 150 --batch 16 \
+    --lr 1e-3 --min-lr 1e-4 --eval-interval 150 --print-every 150 --seed 1 --keep 1 \
+    --out "$dir/classify" > /dev/null
+  "$tinygpt" eval drift --model "$model" --classifier "$dir/classify/model" --reference "$world" \
+    --stream "$world" "$dir/world-v2" --kind reviews --window 25 --out "$dir/reviews" |
+    grep -E '^\||^[a-z]+: '
+  cp "$dir/stories/drift.svg" steps/06-evaluation/images/drift.svg
+  echo "== $((SECONDS - seconds)) s; the reports: $dir/{stories,control,reviews}/REPORT.md"
 }
 
 for part in "$@"; do "${part//-/_}"; done
