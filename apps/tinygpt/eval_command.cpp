@@ -287,6 +287,7 @@ void register_eval_command(CLI::App& app) {
   register_eval_human(*eval);
   register_eval_robustness(*eval);
   register_eval_active_learning(*eval);
+  register_eval_continual(*eval);
   register_eval_drift(*eval);
 }
 

@@ -61,6 +61,11 @@ void register_eval_active_learning(CLI::App& eval);
 /// @param eval the `eval` command.
 void register_eval_eda(CLI::App& eval);
 
+/// @brief `tinygpt eval continual`: a chat model fine-tuned on a changed world's new facts
+/// (naive, with replay, with a LoRA adapter), and what it learns and forgets.
+/// @param eval the `eval` command.
+void register_eval_continual(CLI::App& eval);
+
 /// @brief `tinygpt eval drift`: a GPT's loss (and a classifier's confidence) watched along a
 /// stream of texts that switches worlds, with a calibrated retraining trigger.
 /// @param eval the `eval` command.
