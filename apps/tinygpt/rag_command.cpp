@@ -1,7 +1,10 @@
-// `tinygpt rag`: retrieval over the generated world's encyclopedia (retrieve/bm25.h).
-// `rag index` builds a BM25 index of a world's fact sentences into one file, `rag search`
-// prints the passages that best match a question, with their scores, and `rag evaluate`
-// measures recall@k and MRR on the world's question/answer pairs.
+// `tinygpt rag`: retrieval over the generated world's encyclopedia (retrieve/bm25.h) and
+// retrieval-augmented generation (retrieve/rag.h). `rag index` builds a BM25 index of a
+// world's fact sentences into one file, `rag search` prints the passages that best match a
+// question, with their scores, `rag evaluate` measures recall@k and MRR on the world's
+// question/answer pairs; `rag ask` answers a question from its passages, `rag
+// training-data` writes a world copy to instruction-tune a model on that format, and `rag
+// hallucination` compares closed-book and retrieval-augmented answers on held-out facts.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -17,7 +20,10 @@
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/retrieve/bm25.h"
 #include "tinygpt/retrieve/dense.h"
+#include "tinygpt/retrieve/hallucination.h"
+#include "tinygpt/retrieve/rag.h"
 #include "tinygpt/retrieve/world_retrieval.h"
+#include "tinygpt/tune/instruction_tuning.h"
 
 namespace tinygpt::cli {
 
@@ -31,6 +37,9 @@ struct RagOptions {
   std::int64_t k = 5;
   std::vector<std::int64_t> ks = {1, 5, 10};
   retrieve::Bm25Options bm25;
+  retrieve::RagOptions rag;  // rag ask and training-data: passages per prompt (k1, b: bm25)
+  double threshold = 0.0;    // rag ask: "I don't know." when the best score is below it
+  std::int64_t max_new_tokens = 48;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -120,6 +129,48 @@ void run_evaluate(const RagOptions& options) {
   std::cout << std::setprecision(2) << "(" << seconds_since(start) << " s)\n";
 }
 
+void run_ask(RagOptions options) {
+  options.rag.bm25 = options.bm25;
+  const retrieve::Bm25Index index = retrieve::Bm25Index::load(options.index);
+  const retrieve::Retrieved retrieved =
+      retrieve::retrieve_passages(index, options.question, options.rag);
+  std::cout << "passages (BM25 score):\n";
+  for (std::size_t i = 0; i < retrieved.hits.size(); ++i) {
+    std::cout << "[" << i + 1 << "] (" << std::fixed << std::setprecision(3)
+              << retrieved.hits[i].score << ") " << retrieved.texts[i] << "\n";
+  }
+  if (retrieved.hits.empty() || retrieved.top_score < options.threshold) {
+    std::cout << "answer (best score below the threshold " << options.threshold
+              << ", the model is not asked): I don't know.\n";
+    return;
+  }
+  models::PretrainedGpt model = models::load_pretrained_gpt(options.model);
+  TINYGPT_CHECK(model.chat.has_value(), "--model ", options.model.string(),
+                " has no chat markers: give an instruction-tuned model");
+  const std::vector<std::vector<text::ChatTurn>> conversation = {
+      {{"user", retrieve::rag_request(options.question, retrieved.texts)}}};
+  const models::GenerateOptions greedy{.max_new_tokens = options.max_new_tokens,
+                                       .sampling = {.temperature = 0.0f}};
+  std::cout << "answer: "
+            << tune::answer_questions(model.model, model.tokenizer, *model.chat, conversation,
+                                      greedy)
+                   .front()
+            << "\n";
+}
+
+void run_training_data(RagOptions options) {
+  options.rag.bm25 = options.bm25;
+  const retrieve::RagWorld written =
+      retrieve::write_rag_world(options.data, options.index, options.rag);
+  std::cout << options.index.string() << ": " << written.conversations
+            << " RAG conversations about seen facts (" << written.not_retrieved
+            << " training questions left out: their passage was not in the top "
+            << options.rag.passages << ") after the world's " << written.instructions
+            << " instructions; instruction-tune on it with `tinygpt finetune --task instruct "
+               "--data "
+            << options.index.string() << "`\n";
+}
+
 void add_bm25_options(CLI::App* command, RagOptions& options) {
   command->add_option("--k1", options.bm25.k1, "BM25's term-frequency saturation")
       ->capture_default_str()
@@ -133,7 +184,7 @@ void add_bm25_options(CLI::App* command, RagOptions& options) {
 
 void register_rag_command(CLI::App& app) {
   CLI::App* rag = app.add_subcommand(
-      "rag", "Retrieval over the world's encyclopedia: a BM25 index, search, recall and MRR");
+      "rag", "Retrieval over the world's encyclopedia and retrieval-augmented answers");
   rag->require_subcommand(1);
   auto options = std::make_shared<RagOptions>();
 
@@ -167,6 +218,68 @@ void register_rag_command(CLI::App& app) {
                        "GPT or encoder model folder (cosine, exact search)");
   add_bm25_options(evaluate, *options);
   evaluate->callback([options] { run_evaluate(*options); });
+
+  const auto add_passages = [&options](CLI::App* command) {
+    command->add_option("--k", options->rag.passages, "Passages put into the prompt")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{64}));
+    add_bm25_options(command, *options);
+  };
+  CLI::App* ask = rag->add_subcommand(
+      "ask", "Answer a question with a chat model, the passages BM25 finds put into its prompt");
+  ask->add_option("--model", options->model, "An instruction-tuned model folder")->required();
+  ask->add_option("--index", options->index, "An index made by `tinygpt rag index`")->required();
+  ask->add_option("question", options->question, "The question")->required();
+  ask->add_option("--threshold", options->threshold,
+                  "Answer \"I don't know.\" when the best BM25 score is below this (0: never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  ask->add_option("--max-new-tokens", options->max_new_tokens, "The longest answer")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
+  add_passages(ask);
+  ask->callback([options] { run_ask(*options); });
+
+  CLI::App* training = rag->add_subcommand(
+      "training-data",
+      "Write a world copy whose instructions add RAG conversations about seen facts");
+  training->add_option("--data", options->data, "A folder made by `tinygpt data generate`")
+      ->required();
+  training->add_option("--out", options->index, "The world copy: a new or empty folder")
+      ->required();
+  add_passages(training);
+  training->callback([options] { run_training_data(*options); });
+
+  auto experiment = std::make_shared<retrieve::HallucinationConfig>();
+  CLI::App* hallucination = rag->add_subcommand(
+      "hallucination",
+      "Closed-book against retrieval-augmented answers on held-out and seen facts");
+  hallucination->add_option("--chat", experiment->chat, "An instruction-tuned model folder")
+      ->required();
+  hallucination->add_option("--rag-model", experiment->rag_model,
+                            "A model tuned on `rag training-data` (optional)");
+  hallucination->add_option("--data", experiment->data, "The world (kinds facts and qa)")
+      ->required();
+  hallucination->add_option("--out", experiment->out, "The report folder: new or empty")
+      ->required();
+  hallucination
+      ->add_option("--questions", experiment->questions,
+                   "Test questions per group, held-out and seen (0: all)")
+      ->capture_default_str();
+  hallucination
+      ->add_option("--dev-questions", experiment->dev_questions,
+                   "Dev questions per group for the threshold (0: all)")
+      ->capture_default_str();
+  hallucination->add_option("--max-new-tokens", experiment->max_new_tokens, "The longest answer")
+      ->capture_default_str();
+  add_passages(hallucination);
+  hallucination->callback([options, experiment] {
+    experiment->rag.passages = options->rag.passages;
+    experiment->rag.bm25 = options->bm25;
+    const retrieve::HallucinationReport report =
+        retrieve::run_hallucination(*experiment, std::cout);
+    std::cout << report.markdown << "\nwritten to " << report.folder.string() << "\n";
+  });
 }
 
 }  // namespace tinygpt::cli

@@ -126,22 +126,11 @@ int other_than(CounterRng& rng, std::size_t count, int old) {
   return drawn >= old ? drawn + 1 : drawn;
 }
 
-// Every name of the world, for drawing new names that clash with none of them.
-std::set<std::string> names_of(const World& world) {
-  std::set<std::string> used;
-  for (const Region& region : world.regions) used.insert(region.name);
-  for (const River& river : world.rivers) used.insert(river.name);
-  for (const Town& town : world.towns) used.insert(town.name);
-  for (const Person& person : world.people) used.insert(person.name);
-  for (const Company& company : world.companies) used.insert(company.name);
-  for (const Product& product : world.products) used.insert(product.name);
-  return used;
-}
-
 // Appends version 2's new entities (change_world, step 1). A new town waits for the next
 // new person to live there, a new company for the next new product to make.
 void add_new_entities(World& world, int count) {
-  std::set<std::string> used = names_of(world);
+  const std::vector<std::string> names = entity_names(world);
+  std::set<std::string> used(names.begin(), names.end());
   std::vector<int> towns_without_people;
   std::vector<int> companies_without_products;
   const auto rng_of = [&world](Category category, std::size_t position) {
@@ -309,6 +298,17 @@ std::string with_article(std::string_view word) {
   TINYGPT_CHECK(!word.empty(), "with_article: the word is empty");
   const bool vowel = std::string_view("aeiou").find(word.front()) != std::string_view::npos;
   return (vowel ? "an " : "a ") + std::string(word);
+}
+
+std::vector<std::string> entity_names(const World& world) {
+  std::vector<std::string> names;
+  for (const Region& region : world.regions) names.push_back(region.name);
+  for (const River& river : world.rivers) names.push_back(river.name);
+  for (const Town& town : world.towns) names.push_back(town.name);
+  for (const Person& person : world.people) names.push_back(person.name);
+  for (const Company& company : world.companies) names.push_back(company.name);
+  for (const Product& product : world.products) names.push_back(product.name);
+  return names;
 }
 
 World make_world(std::uint64_t seed) {

@@ -34,12 +34,7 @@ std::vector<tune::LabelledText> first(std::vector<tune::LabelledText> items, std
 // records; every other file byte for byte. Returns the records added.
 std::vector<ordered_json> write_augmented_world(const fs::path& world, const fs::path& copy,
                                                 const std::vector<const AttackedText*>& examples) {
-  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(world)) {
-    if (!entry.is_regular_file()) continue;
-    const fs::path relative = entry.path().lexically_relative(world);
-    if (relative == "reviews.jsonl") continue;
-    write_file_atomically(copy / relative, read_file(entry.path()));
-  }
+  tune::copy_world_except(world, copy, {"reviews.jsonl"});
   const std::string reviews = read_file(world / "reviews.jsonl");
   std::map<std::string, ordered_json> by_id;
   for (ordered_json& record : tune::review_records(world)) {

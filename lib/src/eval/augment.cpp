@@ -167,12 +167,7 @@ EdaWorld write_eda_world(const std::filesystem::path& world, const std::filesyst
   check_report_folder(out, inputs);
   TINYGPT_CHECK(!fs::exists(out) || fs::is_empty(out), "--out ", out.string(),
                 " is not empty; give a new folder for the world copy");
-  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(world)) {
-    const fs::path relative = entry.path().lexically_relative(world);
-    if (entry.is_regular_file() && relative != "reviews.jsonl") {
-      write_file_atomically(out / relative, read_file(entry.path()));
-    }
-  }
+  tune::copy_world_except(world, out, {"reviews.jsonl"});
   EdaWorld written;
   std::string reviews;
   std::vector<const nlohmann::ordered_json*> kept;

@@ -194,13 +194,8 @@ std::vector<std::vector<std::string>> world_names(const data::World& world) {
 
 std::vector<std::vector<std::string>> new_names(const data::World& world, std::int64_t count) {
   TINYGPT_CHECK(count >= 1, "new_names: count must be at least 1, got ", count);
-  std::set<std::string> used;
-  for (const auto& r : world.regions) used.insert(r.name);
-  for (const auto& r : world.rivers) used.insert(r.name);
-  for (const auto& t : world.towns) used.insert(t.name);
-  for (const auto& p : world.people) used.insert(p.name);
-  for (const auto& c : world.companies) used.insert(c.name);
-  for (const auto& p : world.products) used.insert(p.name);
+  const std::vector<std::string> taken = data::entity_names(world);
+  std::set<std::string> used(taken.begin(), taken.end());
   std::vector<std::vector<std::string>> names(data::kNamingGroups.size());
   const auto full = [&] {
     return std::all_of(names.begin(), names.end(), [count](const std::vector<std::string>& n) {
@@ -228,8 +223,11 @@ std::vector<LmProbe> sentiment_prompts(const data::World& world, std::int64_t se
     for (std::int64_t s = 0; s < sets; ++s) {
       CounterRng rng(world.seed, RngStream::kDemo, t, static_cast<std::uint64_t>(s));
       std::string pattern(tmpl.pattern);
-      replace_all(pattern, "{product}", world.products[rng.below(data::kProductCount)].name);
-      replace_all(pattern, "{town}", world.towns[rng.below(data::kTownCount)].name);
+      replace_all(
+          pattern, "{product}",
+          world.products[rng.below(static_cast<std::uint32_t>(world.products.size()))].name);
+      replace_all(pattern, "{town}",
+                  world.towns[rng.below(static_cast<std::uint32_t>(world.towns.size()))].name);
       const std::int64_t set = static_cast<std::int64_t>(t) * sets + s;
       for (std::size_t g = 0; g < 3; ++g) {
         LmProbe probe{set, std::string(tmpl.axis), "", pattern};

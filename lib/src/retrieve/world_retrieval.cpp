@@ -43,10 +43,13 @@ void for_each_record(const std::filesystem::path& path, std::string_view what, R
 
 }  // namespace
 
-std::vector<Passage> read_world_passages(const std::filesystem::path& world) {
+std::vector<Passage> read_world_passages(const std::filesystem::path& world, Facts which) {
   std::vector<Passage> passages;
-  for_each_record(world / "facts.jsonl", "a fact record (id, sentence)",
+  for_each_record(world / "facts.jsonl", "a fact record (id, sentence, split)",
                   [&](const nlohmann::json& json, std::int64_t) {
+                    if (which == Facts::kSeen && json.at("split").get<std::string>() != "seen") {
+                      return;
+                    }
                     passages.push_back(
                         {json.at("id").get<std::string>(), json.at("sentence").get<std::string>()});
                   });
@@ -56,12 +59,12 @@ std::vector<Passage> read_world_passages(const std::filesystem::path& world) {
 
 std::vector<Question> read_world_questions(const std::filesystem::path& world) {
   std::vector<Question> questions;
-  for_each_record(world / "qa.jsonl", "a question record (id, fact, question, split)",
+  for_each_record(world / "qa.jsonl", "a question record (id, fact, question, response, split)",
                   [&](const nlohmann::json& json, std::int64_t) {
-                    questions.push_back({json.at("id").get<std::string>(),
-                                         json.at("question").get<std::string>(),
-                                         json.at("fact").get<std::string>(),
-                                         json.at("split").get<std::string>() == "held_out"});
+                    questions.push_back(
+                        {json.at("id").get<std::string>(), json.at("question").get<std::string>(),
+                         json.at("fact").get<std::string>(), json.at("response").get<std::string>(),
+                         json.at("split").get<std::string>() == "held_out"});
                   });
   TINYGPT_CHECK(!questions.empty(), (world / "qa.jsonl").string(), " holds no question");
   return questions;

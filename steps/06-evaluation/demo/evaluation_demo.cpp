@@ -8,6 +8,7 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/data/generator.h"
+#include "tinygpt/retrieve/rag.h"
 
 namespace tinygpt::demo {
 
@@ -76,6 +77,32 @@ const ordered_json& slice_of(const ordered_json& fairness, const char* slice, co
   throw Error(std::string("the fairness report has no slice ") + slice + " on " + axis);
 }
 
+// Step 05's chat model instruction-tuned on the RAG format (retrieve/rag.h): the world's
+// instructions and dialogues, and a RAG conversation about each seen training fact.
+tune::FinetuneResult tune_on_rag(const EvaluationJourneyOptions& options, std::ostream& log) {
+  const fs::path rag = options.out / "eval" / "rag";
+  const retrieve::RagWorld written =
+      retrieve::write_rag_world(options.out / "world", rag / "world");
+  log << "  RAG instruction tuning: " << written.conversations
+      << " conversations about seen facts added to the world's instructions\n";
+  tune::FinetuneConfig config;
+  config.model = options.out / "align" / "dpo" / "model";
+  config.data = rag / "world";
+  config.out = rag / "tuned";
+  config.task = "instruct";
+  config.seed = options.seed;
+  config.steps = options.rag_steps;
+  config.batch = 8;
+  config.lr = 1e-3f;
+  config.min_lr = 1e-4f;
+  config.eval_interval = options.rag_steps;
+  config.eval_batches = 2;
+  config.keep = 1;
+  config.time_limit = options.rag_time_limit;
+  config.test_per_skill = 2;
+  return tune::run_finetune(config);
+}
+
 }  // namespace
 
 EvaluationJourneyResult run_evaluation_journey(const EvaluationJourneyOptions& options,
@@ -83,15 +110,27 @@ EvaluationJourneyResult run_evaluation_journey(const EvaluationJourneyOptions& o
   const auto start = std::chrono::steady_clock::now();
   EvaluationJourneyResult result;
   fs::remove_all(options.out / "eval");
-  log << "  adding fairness probes to the world\n";
-  data::generate({.seed = options.seed, .size = options.world_bytes, .kinds = {"fairness"}},
-                 options.out / "world");
+  log << "  adding fairness probes and question/answer pairs to the world\n";
+  data::generate(
+      {.seed = options.seed, .size = options.world_bytes, .kinds = {"facts", "qa", "fairness"}},
+      options.out / "world");
   result.config = options.out / "eval" / "config.json";
   const std::string config_text = journey_config(options).dump(2) + "\n";
   write_file_atomically(result.config, config_text);
   log << "  tinygpt eval run --config " << result.config.string() << "\n";
   result.report =
       eval::run_evaluation(eval::parse_evaluation_config(config_text, result.config), log);
+  result.rag_tuning = tune_on_rag(options, log);
+  log << "  tinygpt rag hallucination: closed book against RAG on held-out facts\n";
+  result.hallucination =
+      retrieve::run_hallucination({.chat = options.out / "align" / "dpo" / "model",
+                                   .rag_model = result.rag_tuning.model_dir,
+                                   .data = options.out / "world",
+                                   .out = options.out / "eval" / "rag" / "hallucination",
+                                   .questions = options.rag_questions,
+                                   .dev_questions = options.rag_dev_questions,
+                                   .seed = options.seed},
+                                  log);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const fs::path report = options.out / "REPORT.md";
   const std::string before = fs::is_regular_file(report) ? read_file(report) : "";
@@ -114,6 +153,11 @@ std::string evaluation_report(const EvaluationJourneyOptions& /*options*/,
   const ordered_json& attack = suites.at("attack").at(kClassifier);
   const ordered_json& fairness = suites.at("fairness").at(kClassifier);
   const ordered_json& occupations = suites.at("lm_fairness").at(kGpt).at("occupations").at(0);
+  const ordered_json& rag = result.hallucination.figures;
+  const auto rate = [&rag](const char* group, const char* condition, const char* outcome) {
+    return percent_of(rag.at("groups").at(group).at(condition).at(outcome).at("value"));
+  };
+  const ordered_json& rag_change = rag.at("held_out_wrong_closed_book_minus_rag");
   const ordered_json& noise = point_at(robustness, "char_noise", 0.25);
   const ordered_json& negation = point_at(robustness, "negation", 1.0);
   std::ostringstream md;
@@ -157,10 +201,31 @@ std::string evaluation_report(const EvaluationJourneyOptions& /*options*/,
      << "| 05 | DPO chat model | gold score %, and its gain over step 04's [95% CI] | "
      << percent_of(suites.at("answers").at("dpo (step 05)").at("gold_score")) << " ("
      << percent_of(dpo_gain.at("difference")) << " [" << percent_of(dpo_gain.at("low")) << ", "
-     << percent_of(dpo_gain.at("high")) << "] points) |\n\n"
+     << percent_of(dpo_gain.at("high")) << "] points) |\n"
+     << "| 06 | DPO chat model + RAG | held-out facts: wrong-value (hallucinated) answers %, "
+        "closed book -> RAG (drop, points [95% CI]) | "
+     << rate("held_out", "closed_book", "wrong") << " -> " << rate("held_out", "rag", "wrong")
+     << " (" << percent_of(rag_change.at("difference")) << " [" << percent_of(rag_change.at("low"))
+     << ", " << percent_of(rag_change.at("high")) << "]) |\n"
+     << "| 06 | DPO chat model + RAG | held-out facts: correct %, closed book -> RAG -> RAG with "
+        "abstention | "
+     << rate("held_out", "closed_book", "correct") << " -> " << rate("held_out", "rag", "correct")
+     << " -> " << rate("held_out", "rag_abstain", "correct") << " |\n"
+     << "| 06 | DPO chat model + RAG | seen facts: correct %, closed book -> RAG | "
+     << rate("seen", "closed_book", "correct") << " -> " << rate("seen", "rag", "correct")
+     << " |\n\n"
      << "Step 06 took " << std::setprecision(1) << result.seconds
      << " s. The full report, with every table and plot: " << result.report.report.string()
-     << "; run it again with `tinygpt eval run --config " << result.config.string() << "`.\n";
+     << "; run it again with `tinygpt eval run --config " << result.config.string()
+     << "`. The RAG rows: step 05's chat model tuned "
+     << result.rag_tuning.training.last_step - result.rag_tuning.training.first_step
+     << " steps on the RAG format"
+     << (result.rag_tuning.training.time_limited ? " (**stopped early** by the time limit)" : "")
+     << ", then asked "
+     << rag.at("groups").at("held_out").at("rag").at("questions").get<std::int64_t>()
+     << " test questions about held-out facts (stated in no training text) and as many about "
+        "seen ones: "
+     << (result.hallucination.folder / "REPORT.md").string() << ".\n";
   return md.str();
 }
 

@@ -327,7 +327,8 @@ TEST_CASE("the language-model suite's log-probabilities equal a direct computati
   const std::vector<double> w = eval::continuation_logprobs(gpt.model, gpt.tokenizer, words);
   double pos = 0.0, neg = 0.0;
   for (int i = 0; i < 6; ++i) pos += w[i] / 6.0, neg += w[6 + i] / 6.0;
-  CHECK(probe.score == Approx(pos - neg).epsilon(1e-9));
+  // Float32 logits in batches of another shape: equal to rounding (about 1e-8 relative).
+  CHECK(probe.score == Approx(pos - neg).epsilon(1e-6));
 
   REQUIRE(report.occupations.size() == 2);
   CHECK(report.occupations[0].sets == 10);  // five people per group x two templates

@@ -1,6 +1,7 @@
 // Step 06's part of the journey (demo/evaluation_demo.h) on a small world and tiny models
 // where steps 03-05 leave theirs: the fairness probes are added to the world, the config is
-// written where a learner can run it again, and REPORT.md gains the report card.
+// written where a learner can run it again, the DPO model is tuned on the RAG format and
+// asked about held-out facts, and REPORT.md gains the report card with the RAG rows.
 #include <sstream>
 
 #include "evaluation_demo.h"
@@ -47,6 +48,9 @@ TEST_CASE("the journey's evaluation part puts the models of steps 03-05 on one r
   options.out = out;
   options.world_bytes = 20000;
   options.examples = 6;
+  options.rag_steps = 2;
+  options.rag_questions = 3;
+  options.rag_dev_questions = 2;
   std::ostringstream log;
   const demo::EvaluationJourneyResult result = demo::run_evaluation_journey(options, log);
   CHECK(std::filesystem::is_regular_file(out / "world" / "fairness.jsonl"));
@@ -61,6 +65,11 @@ TEST_CASE("the journey's evaluation part puts the models of steps 03-05 on one r
                          contains("| 05 | DPO chat model |") &&
                          contains("word-substitution attack") &&
                          contains("occupation association") && contains("negated reviews") &&
+                         contains("| 06 | DPO chat model + RAG | held-out facts: wrong-value") &&
+                         contains("tuned 2 steps on the RAG format") &&
                          contains("tinygpt eval run --config " + result.config.string()));
   CHECK_THAT(log.str(), contains("suite classification"));
+  CHECK(std::filesystem::is_regular_file(out / "eval" / "rag" / "hallucination" / "REPORT.md"));
+  CHECK(result.rag_tuning.training.last_step == 2);
+  CHECK(result.hallucination.figures["groups"]["held_out"]["rag"]["questions"] == 3);
 }

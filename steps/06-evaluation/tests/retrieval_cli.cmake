@@ -6,7 +6,12 @@ cmake_minimum_required(VERSION 3.25)
 #     --k limits the lines; a question that shares no word finds nothing;
 #   - recall@1, 5 and 10 and MRR printed for all, seen and held-out questions;
 #   - refusals, one line each: a folder without facts.jsonl, a foreign and a damaged index
-#     file, a missing index, k1 < 0 or b > 1 (usage errors, status 2).
+#     file, a missing index, k1 < 0 or b > 1 (usage errors, status 2);
+#   - RAG with a tiny chat model (two steps of training: the test checks the commands, not
+#     the model): `rag training-data` writes a world copy with RAG conversations, `rag ask`
+#     prints the passages and an answer (or "I don't know." below --threshold, without
+#     asking), `rag hallucination` writes its report; a model without chat markers, a copy
+#     into a folder that is not empty and a world without facts are refused.
 set(work "${WORK_DIR}/retrieval-cli")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
@@ -54,3 +59,40 @@ expect_refused("cut.bm25' is cut short" rag search --index "${work}/cut.bm25" "r
 expect_refused("no file .*missing.bm25" rag search --index "${work}/missing.bm25" "river")
 run(2 rag search --index "${work}/facts.bm25" "river" --b 1.5)
 run(2 rag search --index "${work}/facts.bm25" "river" --k1 -1)
+
+# RAG: a world a chat model can be made from, a tiny GPT and two steps of instruction tuning.
+run(0 data generate --seed 1 --size 20000 --kinds stories,facts,qa,instructions,dialogues
+    --out "${work}/chat-world")
+file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 192,
+  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
+run(0 train --config "${work}/gpt.json" --data "${work}/chat-world" --steps 2 --batch 2
+    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+run(0 finetune --model "${work}/gpt/model" --data "${work}/chat-world" --task instruct --steps 2
+    --batch 2 --eval-interval 2 --eval-batches 1 --test-per-skill 1 --out "${work}/chat")
+run(0 rag training-data --data "${work}/chat-world" --out "${work}/rag-world")
+expect_output("rag-world: [0-9]+ RAG conversations about seen facts \\([0-9]+ training questions left out")
+file(STRINGS "${work}/rag-world/instructions.jsonl" rag_records REGEX "\"skill\":\"rag\"")
+list(LENGTH rag_records rag_count)
+if(rag_count LESS 100)
+  message(FATAL_ERROR "rag training-data wrote ${rag_count} RAG records")
+endif()
+run(0 rag index --data "${work}/chat-world" --out "${work}/chat.bm25")
+run(0 rag ask --model "${work}/chat/model" --index "${work}/chat.bm25" --max-new-tokens 4
+    "Which river is Carenton on?")
+expect_output("^passages \\(BM25 score\\):\n\\[1\\] \\([0-9.]+\\) Carenton is a town on the river Rulet.\n\\[2\\] [^\n]*\n\\[3\\] [^\n]*\nanswer: ")
+run(0 rag ask --model "${work}/chat/model" --index "${work}/chat.bm25" --threshold 1000
+    "Which river is Carenton on?")
+expect_output("\nanswer \\(best score below the threshold 1000[.0-9]*, the model is not asked\\): I don't know.\n$")
+run(0 rag hallucination --chat "${work}/chat/model" --data "${work}/chat-world" --questions 3
+    --dev-questions 2 --max-new-tokens 4 --out "${work}/hallucination")
+expect_output("\\| held out \\(3\\) \\| closed book")
+foreach(file REPORT.md figures.json answers.jsonl hallucination.svg)
+  if(NOT EXISTS "${work}/hallucination/${file}")
+    message(FATAL_ERROR "rag hallucination wrote no ${file}")
+  endif()
+endforeach()
+expect_refused("has no chat markers" rag ask --model "${work}/gpt/model" --index "${work}/chat.bm25"
+               "Which river is Carenton on?")
+expect_refused("is not empty" rag training-data --data "${work}/chat-world" --out "${work}/rag-world")
+expect_refused("no file .*facts.jsonl" rag hallucination --chat "${work}/chat/model"
+               --data "${work}/empty" --out "${work}/h2")

@@ -70,17 +70,6 @@ std::set<std::string> valid_values(const World& world, const std::string& attrib
   return values;
 }
 
-std::vector<std::string> all_names(const World& world) {
-  std::vector<std::string> names;
-  for (const Region& region : world.regions) names.push_back(region.name);
-  for (const River& river : world.rivers) names.push_back(river.name);
-  for (const Town& town : world.towns) names.push_back(town.name);
-  for (const Person& person : world.people) names.push_back(person.name);
-  for (const Company& company : world.companies) names.push_back(company.name);
-  for (const Product& product : world.products) names.push_back(product.name);
-  return names;
-}
-
 // The sentences of a text: pieces ending with '.', '?' or '!', or at a line's end or a tab.
 std::vector<std::string> sentences_of(const std::string& text) {
   std::vector<std::string> sentences;
@@ -253,7 +242,7 @@ TEST_CASE("unchanged facts keep their value, every fact keeps its held-out flag"
 TEST_CASE("new entities follow the cycle and have names no other entity has",
           "[step06][world_version]") {
   const World v1 = make_world(2);
-  const std::vector<std::string> old_names = all_names(v1);
+  const std::vector<std::string> old_names = entity_names(v1);
   const std::set<std::string> old_set(old_names.begin(), old_names.end());
   for (const int count : {0, 1, 5, 12, 100, kMaxNewEntities}) {
     INFO("new entities " << count);
@@ -272,7 +261,7 @@ TEST_CASE("new entities follow the cycle and have names no other entity has",
     CHECK(v2.companies.size() == static_cast<std::size_t>(next["company"]));
     CHECK(v2.products.size() == static_cast<std::size_t>(next["product"]));
     // Version 1's entities are where they were, with the same names.
-    const std::vector<std::string> names = all_names(v2);
+    const std::vector<std::string> names = entity_names(v2);
     for (std::size_t i = 0; i < v1.people.size(); ++i)
       CHECK(v2.people[i].name == v1.people[i].name);
     // Every name is unique across the world, and no new name is an old one.

@@ -143,6 +143,12 @@ inline constexpr std::array<std::string_view, 10> kProductKinds = {
 /// @return the catalogue.
 World make_world(std::uint64_t seed);
 
+/// @brief Every name of a world: regions, rivers, towns, people, companies, products, each
+/// list in catalogue order (names are unique, so a new name must be none of these).
+/// @param world the catalogue.
+/// @return the names.
+std::vector<std::string> entity_names(const World& world);
+
 /// Facts version 2 may change: a person's town (except person i < kTownCount, the first
 /// resident of town i, so every town keeps a resident), occupation and pet; a company's
 /// town; a product's maker (except product i < kCompanyCount, so every company keeps a

@@ -13,19 +13,28 @@
 
 namespace tinygpt::retrieve {
 
-/// @brief The world's encyclopedia: one passage per fact of `facts.jsonl`, held-out facts
-/// included (retrieval is how a model reaches what it never read), id = the fact's id,
-/// text = its sentence, in the file's order. Throws Error naming the file and line when it
-/// is missing or a record is not a fact.
+/// @brief Which facts an encyclopedia holds.
+enum class Facts {
+  kAll,   ///< every fact, held-out ones included: what a model reads at answer time
+  kSeen,  ///< the facts stated in the generated texts: what training data may show
+};
+
+/// @brief The world's encyclopedia: one passage per fact of `facts.jsonl` (held-out facts
+/// included by default: retrieval is how a model reaches what it never read), id = the
+/// fact's id, text = its sentence, in the file's order. Throws Error naming the file and
+/// line when it is missing or a record is not a fact.
 /// @param world a folder written by `tinygpt data generate` (kind facts).
+/// @param which every fact, or the seen ones only.
 /// @return the passages.
-std::vector<Passage> read_world_passages(const std::filesystem::path& world);
+std::vector<Passage> read_world_passages(const std::filesystem::path& world,
+                                         Facts which = Facts::kAll);
 
 /// @brief A question whose relevant passage is known.
 struct Question {
   std::string id;         ///< "qa:N"
   std::string text;       ///< the question
   std::string relevant;   ///< the id of the one passage that answers it (the fact's id)
+  std::string response;   ///< the full-sentence answer: the fact's sentence
   bool held_out = false;  ///< whether the fact is held out of every generated text
 };
 
