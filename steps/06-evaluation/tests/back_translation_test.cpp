@@ -92,6 +92,24 @@ TEST_CASE("back-translation data: the first N training pairs, then the conlang s
   // The generated pairs repeat some sentences across splits: those stay out.
   CHECK(data.monolingual.size() <= train.size() - 40);
 
+  // A training sentence that is also a test reference stays out (the default world of 3,906
+  // pairs has 13 of them; this small one none, so one is made here).
+  std::string jsonl;
+  std::string test_target;
+  for (const ordered_json& record : records) {
+    if (!is_train(record) && test_target.empty()) test_target = record["conlang"];
+  }
+  int trained = 0;
+  for (ordered_json record : records) {
+    if (is_train(record) && ++trained == 50) record["conlang"] = test_target;
+    jsonl += record.dump() + "\n";
+  }
+  write_file_atomically(dir.path() / "leaky" / "translation.jsonl", jsonl);
+  const BackTranslationData leaky = read_back_translation_data(dir.path() / "leaky", 40);
+  CHECK(leaky.monolingual.size() + 1 == data.monolingual.size());
+  CHECK(std::find(leaky.monolingual.begin(), leaky.monolingual.end(), test_target) ==
+        leaky.monolingual.end());
+
   const auto test = translation_split(world, "test");
   CHECK(test.size() > 10);
   CHECK_THROWS_WITH(translation_split(world, "valid"), contains("unknown split \"valid\""));
