@@ -48,7 +48,8 @@
 #              model trains on the 300 real pairs, another on those plus 900 synthetic pairs
 #              (same config, steps, batch, seed and tokenizer), seeds 1-3; both translate the
 #              test pairs (`tinygpt eval translate`: BLEU, chrF, the paired bootstrap). Prints
-#              the table. About 10 minutes on 2 shared cores.
+#              the table. 25 minutes on 2 cores shared with builds (OMP_NUM_THREADS=1);
+#              BT_STEPS, BT_SYNTHETIC change the 600 steps and 900 synthetic pairs.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
 #   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|augmentation-robustness|drift|back-translation [...]
