@@ -73,14 +73,20 @@ std::vector<Record> held_out_records(const fs::path& world, const std::string& k
   return records;
 }
 
-// The texts of one role: record positions are dealt round-robin to the roles (reference,
-// calibration, stream world 1, 2, ...), so no slot is read twice and no role is biased
-// towards the start or the end of a file.
+// The texts of one role: each record position goes to one role (reference, calibration,
+// stream world 1, 2, ...) by a hash of the position, so no slot is read twice, and no role
+// is tied to a cycle of the generator (record i mod 4 can share a template or a
+// construction) or to the start or the end of a file.
+std::int64_t role_of(std::int64_t position, std::int64_t roles) {
+  return static_cast<std::int64_t>(fnv1a_64("record " + std::to_string(position)) %
+                                   static_cast<std::uint64_t>(roles));
+}
+
 std::vector<std::string> texts_of_role(const std::vector<Record>& records, std::int64_t role,
                                        std::int64_t roles, std::int64_t count) {
   std::vector<std::string> texts;
   for (const Record& record : records) {
-    if (record.position % roles != role) continue;
+    if (role_of(record.position, roles) != role) continue;
     if (count > 0 && static_cast<std::int64_t>(texts.size()) == count) break;
     texts.push_back(record.text);
   }
@@ -214,8 +220,8 @@ void run_drift(DriftArgs& args) {
   for (auto& part : parts) part.resize(shortest);
   const auto per_part = static_cast<std::int64_t>(shortest);
   TINYGPT_CHECK(per_part >= args.options.window, "eval drift: only ", per_part, " held-out ",
-                args.kind, " per part (reference, calibration and each stream world take ",
-                "every ", roles, "th record), fewer than --window ", args.options.window,
+                args.kind, " per part (the reference, the calibration and each stream world share ",
+                "them), fewer than --window ", args.options.window,
                 "; use a smaller window or larger worlds");
   std::vector<std::string> stream;
   for (std::size_t i = 2; i < parts.size(); ++i) {
@@ -277,8 +283,8 @@ void run_drift(DriftArgs& args) {
   for (const fs::path& world : args.stream) md << " `" << world.string() << "`";
   md << " in turn (switch at text " << switch_at << "). The reference (" << per_part
      << " texts) and the calibration set (" << per_part << " more) are from `"
-     << args.reference.string() << "`; every part takes every " << roles
-     << "th record position, so no record slot is read twice.\n\n"
+     << args.reference.string() << "`; each record position goes to one of the " << roles
+     << " parts by a hash of the position, so no record slot is read twice.\n\n"
      << "Window z = sign (mean of " << args.options.window
      << " texts - reference mean) / (reference sd sqrt(1/W + 1/R)), positive when the model "
         "does worse; the threshold "

@@ -30,8 +30,8 @@
 #              same world (`tinygpt eval eda`), with 0 or 4 EDA copies of each, each
 #              fine-tuned 150 steps of 16 from the same small GPT, 3 seeds. Prints the table.
 #   augmentation-robustness  augmentation's classifiers at 64 and 256 labels (with and without
-#              EDA, seeds 1-3; augmentation runs first when its runs are missing, or with
-#              FRESH=1) under `tinygpt eval robustness`'s five suites at severity 0 and 0.5 on
+#              EDA, seeds 1-3; those augmentation has not made yet are made first, all of
+#              them with FRESH=1) under `tinygpt eval robustness`'s five suites at severity 0 and 0.5 on
 #              the 376 test reviews. Prints labels | suite | accuracy without EDA | with EDA |
 #              difference (means of the 3 seeds, min-max).
 #   drift      drift detection (`tinygpt eval drift`): a GPT (MODEL=its folder DATA=its world,
@@ -257,6 +257,18 @@ PY
   echo "== $((SECONDS - seconds)) s; the report: $dir/runs/REPORT.md"
 }
 
+# One classifier of augmentation's: the first $2 training reviews of $1/world with $3 EDA
+# copies of each (seed $4), fine-tuned from $1/gpt/model into $1/n$2-eda$3-seed$4/run.
+eda_classifier() {
+  local dir="$1" name="n$2-eda$3-seed$4"
+  rm -rf "${dir:?}/$name"
+  "$tinygpt" eval eda --data "$dir/world" --out "$dir/$name/world" --labels "$2" --copies "$3" \
+    --seed "$4" > /dev/null
+  "$tinygpt" finetune --model "$dir/gpt/model" --data "$dir/$name/world" --task classify \
+    --steps 150 --batch 16 --lr 1e-3 --min-lr 1e-4 --eval-interval 150 --print-every 150 \
+    --seed "$4" --keep 1 --out "$dir/$name/run" > /dev/null
+}
+
 # EDA at the low-data points: the first N training reviews (16, 64, 256) with and without
 # 4 EDA copies of each, 3 seeds each, fine-tuned from one small pre-trained GPT.
 augmentation() {
@@ -271,12 +283,7 @@ augmentation() {
   for labels in 16 64 256; do
     for copies in 0 4; do
       for seed in 1 2 3; do
-        local name="n$labels-eda$copies-seed$seed"
-        "$tinygpt" eval eda --data "$world" --out "$dir/$name/world" --labels "$labels" \
-          --copies "$copies" --seed "$seed" > /dev/null
-        "$tinygpt" finetune --model "$dir/gpt/model" --data "$dir/$name/world" --task classify \
-          --steps 150 --batch 16 --lr 1e-3 --min-lr 1e-4 --eval-interval 150 --print-every 150 \
-          --seed "$seed" --keep 1 --out "$dir/$name/run" > /dev/null
+        eda_classifier "$dir" "$labels" "$copies" "$seed"
       done
     done
   done
@@ -365,16 +372,22 @@ PY
 # without EDA, seeds 1-3) under the five perturbation suites at severity 0.5.
 augmentation_robustness() {
   local dir="$runs/augmentation"
-  if [[ -n "${FRESH:-}" || ! -f "$dir/n256-eda4-seed3/run/model/config.json" ]]; then
-    augmentation
-  fi
   local seconds=$SECONDS
+  if [[ -n "${FRESH:-}" || ! -f "$dir/gpt/model/config.json" ]]; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    small_world_and_gpt "$dir"
+  fi
   echo "== eval robustness: 5 suites at severity 0 and 0.5, 376 test reviews, 12 classifiers"
+  echo "   (augmentation's classifiers, each fine-tuned here unless augmentation made it)"
   local labels copies seed
   for labels in 64 256; do
     for copies in 0 4; do
       for seed in 1 2 3; do
         local name="n$labels-eda$copies-seed$seed"
+        if [[ ! -f "$dir/$name/run/model/config.json" ]]; then
+          eda_classifier "$dir" "$labels" "$copies" "$seed"
+        fi
         rm -rf "$dir/$name/robustness"
         "$tinygpt" eval robustness --model "$dir/$name/run/model" --data "$dir/world" \
           --severities 0 0.5 --out "$dir/$name/robustness" > /dev/null

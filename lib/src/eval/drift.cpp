@@ -23,6 +23,17 @@ double mean_of(std::span<const double> values) {
   return sum / static_cast<double>(values.size());
 }
 
+// Mean, sample standard deviation (divisor n - 1) and count of n >= 2 values.
+ReferenceStatistics statistics_of(std::span<const double> values) {
+  ReferenceStatistics out;
+  out.count = static_cast<std::int64_t>(values.size());
+  out.mean = mean_of(values);
+  double squares = 0.0;
+  for (const double v : values) squares += (v - out.mean) * (v - out.mean);
+  out.sd = std::sqrt(squares / static_cast<double>(out.count - 1));
+  return out;
+}
+
 }  // namespace
 
 TextLoss text_loss(models::PretrainedGpt& gpt, std::string_view text) {
@@ -77,12 +88,7 @@ std::vector<double> classifier_confidences(tune::TextClassifier& classifier,
 ReferenceStatistics reference_statistics(std::span<const double> values) {
   TINYGPT_CHECK(values.size() >= 2, "reference_statistics: need at least 2 reference texts, got ",
                 values.size());
-  ReferenceStatistics out;
-  out.count = static_cast<std::int64_t>(values.size());
-  out.mean = mean_of(values);
-  double squares = 0.0;
-  for (const double v : values) squares += (v - out.mean) * (v - out.mean);
-  out.sd = std::sqrt(squares / static_cast<double>(out.count - 1));
+  const ReferenceStatistics out = statistics_of(values);
   TINYGPT_CHECK(out.sd > 0.0, "reference_statistics: the ", out.count,
                 " reference values are all equal (", out.mean, "); a spread is needed");
   return out;
@@ -122,11 +128,12 @@ std::optional<std::int64_t> first_crossing(std::span<const double> z, double thr
   return std::nullopt;
 }
 
-double calibrate_threshold(std::span<const double> no_drift, const ReferenceStatistics& reference,
+double calibrate_threshold(std::span<const double> reference, std::span<const double> no_drift,
                            std::int64_t window, std::int64_t length, double rate,
                            std::int64_t streams, DriftDirection direction, std::uint64_t seed) {
-  TINYGPT_CHECK(no_drift.size() >= 2,
-                "calibrate_threshold: need at least 2 calibration texts, got ", no_drift.size());
+  TINYGPT_CHECK(reference.size() >= 2 && no_drift.size() >= 2,
+                "calibrate_threshold: need at least 2 reference and 2 calibration texts, got ",
+                reference.size(), " and ", no_drift.size());
   TINYGPT_CHECK(length >= window && window >= 1, "calibrate_threshold: a stream of ", length,
                 " texts has no window of ", window);
   TINYGPT_CHECK(rate > 0.0 && rate < 1.0,
@@ -134,17 +141,35 @@ double calibrate_threshold(std::span<const double> no_drift, const ReferenceStat
                 "(0, 1), got ",
                 rate);
   TINYGPT_CHECK(streams >= 10, "calibrate_threshold: draw at least 10 streams, got ", streams);
-  const auto count = static_cast<std::uint32_t>(no_drift.size());
+  // With no drift, reference and stream come from one population: the pool of both sets.
+  // Each round draws a reference of R texts and a stream of `length` from it, so the
+  // threshold also covers the error of the reference's own mean and spread.
+  std::vector<double> pool(reference.begin(), reference.end());
+  pool.insert(pool.end(), no_drift.begin(), no_drift.end());
+  const auto count = static_cast<std::uint32_t>(pool.size());
+  const auto r = static_cast<std::int64_t>(reference.size());
   std::vector<double> maxima;
   maxima.reserve(static_cast<std::size_t>(streams));
+  std::vector<double> drawn_reference(static_cast<std::size_t>(r));
   std::vector<double> stream(static_cast<std::size_t>(length));
   for (std::int64_t s = 0; s < streams; ++s) {
-    for (std::int64_t i = 0; i < length; ++i) {
+    for (std::int64_t i = 0; i < r + length; ++i) {
       CounterRng rng(seed, RngStream::kDemo, kDriftCalibrationStep,
-                     static_cast<std::uint64_t>(s * length + i));
-      stream[static_cast<std::size_t>(i)] = no_drift[rng.below(count)];
+                     static_cast<std::uint64_t>(s * (r + length) + i));
+      const double value = pool[rng.below(count)];
+      if (i < r) {
+        drawn_reference[static_cast<std::size_t>(i)] = value;
+      } else {
+        stream[static_cast<std::size_t>(i - r)] = value;
+      }
     }
-    const std::vector<double> z = window_z_scores(stream, reference, window, direction);
+    const ReferenceStatistics stats = statistics_of(drawn_reference);
+    // A drawn reference of equal values has no spread: that round cannot raise an alarm.
+    if (stats.sd <= 0.0) {
+      maxima.push_back(-std::numeric_limits<double>::infinity());
+      continue;
+    }
+    const std::vector<double> z = window_z_scores(stream, stats, window, direction);
     maxima.push_back(*std::max_element(z.begin(), z.end()));
   }
   std::sort(maxima.begin(), maxima.end());
@@ -173,9 +198,9 @@ DriftTrack monitor_drift(std::string statistic, DriftDirection direction,
   if (options.threshold) {
     track.threshold = *options.threshold;
   } else {
-    track.threshold = calibrate_threshold(calibration, track.reference, options.window, n,
-                                          options.false_alarm_rate, options.calibration_streams,
-                                          direction, options.seed);
+    track.threshold =
+        calibrate_threshold(reference, calibration, options.window, n, options.false_alarm_rate,
+                            options.calibration_streams, direction, options.seed);
     track.calibrated = true;
   }
   track.trigger = first_crossing(track.z, track.threshold);

@@ -25,8 +25,8 @@ run(0 finetune --model "${work}/gpt/model" --data "${work}/v1" --task classify -
 set(model "${work}/gpt/model")
 
 run(0 eval drift --model "${model}" --classifier "${work}/classify/model" --reference "${work}/v1"
-    --stream "${work}/v1" "${work}/v2" --texts 12 --window 4 --out "${work}/drift")
-expect_output("12 stories per part: reference, calibration, then the stream of 24 texts \\(switch at text 12\\)")
+    --stream "${work}/v1" "${work}/v2" --texts 10 --window 4 --out "${work}/drift")
+expect_output("10 stories per part: reference, calibration, then the stream of 20 texts \\(switch at text 10\\)")
 expect_output("\\| statistic \\| reference mean \\(sd\\) \\| before the switch \\| after \\| threshold on z \\|")
 expect_output("\\| loss \\| [0-9.]+ \\([0-9.]+\\) \\|")
 expect_output("\\| confidence \\| ")
@@ -40,9 +40,9 @@ string(JSON tracks LENGTH "${json}" tracks)
 string(JSON switch_at GET "${json}" switch_at)
 string(JSON values LENGTH "${json}" tracks 0 values)
 string(JSON windows LENGTH "${json}" tracks 0 z)
-if(NOT tracks EQUAL 2 OR NOT switch_at EQUAL 12 OR NOT values EQUAL 24 OR NOT windows EQUAL 21)
+if(NOT tracks EQUAL 2 OR NOT switch_at EQUAL 10 OR NOT values EQUAL 20 OR NOT windows EQUAL 17)
   message(FATAL_ERROR "drift.json: ${tracks} tracks, switch at ${switch_at}, ${values} values, "
-                      "${windows} windows; expected 2, 12, 24, 21")
+                      "${windows} windows; expected 2, 10, 20, 17")
 endif()
 file(READ "${work}/drift/drift.svg" svg)
 if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "the switch to the new world")
@@ -50,9 +50,9 @@ if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "the switch to the new world")
 endif()
 
 # Version 1 alone: no switch, so any crossing is a false alarm; a threshold given.
-run(0 eval drift --model "${model}" --reference "${work}/v1" --stream "${work}/v1" --texts 12
+run(0 eval drift --model "${model}" --reference "${work}/v1" --stream "${work}/v1" --texts 10
     --window 4 --threshold 50 --out "${work}/quiet")
-expect_output("switch at text 12\\)")
+expect_output("switch at text 10\\)")
 expect_output("loss: never crossed the threshold")
 
 expect_refused("lies inside .*never writes into a model" eval drift --model "${model}"
@@ -63,5 +63,5 @@ expect_refused("the world .*missing is not a folder" eval drift --model "${model
 expect_refused("fewer than --window 500" eval drift --model "${model}" --reference "${work}/v1"
                --stream "${work}/v1" "${work}/v2" --window 500 --out "${work}/refused")
 expect_refused("not a classifier" eval drift --model "${model}" --classifier "${model}"
-               --reference "${work}/v1" --stream "${work}/v1" "${work}/v2" --texts 12 --window 4
+               --reference "${work}/v1" --stream "${work}/v1" "${work}/v2" --texts 10 --window 4
                --out "${work}/refused")

@@ -26,11 +26,12 @@
 ///
 /// The threshold. Windows overlap and a stream has many of them, so the z > 3 of a single
 /// test would raise false alarms far more often than 0.1% of the time. The threshold is
-/// chosen on texts with no drift instead: calibrate_threshold() draws many streams of the
-/// watched length from a calibration set (texts of the known world, neither in the
-/// reference nor in the stream), takes each stream's largest window z, and returns the
-/// (1 - rate) quantile of those maxima: a stream with no drift then raises an alarm
-/// anywhere along its length with probability about `rate`.
+/// chosen on texts with no drift instead: calibrate_threshold() pools the reference with a
+/// calibration set (texts of the known world that are not in the stream), draws many
+/// (reference, stream) pairs of the watched sizes from the pool, takes each stream's
+/// largest window z against its drawn reference, and returns the (1 - rate) quantile of
+/// those maxima: a stream with no drift then raises an alarm anywhere along its length
+/// with probability about `rate`.
 #pragma once
 
 #include <cstdint>
@@ -110,18 +111,21 @@ std::vector<double> window_z_scores(std::span<const double> stream,
 std::optional<std::int64_t> first_crossing(std::span<const double> z, double threshold);
 
 /// @brief The threshold that a stream of `length` texts with no drift crosses with
-/// probability `rate`: the (1 - rate) quantile of the largest window z of `streams`
-/// streams drawn with replacement from `no_drift`.
-/// @param no_drift the statistic on calibration texts of the known world (at least 2).
-/// @param reference the reference's statistics.
+/// probability `rate`. With no drift, reference and stream texts come from one population,
+/// the pool of `reference` and `no_drift`; each of `streams` rounds draws from it, with
+/// replacement, a reference of R texts and a stream of `length`, and notes the stream's
+/// largest window z against that drawn reference (so the reference's own error is part of
+/// the rate). The threshold is the (1 - rate) quantile of those maxima.
+/// @param reference the statistic on the R reference texts (at least 2).
+/// @param no_drift on calibration texts of the known world (at least 2).
 /// @param window W.
 /// @param length texts per drawn stream, at least W.
 /// @param rate the false-alarm probability wanted, in (0, 1).
-/// @param streams how many streams to draw, at least 10.
+/// @param streams how many rounds to draw, at least 10.
 /// @param direction which way drift moves the statistic.
 /// @param seed the draws' seed.
 /// @return the threshold.
-double calibrate_threshold(std::span<const double> no_drift, const ReferenceStatistics& reference,
+double calibrate_threshold(std::span<const double> reference, std::span<const double> no_drift,
                            std::int64_t window, std::int64_t length, double rate,
                            std::int64_t streams, DriftDirection direction, std::uint64_t seed);
 
