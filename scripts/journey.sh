@@ -18,7 +18,7 @@ The time budget, on 2 cores (the whole journey stays within 10 minutes):
   steps 01-03: spirals, bigram, pre-training    150 s   pre-training: --time-limit (120 s)
   step 04: fine-tuning                          120 s   the three runs' --time-limit (25, 45, 20 s)
   step 05: alignment                             90 s   DPO's --time-limit (55 s)
-  step 06: evaluation                            60 s   (nothing trains: it measures)
+  step 06: evaluation                            60 s   RAG instruction tuning: 20 s
   step 07: deployment                            20 s   (to come)
   in all                                        440 s   about 7.5 minutes
 

@@ -57,13 +57,20 @@
 #              steps each): naive, replay (half the training conversations old), a LoRA
 #              adapter (rank 8 on every block's four matrices). Prints the table. About 10
 #              minutes on 2 shared cores.
+#   rag        the hallucination experiment on the journey's models (run scripts/journey.sh
+#              first): step 05's DPO chat model instruction-tuned on the RAG format
+#              (`tinygpt rag training-data`, then 800 steps of 8 with `tinygpt finetune --task
+#              instruct`), then `tinygpt rag hallucination` on every test question about a
+#              held-out fact and as many about seen ones: closed book, RAG untaught, RAG, RAG
+#              with abstention. Prints the table; the chart goes to
+#              steps/06-evaluation/images/hallucination.svg. About 6 minutes on 2 idle cores.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
-#   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|augmentation-robustness|drift|back-translation|continual [...]
+#   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|augmentation-robustness|drift|back-translation|continual|rag [...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-subcommands=(fairness robustness active-learning augmentation augmentation-robustness drift back-translation continual)
+subcommands=(fairness robustness active-learning augmentation augmentation-robustness drift back-translation continual rag)
 if [[ $# -eq 0 ]]; then
   echo "usage: steps/06-evaluation/compare.sh ${subcommands[*]} (see the script's first lines)" >&2
   exit 1
@@ -304,70 +311,6 @@ PY
   echo "== $((SECONDS - seconds)) s; the runs: $dir"
 }
 
-# Back-translation with 300 real pairs: a reverse model makes synthetic English for the
-# conlang side of the other training pairs; English -> conlang with and without them.
-back_translation() {
-  local dir="$runs/back-translation"
-  local world="$dir/world"
-  local real=300 synthetic=${BT_SYNTHETIC:-900} steps=${BT_STEPS:-600}
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  local seconds=$SECONDS
-  echo "== a world of translation pairs; $real real and $synthetic synthetic training pairs;" \
-    "seq2seq 2 layers, 64 wide, $steps steps of 32"
-  "$tinygpt" data generate --seed 1 --out "$world" --kinds translation > /dev/null
-  cat > "$dir/seq2seq.json" <<'JSON'
-{"family": "seq2seq", "vocab_size": 512, "context_length": 32, "width": 64, "layers": 2,
- "heads": 4, "dropout": 0.1, "bias": true}
-JSON
-  local train=(--config "$dir/seq2seq.json" --steps "$steps" --batch 32 --lr 3e-3 --min-lr 3e-4
-               --eval-interval "$steps" --print-every "$steps" --keep 1)
-  local seed
-  for seed in 1 2 3; do
-    local run="$dir/seed$seed"
-    echo "== seed $seed: reverse model, back-translation, two forward models ($steps steps each)"
-    "$tinygpt" eval back-translate --data "$world" --real "$real" --reverse \
-      --out "$run/reverse-world" > /dev/null
-    "$tinygpt" train "${train[@]}" --seed "$seed" --data "$run/reverse-world" \
-      --out "$run/reverse" > /dev/null
-    # One tokenizer for all three models: the reverse run's, learnt from the real pairs.
-    local tokenizer="$run/reverse/data/tokenizer.bpe"
-    "$tinygpt" eval back-translate --data "$world" --real "$real" --out "$run/real-world"
-    "$tinygpt" eval back-translate --data "$world" --real "$real" --synthetic "$synthetic" \
-      --reverse-model "$run/reverse/model" --out "$run/bt-world" 2> /dev/null
-    "$tinygpt" train "${train[@]}" --seed "$seed" --tokenizer "$tokenizer" \
-      --data "$run/real-world" --out "$run/real" > /dev/null
-    "$tinygpt" train "${train[@]}" --seed "$seed" --tokenizer "$tokenizer" \
-      --data "$run/bt-world" --out "$run/bt" > /dev/null
-    "$tinygpt" eval translate --model "$run/reverse/model" --data "$world" --split test \
-      --reverse --report "$run/reverse.json" > /dev/null
-    "$tinygpt" eval translate --model "$run/bt/model" --compare "$run/real/model" \
-      --data "$world" --split test --hyps "$run/bt-test.txt" --report "$run/report.json"
-  done
-  python3 - "$dir" <<'PY'
-import json, sys
-root = sys.argv[1]
-seeds = (1, 2, 3)
-reports = [json.load(open(f"{root}/seed{s}/report.json")) for s in seeds]
-reverse = [json.load(open(f"{root}/seed{s}/reverse.json")) for s in seeds]
-print(f"{reports[0]['pairs']} test pairs, English -> conlang; the reverse model's BLEU is conlang -> English")
-print("| seed | reverse model BLEU | real only BLEU | + back-translated BLEU | difference [95% CI], p | real only chrF | + BT chrF | difference [95% CI], p |")
-print("|---:|---:|---:|---:|---|---:|---:|---|")
-def test(d):
-    return f"{d['difference']:+.1f} [{d['low']:+.1f}, {d['high']:+.1f}], p = {d['p_value']:.3f}"
-for s, r, b in zip(seeds, reports, reverse):
-    c = r["compare"]
-    print(f"| {s} | {b['bleu']:.1f} | {c['bleu']:.1f} | {r['bleu']:.1f} | {test(c['bleu_difference'])} | {c['chrf']:.1f} | {r['chrf']:.1f} | {test(c['chrf_difference'])} |")
-mean = lambda xs: sum(xs) / len(xs)
-cells = [mean([b["bleu"] for b in reverse]), mean([r["compare"]["bleu"] for r in reports]),
-         mean([r["bleu"] for r in reports]), mean([r["compare"]["bleu_difference"]["difference"] for r in reports]),
-         mean([r["compare"]["chrf"] for r in reports]), mean([r["chrf"] for r in reports]),
-         mean([r["compare"]["chrf_difference"]["difference"] for r in reports])]
-print("| mean | {:.1f} | {:.1f} | {:.1f} | {:+.1f} | {:.1f} | {:.1f} | {:+.1f} |".format(*cells))
-PY
-  echo "== $((SECONDS - seconds)) s; the runs: $dir"
-}
-
 # Does EDA buy robustness too? augmentation's classifiers (64 and 256 labels, with and
 # without EDA, seeds 1-3) under the five perturbation suites at severity 0.5.
 augmentation_robustness() {
@@ -458,6 +401,70 @@ drift() {
   echo "== $((SECONDS - seconds)) s; the reports: $dir/{stories,control,reviews}/REPORT.md"
 }
 
+# Back-translation with 300 real pairs: a reverse model makes synthetic English for the
+# conlang side of the other training pairs; English -> conlang with and without them.
+back_translation() {
+  local dir="$runs/back-translation"
+  local world="$dir/world"
+  local real=300 synthetic=${BT_SYNTHETIC:-900} steps=${BT_STEPS:-600}
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  local seconds=$SECONDS
+  echo "== a world of translation pairs; $real real and $synthetic synthetic training pairs;" \
+    "seq2seq 2 layers, 64 wide, $steps steps of 32"
+  "$tinygpt" data generate --seed 1 --out "$world" --kinds translation > /dev/null
+  cat > "$dir/seq2seq.json" <<'JSON'
+{"family": "seq2seq", "vocab_size": 512, "context_length": 32, "width": 64, "layers": 2,
+ "heads": 4, "dropout": 0.1, "bias": true}
+JSON
+  local train=(--config "$dir/seq2seq.json" --steps "$steps" --batch 32 --lr 3e-3 --min-lr 3e-4
+               --eval-interval "$steps" --print-every "$steps" --keep 1)
+  local seed
+  for seed in 1 2 3; do
+    local run="$dir/seed$seed"
+    echo "== seed $seed: reverse model, back-translation, two forward models ($steps steps each)"
+    "$tinygpt" eval back-translate --data "$world" --real "$real" --reverse \
+      --out "$run/reverse-world" > /dev/null
+    "$tinygpt" train "${train[@]}" --seed "$seed" --data "$run/reverse-world" \
+      --out "$run/reverse" > /dev/null
+    # One tokenizer for all three models: the reverse run's, learnt from the real pairs.
+    local tokenizer="$run/reverse/data/tokenizer.bpe"
+    "$tinygpt" eval back-translate --data "$world" --real "$real" --out "$run/real-world"
+    "$tinygpt" eval back-translate --data "$world" --real "$real" --synthetic "$synthetic" \
+      --reverse-model "$run/reverse/model" --out "$run/bt-world" 2> /dev/null
+    "$tinygpt" train "${train[@]}" --seed "$seed" --tokenizer "$tokenizer" \
+      --data "$run/real-world" --out "$run/real" > /dev/null
+    "$tinygpt" train "${train[@]}" --seed "$seed" --tokenizer "$tokenizer" \
+      --data "$run/bt-world" --out "$run/bt" > /dev/null
+    "$tinygpt" eval translate --model "$run/reverse/model" --data "$world" --split test \
+      --reverse --report "$run/reverse.json" > /dev/null
+    "$tinygpt" eval translate --model "$run/bt/model" --compare "$run/real/model" \
+      --data "$world" --split test --hyps "$run/bt-test.txt" --report "$run/report.json"
+  done
+  python3 - "$dir" <<'PY'
+import json, sys
+root = sys.argv[1]
+seeds = (1, 2, 3)
+reports = [json.load(open(f"{root}/seed{s}/report.json")) for s in seeds]
+reverse = [json.load(open(f"{root}/seed{s}/reverse.json")) for s in seeds]
+print(f"{reports[0]['pairs']} test pairs, English -> conlang; the reverse model's BLEU is conlang -> English")
+print("| seed | reverse model BLEU | real only BLEU | + back-translated BLEU | difference [95% CI], p | real only chrF | + BT chrF | difference [95% CI], p |")
+print("|---:|---:|---:|---:|---|---:|---:|---|")
+def test(d):
+    return f"{d['difference']:+.1f} [{d['low']:+.1f}, {d['high']:+.1f}], p = {d['p_value']:.3f}"
+for s, r, b in zip(seeds, reports, reverse):
+    c = r["compare"]
+    print(f"| {s} | {b['bleu']:.1f} | {c['bleu']:.1f} | {r['bleu']:.1f} | {test(c['bleu_difference'])} | {c['chrf']:.1f} | {r['chrf']:.1f} | {test(c['chrf_difference'])} |")
+mean = lambda xs: sum(xs) / len(xs)
+cells = [mean([b["bleu"] for b in reverse]), mean([r["compare"]["bleu"] for r in reports]),
+         mean([r["bleu"] for r in reports]), mean([r["compare"]["bleu_difference"]["difference"] for r in reports]),
+         mean([r["compare"]["chrf"] for r in reports]), mean([r["chrf"] for r in reports]),
+         mean([r["compare"]["chrf_difference"]["difference"] for r in reports])]
+print("| mean | {:.1f} | {:.1f} | {:.1f} | {:+.1f} | {:.1f} | {:.1f} | {:+.1f} |".format(*cells))
+PY
+  echo "== $((SECONDS - seconds)) s; the runs: $dir"
+}
+
 # Continual fine-tuning on a changed world: what naive updates forget, and replay and LoRA.
 continual() {
   local dir="$runs/continual"
@@ -481,6 +488,30 @@ continual() {
     --context 64 --skill-questions 20 --seed 1 --out "$dir/report" |
     grep -E '^\||^==|^Test questions|^Update data|^LoRA'
   echo "== $((SECONDS - seconds)) s; the report: $dir/report/REPORT.md"
+}
+
+rag() {
+  local journey=.tinygpt/journey dir="$runs/rag"
+  for need in "$journey/align/dpo/model" "$journey/world/qa.jsonl"; do
+    if [[ ! -e "$need" ]]; then
+      echo "compare.sh rag: no $need; run scripts/journey.sh first" >&2
+      exit 1
+    fi
+  done
+  local seconds=$SECONDS
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  echo "== RAG training data from the journey's world (seen facts only)"
+  "$tinygpt" rag training-data --data "$journey/world" --out "$dir/world"
+  echo "== instruction tuning step 05's DPO model on it: 800 steps of 8"
+  "$tinygpt" finetune --model "$journey/align/dpo/model" --data "$dir/world" --task instruct \
+    --steps 800 --batch 8 --lr 1e-3 --min-lr 1e-4 --eval-interval 800 --eval-batches 4 \
+    --test-per-skill 20 --seed 1 --keep 1 --out "$dir/tuned" | grep -E '^\||^test'
+  echo "== closed book against RAG on every test question about a held-out fact"
+  "$tinygpt" rag hallucination --chat "$journey/align/dpo/model" --rag-model "$dir/tuned/model" \
+    --data "$journey/world" --out "$dir/hallucination" | grep -E '^\||^Held-out|threshold'
+  cp "$dir/hallucination/hallucination.svg" steps/06-evaluation/images/hallucination.svg
+  echo "== $((SECONDS - seconds)) s; the report: $dir/hallucination/REPORT.md"
 }
 
 for part in "$@"; do "${part//-/_}"; done
