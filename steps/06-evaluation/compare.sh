@@ -375,10 +375,12 @@ drift() {
     rm -rf "$dir/world" "$dir/gpt"
     small_world_and_gpt "$dir"
   fi
-  # Version 2 of the same world: its seed from the catalogue, its size from its stories.
+  # Version 2 of the same world: its seed from the catalogue, its size SIZE= or the bytes of
+  # its stories (a few more than asked for: the last story crosses the size; record i of
+  # either version is written from the same draws, so one story more changes no other).
   local seed size kinds
   seed=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seed'])" "$world/catalogue.json")
-  size=$(stat -c %s "$world/stories.txt")
+  size=${SIZE:-$(stat -c %s "$world/stories.txt")}
   kinds=stories,reviews
   if [[ -f "$world/facts.txt" ]]; then kinds=stories,facts,reviews; fi
   echo "== version 2 of the world: seed $seed, $size bytes of stories, 20% of facts changed, 12 new entities"
