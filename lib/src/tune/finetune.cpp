@@ -82,6 +82,10 @@ std::int64_t detail::ModelTaskRun::text_context() const {
 
 bool detail::ModelTaskRun::trains(const Parameter& parameter) const {
   if (adapter_ != nullptr && adapter_->owns(parameter.name)) return true;
+  // An adapter on a chat model (its markers already in the folder) adds no token rows, so
+  // the embedding stays frozen with the rest of the base: training it would be a full
+  // update of the tied input and output layer beside the adapter.
+  if (adapter_ != nullptr && parameter.name == "wte.weight" && !new_token_rows_) return false;
   return method_trains(config_, folder_.config.layers, parameter.name);
 }
 

@@ -69,6 +69,9 @@ class ModelTaskRun : public TaskRun {
   std::uint64_t base_hash_ = 0;               // weights_hash() of the model as loaded
   std::unique_ptr<PeftAdapter> adapter_;      // lora, qlora, soft_prompt, prefix
   std::unique_ptr<QuantizedBase> quantized_;  // --method qlora: the NF4 base
+  // instruct: the chat markers were added by this run (new rows of the token embedding),
+  // not already in the folder; only then does an adapter train the embedding beside it.
+  bool new_token_rows_ = true;
 };
 
 // task classify: a head on a GPT's last token or an encoder's first, reviews

@@ -45,6 +45,7 @@ std::vector<ChatExample> instruct_test(const FinetuneConfig& config) {
 class InstructRun final : public ModelTaskRun {
  public:
   InstructRun(const FinetuneConfig& config, bool measure_before) : ModelTaskRun(config) {
+    new_token_rows_ = !folder_.chat.has_value();
     add_chat_markers(folder_);
     if (measure_before) {
       before_ = exact_match_by_skill(answer_all(gpt(), folder_.tokenizer, *folder_.chat,

@@ -19,7 +19,8 @@
 ///   - head: the head only (a linear probe of the frozen model; classify and tokens);
 ///   - top_k_blocks: the last `top_k` blocks, ln_f and the head;
 ///   - lora, qlora (lora.h, qlora.h), soft_prompt and prefix (prompt_tuning.h): an adapter
-///     and the head (for instruct also the token embedding: the chat markers are new rows);
+///     and the head (for instruct also the token embedding when the run adds the chat
+///     markers, its new rows; a chat model's embedding stays frozen);
 ///     the run saves the adapter alone (adapter_files.h), in `adapter/` beside `model/`.
 ///
 /// The run's folder is the loop's (checkpoints with exact resume, metrics.jsonl, loss.svg,
