@@ -163,7 +163,8 @@ void run_training_data(RagOptions options) {
   const retrieve::RagWorld written =
       retrieve::write_rag_world(options.data, options.index, options.rag);
   std::cout << options.index.string() << ": " << written.conversations
-            << " RAG conversations about seen facts (" << written.not_retrieved
+            << " RAG conversations about seen facts, " << written.counterfactual
+            << " of them counterfactual (" << written.not_retrieved
             << " training questions left out: their passage was not in the top "
             << options.rag.passages << ") after the world's " << written.instructions
             << " instructions; instruction-tune on it with `tinygpt finetune --task instruct "
@@ -247,6 +248,14 @@ void register_rag_command(CLI::App& app) {
       ->required();
   training->add_option("--out", options->index, "The world copy: a new or empty folder")
       ->required();
+  training
+      ->add_option("--counterfactual", options->rag.counterfactual,
+                   "Share of the conversations whose fact states another value in its passage "
+                   "and answer, so that only reading gives the answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  training->add_option("--seed", options->rag.seed, "Which conversations are counterfactual")
+      ->capture_default_str();
   add_passages(training);
   training->callback([options] { run_training_data(*options); });
 

@@ -60,10 +60,11 @@
 #   rag        the hallucination experiment on the journey's models (run scripts/journey.sh
 #              first): step 05's DPO chat model instruction-tuned on the RAG format
 #              (`tinygpt rag training-data`, then 800 steps of 8 with `tinygpt finetune --task
-#              instruct`), then `tinygpt rag hallucination` on every test question about a
-#              held-out fact and as many about seen ones: closed book, RAG untaught, RAG, RAG
-#              with abstention. Prints the table; the chart goes to
-#              steps/06-evaluation/images/hallucination.svg. About 6 minutes on 2 idle cores.
+#              instruct`), once on seen facts as they are and once with half the
+#              conversations counterfactual; each then `tinygpt rag hallucination` on every
+#              test question: closed book, RAG untaught, RAG, RAG with abstention. Prints the
+#              tables; the chart goes to steps/06-evaluation/images/hallucination.svg. About
+#              17 minutes on 2 cores of this machine.
 # Needs a built tinygpt (TINYGPT=path runs another copy) and python3 to read the reports.
 #
 #   steps/06-evaluation/compare.sh fairness|robustness|active-learning|augmentation|augmentation-robustness|drift|back-translation|continual|rag [...]
@@ -504,16 +505,25 @@ rag() {
   rm -rf "$dir"
   mkdir -p "$dir"
   echo "== RAG training data from the journey's world (seen facts only)"
-  "$tinygpt" rag training-data --data "$journey/world" --out "$dir/world"
-  echo "== instruction tuning step 05's DPO model on it: 800 steps of 8"
-  "$tinygpt" finetune --model "$journey/align/dpo/model" --data "$dir/world" --task instruct \
-    --steps 800 --batch 8 --lr 1e-3 --min-lr 1e-4 --eval-interval 800 --eval-batches 4 \
-    --test-per-skill 20 --seed 1 --keep 1 --out "$dir/tuned" | grep -E '^\||^test'
-  echo "== closed book against RAG on every test question about a held-out fact"
-  "$tinygpt" rag hallucination --chat "$journey/align/dpo/model" --rag-model "$dir/tuned/model" \
-    --data "$journey/world" --out "$dir/hallucination" | grep -E '^\||^Held-out|threshold'
-  cp "$dir/hallucination/hallucination.svg" steps/06-evaluation/images/hallucination.svg
-  echo "== $((SECONDS - seconds)) s; the report: $dir/hallucination/REPORT.md"
+  # Two RAG-tuned models: on seen facts as they are, and with half the conversations
+  # counterfactual (another value in the fact's passage and answer).
+  local share
+  for share in 0 0.5; do
+    echo "== RAG training data, counterfactual share $share; instruction tuning step 05's DPO" \
+      "model on it: 800 steps of 8"
+    "$tinygpt" rag training-data --data "$journey/world" --counterfactual "$share" \
+      --out "$dir/world-$share"
+    "$tinygpt" finetune --model "$journey/align/dpo/model" --data "$dir/world-$share" \
+      --task instruct --steps 800 --batch 8 --lr 1e-3 --min-lr 1e-4 --eval-interval 800 \
+      --eval-batches 4 --test-per-skill 20 --seed 1 --keep 1 --out "$dir/tuned-$share" |
+      grep -E '^\||^test'
+    echo "== closed book against RAG on every test question about a held-out fact"
+    "$tinygpt" rag hallucination --chat "$journey/align/dpo/model" \
+      --rag-model "$dir/tuned-$share/model" --data "$journey/world" \
+      --out "$dir/hallucination-$share" | grep -E '^\||^Held-out|threshold'
+  done
+  cp "$dir/hallucination-0.5/hallucination.svg" steps/06-evaluation/images/hallucination.svg
+  echo "== $((SECONDS - seconds)) s; the reports: $dir/hallucination-*/REPORT.md"
 }
 
 for part in "$@"; do "${part//-/_}"; done

@@ -81,10 +81,13 @@ const ordered_json& slice_of(const ordered_json& fairness, const char* slice, co
 // instructions and dialogues, and a RAG conversation about each seen training fact.
 tune::FinetuneResult tune_on_rag(const EvaluationJourneyOptions& options, std::ostream& log) {
   const fs::path rag = options.out / "eval" / "rag";
-  const retrieve::RagWorld written =
-      retrieve::write_rag_world(options.out / "world", rag / "world");
+  // Half counterfactual: a model tuned on seen facts alone learns to recall them rather than
+  // to read (the lesson's "Measured").
+  const retrieve::RagWorld written = retrieve::write_rag_world(
+      options.out / "world", rag / "world", {.counterfactual = 0.5, .seed = options.seed});
   log << "  RAG instruction tuning: " << written.conversations
-      << " conversations about seen facts added to the world's instructions\n";
+      << " conversations about seen facts (" << written.counterfactual
+      << " counterfactual) added to the world's instructions\n";
   tune::FinetuneConfig config;
   config.model = options.out / "align" / "dpo" / "model";
   config.data = rag / "world";

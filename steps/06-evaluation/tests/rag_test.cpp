@@ -269,3 +269,55 @@ TEST_CASE("the hallucination experiment logs every answer and its figures follow
   config.chat = dir.path() / "gpt";  // no chat markers
   CHECK_THROWS_WITH(run_hallucination(config, log), Catch::Contains("has no chat markers"));
 }
+
+TEST_CASE("replace_value swaps a whole-word value and refuses one that is not there",
+          "[step06][rag]") {
+  CHECK(replace_value("Ossel is a town on the river Losel.", "Losel", "Rulet") ==
+        "Ossel is a town on the river Rulet.");
+  CHECK(replace_value("The Solbio costs 42 crowns.", "42 crowns", "17 crowns") ==
+        "The Solbio costs 17 crowns.");
+  // "5 crowns" is not a whole word of "15 crowns".
+  CHECK_THROWS_WITH(replace_value("It costs 15 crowns.", "5 crowns", "9 crowns"),
+                    Catch::Contains("is not a word of"));
+}
+
+TEST_CASE("counterfactual RAG conversations state another value in the passage and the answer",
+          "[step06][rag]") {
+  TempDir dir("rag-counterfactual");
+  const RagWorld written =
+      write_rag_world(rag_world(), dir.path() / "copy", {.passages = 3, .counterfactual = 0.5});
+  const RagWorld plain = write_rag_world(rag_world(), dir.path() / "plain", {.passages = 3});
+  CHECK(plain.counterfactual == 0);
+  CHECK(written.conversations == plain.conversations);
+  CHECK(written.counterfactual > written.conversations * 4 / 10);
+  CHECK(written.counterfactual < written.conversations * 6 / 10);
+  const std::vector<data::Fact> facts = data::make_facts(data::load_world(rag_world()));
+  std::map<std::string, const data::Fact*> fact_of;
+  for (const data::Fact& fact : facts) fact_of[fact.id] = &fact;
+  std::int64_t seen = 0;
+  for (const std::string& line : lines_of(read_file(dir.path() / "copy" / "instructions.jsonl"))) {
+    const nlohmann::json record = nlohmann::json::parse(line);
+    if (record["skill"] != "rag" || !record["check"].contains("counterfactual")) continue;
+    ++seen;
+    const data::Fact& fact = *fact_of.at(record["check"]["fact"].get<std::string>());
+    const std::string response = record["response"];
+    const std::string input = record["input"];
+    // The answer is the fact's sentence with another value of its attribute, in the
+    // passages instead of the true sentence, and never a held-out pair.
+    CHECK(response != fact.sentence);
+    CHECK(input.find(response) != std::string::npos);
+    CHECK(input.find(fact.sentence) == std::string::npos);
+    bool another_value = false;
+    for (const data::Fact& other : facts) {
+      if (other.attribute == fact.attribute && other.value != fact.value &&
+          response == replace_value(fact.sentence, fact.value, other.value)) {
+        another_value = true;
+      }
+    }
+    CHECK(another_value);
+    CHECK_FALSE(data::sentence_has_held_out_pair(response, facts));
+  }
+  CHECK(seen == written.counterfactual);
+  CHECK_THROWS_WITH(write_rag_world(rag_world(), dir.path() / "bad", {.counterfactual = 1.5}),
+                    Catch::Contains("--counterfactual must be a share in [0, 1]"));
+}

@@ -69,8 +69,8 @@ run(0 train --config "${work}/gpt.json" --data "${work}/chat-world" --steps 2 --
     --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
 run(0 finetune --model "${work}/gpt/model" --data "${work}/chat-world" --task instruct --steps 2
     --batch 2 --eval-interval 2 --eval-batches 1 --test-per-skill 1 --out "${work}/chat")
-run(0 rag training-data --data "${work}/chat-world" --out "${work}/rag-world")
-expect_output("rag-world: [0-9]+ RAG conversations about seen facts \\([0-9]+ training questions left out")
+run(0 rag training-data --data "${work}/chat-world" --counterfactual 0.5 --out "${work}/rag-world")
+expect_output("rag-world: [0-9]+ RAG conversations about seen facts, [1-9][0-9]* of them counterfactual \\([0-9]+ training questions left out")
 file(STRINGS "${work}/rag-world/instructions.jsonl" rag_records REGEX "\"skill\":\"rag\"")
 list(LENGTH rag_records rag_count)
 if(rag_count LESS 100)
@@ -94,5 +94,6 @@ endforeach()
 expect_refused("has no chat markers" rag ask --model "${work}/gpt/model" --index "${work}/chat.bm25"
                "Which river is Carenton on?")
 expect_refused("is not empty" rag training-data --data "${work}/chat-world" --out "${work}/rag-world")
+run(2 rag training-data --data "${work}/chat-world" --counterfactual 2 --out "${work}/rag-world-2")
 expect_refused("no file .*facts.jsonl" rag hallucination --chat "${work}/chat/model"
                --data "${work}/empty" --out "${work}/h2")

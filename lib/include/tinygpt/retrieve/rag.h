@@ -47,10 +47,18 @@ std::string rag_input(std::string_view question, std::span<const std::string> pa
 /// @return the user's turn.
 std::string rag_request(std::string_view question, std::span<const std::string> passages);
 
-/// @brief How many passages go into a prompt and how they are ranked.
+/// @brief How many passages go into a prompt and how they are ranked, and (for training
+/// data) how many conversations are counterfactual.
 struct RagOptions {
   std::int64_t passages = 3;  ///< k: the top-k passages, >= 1
   Bm25Options bm25;           ///< k1 and b
+  /// write_rag_world(): the share of conversations, in [0, 1], whose fact's passage and
+  /// answer state another value of the attribute, one the model never read with that
+  /// entity: the answer can then come from the passage only, not from memory (a model
+  /// trained on seen facts alone learns to recall them and ignores the passages of facts it
+  /// does not know).
+  double counterfactual = 0.0;
+  std::uint64_t seed = 1;  ///< which conversations are counterfactual, and their values
 };
 
 /// @brief What retrieval found for one question.
@@ -74,16 +82,28 @@ struct RagWorld {
   /// Training questions left out because their fact's passage was not among the top k (a
   /// conversation whose answer is in no passage would teach the model to invent it).
   std::int64_t not_retrieved = 0;
-  std::int64_t instructions = 0;  ///< the world's own instruction records, kept as they are
+  std::int64_t instructions = 0;    ///< the world's own instruction records, kept as they are
+  std::int64_t counterfactual = 0;  ///< conversations whose fact states another value
 };
+
+/// @brief A fact's sentence with its value replaced: the first whole-word occurrence of
+/// `value` ("Ossel", "42 crowns") becomes `replacement`. Error when the value is not in it.
+/// @param sentence the fact's sentence.
+/// @param value the fact's value as in text.
+/// @param replacement another value of the same attribute.
+/// @return the counterfactual sentence.
+std::string replace_value(std::string_view sentence, std::string_view value,
+                          std::string_view replacement);
 
 /// @brief Writes a copy of a world for instruction tuning on the RAG format: every file as it
 /// is, but instructions.jsonl holds the world's instruction records and then one RAG
 /// conversation (skill "rag", instruction kRagInstruction, input rag_input(), response the
 /// fact's sentence) per question of qa.jsonl in the training split about a seen fact, with
 /// ids that stay in the training split ("instruction:rag-K"). The passages come from a BM25
-/// index of the seen facts alone. Errors name the missing file or bad option; `out` must be
-/// a new or empty folder outside the world.
+/// index of the seen facts alone. A share options.counterfactual of them (drawn from
+/// options.seed) state another value of the fact's attribute in its passage and answer
+/// (replace_value(); never a pair the held-out rule forbids). Errors name the missing file
+/// or bad option; `out` must be a new or empty folder outside the world.
 /// @param world a folder written by `tinygpt data generate` with kinds facts and qa (and
 ///        instructions, dialogues to keep the model's other skills).
 /// @param out the copy's folder.
