@@ -125,15 +125,16 @@ EvaluationJourneyResult run_evaluation_journey(const EvaluationJourneyOptions& o
       eval::run_evaluation(eval::parse_evaluation_config(config_text, result.config), log);
   result.rag_tuning = tune_on_rag(options, log);
   log << "  tinygpt rag hallucination: closed book against RAG on held-out facts\n";
-  result.hallucination =
-      retrieve::run_hallucination({.chat = options.out / "align" / "dpo" / "model",
-                                   .rag_model = result.rag_tuning.model_dir,
-                                   .data = options.out / "world",
-                                   .out = options.out / "eval" / "rag" / "hallucination",
-                                   .questions = options.rag_questions,
-                                   .dev_questions = options.rag_dev_questions,
-                                   .seed = options.seed},
-                                  log);
+  result.hallucination = retrieve::run_hallucination(
+      {.chat = options.out / "align" / "dpo" / "model",
+       .rag_model = result.rag_tuning.model_dir,
+       .data = options.out / "world",
+       .out = options.out / "eval" / "rag" / "hallucination",
+       .questions = options.rag_questions,
+       .dev_questions = options.rag_dev_questions,
+       .max_new_tokens = 32,  // a fact's sentence is about a dozen tokens
+       .seed = options.seed},
+      log);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const fs::path report = options.out / "REPORT.md";
   const std::string before = fs::is_regular_file(report) ? read_file(report) : "";

@@ -35,8 +35,8 @@ struct EvaluationJourneyOptions {
   std::int64_t examples = 0;
   std::int64_t rag_steps = 400;         ///< RAG instruction tuning: optimizer steps of 8
   double rag_time_limit = 20.0;         ///< ... stopped early past this many seconds
-  std::int64_t rag_questions = 60;      ///< test questions per group (held-out, seen)
-  std::int64_t rag_dev_questions = 40;  ///< dev questions per group, for the threshold
+  std::int64_t rag_questions = 40;      ///< test questions per group (held-out, seen)
+  std::int64_t rag_dev_questions = 30;  ///< dev questions per group, for the threshold
 };
 
 /// What the evaluation part measured.
