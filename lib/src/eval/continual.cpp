@@ -15,6 +15,7 @@
 #include "tinygpt/data/judge.h"
 #include "tinygpt/data/world.h"
 #include "tinygpt/eval/robustness.h"
+#include "tinygpt/eval/significance.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/tune/adapter_files.h"
 #include "tinygpt/tune/task_data.h"
@@ -123,10 +124,6 @@ tune::Interval pooled_exact_match(std::vector<tune::ChatAnswer> answers) {
   for (tune::ChatAnswer& answer : answers) answer.skill = "all";
   const std::vector<tune::SkillScore> pooled = tune::exact_match_by_skill(answers);
   return pooled.empty() ? tune::Interval{} : pooled.front().exact_match;
-}
-
-ordered_json interval_json(const tune::Interval& interval) {
-  return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
 }
 
 ordered_json data_json(const ContinualData& data) {
@@ -465,15 +462,15 @@ nlohmann::ordered_json ContinualReport::to_json() const {
                        {"base_untouched", base_untouched},  {"rows", ordered_json::array()}};
   for (const ContinualFigures& row : rows) {
     ordered_json entry = {{"method", row.method},
-                          {"new_facts", interval_json(row.new_facts)},
-                          {"old_facts", interval_json(row.old_facts)},
-                          {"stale", interval_json(row.stale)},
-                          {"skills", interval_json(row.skills)},
+                          {"new_facts", eval::to_json(row.new_facts)},
+                          {"old_facts", eval::to_json(row.old_facts)},
+                          {"stale", eval::to_json(row.stale)},
+                          {"skills", eval::to_json(row.skills)},
                           {"seconds", row.seconds},
                           {"by_skill", ordered_json::object()},
                           {"answers", ordered_json::array()}};
     for (const tune::SkillScore& skill : row.by_skill) {
-      entry["by_skill"][skill.skill] = interval_json(skill.exact_match);
+      entry["by_skill"][skill.skill] = eval::to_json(skill.exact_match);
     }
     for (const FactAnswer& answer : row.answers) {
       entry["answers"].push_back({{"id", answer.id},

@@ -6,13 +6,10 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/svg.h"
 #include "tinygpt/eval/fairness.h"
+#include "tinygpt/eval/significance.h"
 
 namespace tinygpt::eval {
 namespace {
-
-nlohmann::ordered_json interval_json(const tune::Interval& interval) {
-  return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
-}
 
 // Keeps the texts of the first `max_sets` probe sets (all when 0).
 std::vector<ProbeText> first_sets(std::vector<ProbeText> texts, std::int64_t max_sets) {
@@ -120,15 +117,15 @@ nlohmann::ordered_json ClassifierFairness::to_json() const {
       nlohmann::ordered_json g;
       g["group"] = row.group;
       g["items"] = row.items;
-      g["positive_rate"] = interval_json(row.positive_rate);
-      if (slice.labelled) g["accuracy"] = interval_json(row.accuracy);
+      g["positive_rate"] = eval::to_json(row.positive_rate);
+      if (slice.labelled) g["accuracy"] = eval::to_json(row.accuracy);
       s["groups"].push_back(g);
     }
-    s["parity_difference"] = interval_json(slice.parity_difference);
-    s["flip_rate"] = interval_json(slice.flip_rate);
+    s["parity_difference"] = eval::to_json(slice.parity_difference);
+    s["flip_rate"] = eval::to_json(slice.flip_rate);
     if (slice.labelled) {
-      s["accuracy_gap"] = interval_json(slice.accuracy_gap);
-      s["equalised_odds"] = interval_json(slice.equalised_odds);
+      s["accuracy_gap"] = eval::to_json(slice.accuracy_gap);
+      s["equalised_odds"] = eval::to_json(slice.equalised_odds);
       s["odds"] = nlohmann::ordered_json::array();
       for (const OddsRow& odds : slice.odds) {
         nlohmann::ordered_json o;

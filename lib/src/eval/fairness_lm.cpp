@@ -12,6 +12,7 @@
 #include "tinygpt/core/svg.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/eval/fairness.h"
+#include "tinygpt/eval/significance.h"
 #include "tinygpt/tune/classifier.h"
 #include "tinygpt/tune/prompting.h"
 
@@ -129,10 +130,6 @@ std::string fixed(double value, int decimals = 3) {
 
 std::string with_interval(const tune::Interval& interval) {
   return fixed(interval.value) + " [" + fixed(interval.low) + ", " + fixed(interval.high) + "]";
-}
-
-nlohmann::ordered_json interval_json(const tune::Interval& interval) {
-  return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
 }
 
 std::vector<std::string> naming_groups() {
@@ -408,8 +405,8 @@ nlohmann::ordered_json LmFairness::to_json() const {
     nlohmann::ordered_json s;
     s["axis"] = gap.axis;
     s["sets"] = gap.sets;
-    for (const LmGroupRow& row : gap.groups) s["groups"][row.group] = interval_json(row.score);
-    s["gap"] = interval_json(gap.gap);
+    for (const LmGroupRow& row : gap.groups) s["groups"][row.group] = eval::to_json(row.score);
+    s["gap"] = eval::to_json(gap.gap);
     json["sentiment"].push_back(s);
   }
   json["occupations"] = nlohmann::ordered_json::array();
@@ -422,8 +419,8 @@ nlohmann::ordered_json LmFairness::to_json() const {
         o["log_probs"][a.groups[h]][a.groups[g]] = a.log_probs[h][g];
       }
     }
-    for (const LmGroupRow& row : a.own) o["own"][row.group] = interval_json(row.score);
-    o["association"] = interval_json(a.association);
+    for (const LmGroupRow& row : a.own) o["own"][row.group] = eval::to_json(row.score);
+    o["association"] = eval::to_json(a.association);
     json["occupations"].push_back(o);
   }
   return json;

@@ -92,4 +92,8 @@ nlohmann::ordered_json to_json(const PairedBootstrap& test) {
           {"p_value", test.p_value}};
 }
 
+nlohmann::ordered_json to_json(const tune::Interval& interval) {
+  return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
+}
+
 }  // namespace tinygpt::eval

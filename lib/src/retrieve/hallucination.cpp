@@ -104,20 +104,11 @@ std::vector<Outcome> group_outcomes(const Condition& condition, std::span<const 
   return outcomes;
 }
 
-ordered_json to_json(const tune::Interval& interval) {
-  return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
-}
-
 ordered_json to_json(const AnswerRates& rates) {
   return {{"questions", rates.questions},
-          {"correct", to_json(rates.correct)},
-          {"wrong", to_json(rates.wrong)},
-          {"abstained", to_json(rates.abstained)}};
-}
-
-std::string percent_interval(const tune::Interval& interval) {
-  return tune::percent(interval.value) + " [" + tune::percent(interval.low) + ", " +
-         tune::percent(interval.high) + "]";
+          {"correct", eval::to_json(rates.correct)},
+          {"wrong", eval::to_json(rates.wrong)},
+          {"abstained", eval::to_json(rates.abstained)}};
 }
 
 // The paired test of the wrong-value rate of one condition against another on one group.
@@ -291,9 +282,8 @@ HallucinationReport run_hallucination(const HallucinationConfig& config, std::os
           answer_rates(group_outcomes(condition, asked, held_out), config.seed);
       by_condition[condition.key] = to_json(rates);
       table << "| " << (held_out ? "held out" : "seen") << " (" << rates.questions << ") | "
-            << condition.label << " | " << percent_interval(rates.correct) << " | "
-            << percent_interval(rates.wrong) << " | " << percent_interval(rates.abstained)
-            << " |\n";
+            << condition.label << " | " << tune::percent(rates.correct) << " | "
+            << tune::percent(rates.wrong) << " | " << tune::percent(rates.abstained) << " |\n";
       svg::BarCategory category{(held_out ? "held out: " : "seen: ") + condition.key, {}};
       for (const auto& [name, interval] : {std::pair{"correct", rates.correct},
                                            {"wrong", rates.wrong},

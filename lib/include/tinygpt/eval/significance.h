@@ -32,6 +32,8 @@
 #include <span>
 #include <string>
 
+#include "tinygpt/tune/metrics.h"
+
 namespace tinygpt::eval {
 
 /// @brief How many resamples and which random numbers.
@@ -85,5 +87,9 @@ std::string difference_in_points(const PairedBootstrap& test);
 /// @param test a paired test.
 /// @return {"difference", "low", "high", "p_value"} as report.json files hold it.
 nlohmann::ordered_json to_json(const PairedBootstrap& test);
+
+/// @param interval a figure with its 95% interval.
+/// @return {"value", "low", "high"} as the reports' JSON files hold it.
+nlohmann::ordered_json to_json(const tune::Interval& interval);
 
 }  // namespace tinygpt::eval
