@@ -36,8 +36,8 @@ nlohmann::json parse_json_body(const httplib::Request& request) {
   nlohmann::json body;
   try {
     body = nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& error) {
-    // The parser's message names the byte where it stopped.
+  } catch (const nlohmann::json::exception& error) {
+    // The parser's message names the byte where it stopped (or the number that overflows).
     throw HttpError(400, "the body is not valid JSON: " + std::string(error.what()));
   }
   if (!body.is_object()) {

@@ -36,6 +36,24 @@ std::string_view status_message(int status) {
   }
 }
 
+// An HTTPS server when given a certificate and key, plain HTTP otherwise.
+std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
+  const bool certificate = !options.tls_certificate.empty(), key = !options.tls_key.empty();
+  TINYGPT_CHECK(certificate == key,
+                "TLS needs both a certificate (--tls-cert) and its private "
+                "key (--tls-key)");
+  if (!certificate) return std::make_unique<httplib::Server>();
+  for (const std::filesystem::path& file : {options.tls_certificate, options.tls_key}) {
+    TINYGPT_CHECK(std::filesystem::is_regular_file(file), "TLS: ", file.string(), " is not a file");
+  }
+  auto server = std::make_unique<httplib::SSLServer>(options.tls_certificate.c_str(),
+                                                     options.tls_key.c_str());
+  TINYGPT_CHECK(server->is_valid(), "TLS: cannot use the certificate ",
+                options.tls_certificate.string(), " with the key ", options.tls_key.string(),
+                " (not PEM, or they do not belong together)");
+  return server;
+}
+
 }  // namespace
 
 std::string_view content_type_for(std::string_view path) {
@@ -51,15 +69,20 @@ std::string_view content_type_for(std::string_view path) {
   return "application/octet-stream";
 }
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {
-  server_.set_payload_max_length(options_.max_body_bytes);
-  server_.set_read_timeout(options_.read_timeout);
-  server_.set_write_timeout(options_.write_timeout);
-  server_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), server_(make_server(options_)) {
+  httplib::Server& http = *server_;
+  const std::size_t threads = options_.threads;
+  TINYGPT_CHECK(threads >= 1, "a server needs at least one thread");
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(options_.max_body_bytes);
+  http.set_read_timeout(options_.read_timeout);
+  http.set_write_timeout(options_.write_timeout);
+  http.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   // Statuses httplib sets itself (404 no route, 413 too large, 400 unreadable request) get
   // a JSON body too, unless a handler already wrote one.
   const std::size_t limit = options_.max_body_bytes;
-  server_.set_error_handler([limit](const httplib::Request& request, httplib::Response& response) {
+  http.set_error_handler([limit](const httplib::Request& request, httplib::Response& response) {
     if (!response.body.empty()) return;
     std::string message(status_message(response.status));
     if (response.status == 404) message += ": " + request.method + " " + request.path;
@@ -67,7 +90,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
     send_error(response, response.status, message);
   });
   // A handler's unexpected exception: a 500 with its message, and the server goes on.
-  server_.set_exception_handler(
+  http.set_exception_handler(
       [](const httplib::Request&, httplib::Response& response, std::exception_ptr thrown) {
         std::string message = "unexpected error";
         try {
@@ -92,13 +115,13 @@ void Server::answer(const JsonHandler& handler, const httplib::Request& request,
 }
 
 void Server::get_json(const std::string& pattern, JsonHandler handler) {
-  server_.Get(pattern, [handler](const httplib::Request& request, httplib::Response& response) {
+  server_->Get(pattern, [handler](const httplib::Request& request, httplib::Response& response) {
     answer(handler, request, response);
   });
 }
 
 void Server::post_json(const std::string& pattern, JsonHandler handler) {
-  server_.Post(pattern, [handler](const httplib::Request& request, httplib::Response& response) {
+  server_->Post(pattern, [handler](const httplib::Request& request, httplib::Response& response) {
     answer(handler, request, response);
   });
 }
@@ -111,17 +134,17 @@ void Server::serve_files(std::span<const EmbeddedFile> files) {
       // The page is part of the program: a new build must not meet a stale cached copy.
       response.set_header("Cache-Control", "no-cache");
     };
-    server_.Get(std::string(file.path), send);
-    if (file.path == "/index.html") server_.Get("/", send);
+    server_->Get(std::string(file.path), send);
+    if (file.path == "/index.html") server_->Get("/", send);
   }
 }
 
 int Server::bind() {
   if (port_ >= 0) return port_;
   if (options_.port == 0) {
-    port_ = server_.bind_to_any_port(options_.host);
+    port_ = server_->bind_to_any_port(options_.host);
   } else {
-    port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+    port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
   TINYGPT_CHECK(port_ > 0, "cannot listen on ", options_.host, " port ", options_.port,
                 ": the port is in use or the host is not an address of this machine (try --port "
@@ -132,7 +155,8 @@ int Server::bind() {
 std::string Server::url() const {
   if (port_ < 0) return "";
   const bool ipv6 = options_.host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + options_.host + "]" : options_.host) + ":" +
+  const bool tls = !options_.tls_certificate.empty();
+  return (tls ? "https://" : "http://") + (ipv6 ? "[" + options_.host + "]" : options_.host) + ":" +
          std::to_string(port_);
 }
 
@@ -150,7 +174,8 @@ void Server::run(std::ostream& announce, bool stop_on_signals) {
     watcher = std::thread([this, &done] {
       while (!done.load()) {
         if (g_stop_signal != 0) {
-          server_.stop();
+          if (drain_) drain_();
+          server_->stop();
           return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -158,7 +183,7 @@ void Server::run(std::ostream& announce, bool stop_on_signals) {
     });
   }
   announce << "listening on " << url() << std::endl;
-  server_.listen_after_bind();
+  server_->listen_after_bind();
   done = true;
   if (stop_on_signals) {
     watcher.join();
@@ -171,11 +196,11 @@ void Server::run(std::ostream& announce, bool stop_on_signals) {
 }
 
 void Server::stop() {
-  server_.stop();
+  server_->stop();
 }
 
 void Server::wait_until_running() const {
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 }  // namespace tinygpt::http

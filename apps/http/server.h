@@ -16,8 +16,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -37,6 +39,12 @@ struct ServerOptions {
   /// idle keep-alive connections close after this; short, because httplib's stop() waits
   /// for them (a browser left open would hold a Ctrl-C for the whole timeout)
   std::chrono::seconds keep_alive_timeout{1};
+  /// threads that answer requests; a request waiting for the model holds one, so a model
+  /// server needs at least its concurrent requests plus a few for /metrics and probes
+  std::size_t threads = 8;
+  /// With both set: HTTPS with this certificate and private key (PEM files).
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_key;  ///< the certificate's private key (PEM)
 };
 
 /// @brief A file served from the program's own bytes (made at build time by
@@ -76,20 +84,26 @@ class Server {
   void serve_files(std::span<const EmbeddedFile> files);
 
   /// @return the httplib server, for what the helpers here do not cover (streaming).
-  httplib::Server& raw() { return server_; }
+  httplib::Server& raw() { return *server_; }
+
+  /// @brief Sets what a stop signal does before the server stops: e.g. refuse new work
+  /// and wait for the requests under way (a graceful drain). Called on a watcher thread.
+  /// @param drain the function; it returns when the server may stop.
+  void set_drain(std::function<void()> drain) { drain_ = std::move(drain); }
 
   /// @brief Binds the address. Throws Error naming host and port when it cannot (in use,
   /// not a local address).
   /// @return the port bound (the system's choice for port 0).
   int bind();
 
-  /// @return "http://HOST:PORT" of the bound server ("" before bind()).
+  /// @return "http://HOST:PORT" ("https://..." with TLS) of the bound server ("" before
+  /// bind()).
   std::string url() const;
 
   /// @brief Binds if needed, writes "listening on URL" as one line to `announce` (flushed,
   /// so that a parent process waiting for it sees it), and serves until stop() or, with
-  /// `stop_on_signals`, SIGINT or SIGTERM: then it stops accepting, lets the requests under
-  /// way finish and returns.
+  /// `stop_on_signals`, SIGINT or SIGTERM: then it runs the drain (set_drain()), stops
+  /// accepting, lets the requests under way finish and returns.
   /// @param announce where the line goes.
   /// @param stop_on_signals whether SIGINT and SIGTERM stop the server (the program's
   ///        handlers are replaced while it runs and put back after).
@@ -107,7 +121,8 @@ class Server {
                      httplib::Response& response);
 
   ServerOptions options_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;  // an httplib::SSLServer with TLS
+  std::function<void()> drain_;
   int port_ = -1;
 };
 

@@ -83,6 +83,12 @@ void Engine::cancel(std::int64_t request) {
   cancelled_.push_back(request);
 }
 
+std::int64_t Engine::cached_tokens() const {
+  std::int64_t tokens = 0;
+  for (const Sequence& sequence : sequences_) tokens += cache_.length(sequence.slot);
+  return tokens;
+}
+
 std::size_t Engine::queue_depth() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();

@@ -131,6 +131,10 @@ class Engine {
   std::size_t queue_depth() const;
   /// @return sequences in slots.
   std::size_t active() const { return sequences_.size(); }
+  /// @return the positions the active sequences hold in the KV cache (engine thread).
+  std::int64_t cached_tokens() const;
+  /// @return the KV cache's positions in all: slots x the context.
+  std::int64_t cache_capacity() const { return cache_.slots() * cache_.capacity(); }
   /// @return the packed weights' bytes (0 with batch_invariant = false or given products).
   std::int64_t weight_bytes() const { return weights_ ? weights_->bytes() : 0; }
 

@@ -33,16 +33,21 @@ class ApiError : public Error {
   /// @param status the HTTP status.
   /// @param message what was wrong and what to send instead.
   /// @param param the request field at fault, or "".
-  ApiError(int status, const std::string& message, std::string param = "")
-      : Error(message), status_(status), param_(std::move(param)) {}
+  /// @param retry_after seconds the client should wait before trying again (429, 503); 0:
+  ///        no advice.
+  ApiError(int status, const std::string& message, std::string param = "", int retry_after = 0)
+      : Error(message), status_(status), param_(std::move(param)), retry_after_(retry_after) {}
   /// @return the HTTP status.
   int status() const { return status_; }
   /// @return the field at fault, or "".
   const std::string& param() const { return param_; }
+  /// @return the seconds to wait before a retry, or 0.
+  int retry_after() const { return retry_after_; }
 
  private:
   int status_;
   std::string param_;
+  int retry_after_;
 };
 
 /// @brief The two generation endpoints.
