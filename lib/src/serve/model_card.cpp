@@ -55,11 +55,13 @@ bool is_interval(const ordered_json& value) {
          value.contains("low") && value.contains("high");
 }
 
+constexpr const char* kNamingFields[] = {"slice", "axis", "group", "name", "label"};
+
 // What names an element of an array of objects (a fairness slice, a group): its naming
 // fields joined, else its index.
 std::string element_label(const ordered_json& element, std::size_t index) {
   std::string label;
-  for (const char* key : {"slice", "axis", "group", "name", "label"}) {
+  for (const char* key : kNamingFields) {
     if (element.contains(key) && element[key].is_string()) {
       label += (label.empty() ? "" : "/") + element[key].get<std::string>();
     }
@@ -85,7 +87,12 @@ void flatten(const ordered_json& value, const std::string& path,
   }
   if (value.is_array() && !value.empty() && value.front().is_object()) {
     for (std::size_t i = 0; i < value.size(); ++i) {
-      flatten(value[i], path + "[" + element_label(value[i], i) + "]", rows);
+      // The naming fields are in the path already; a row of their own would repeat them.
+      ordered_json rest = value[i];
+      for (const char* key : kNamingFields) {
+        if (rest.contains(key) && rest[key].is_string()) rest.erase(key);
+      }
+      flatten(rest, path + "[" + element_label(value[i], i) + "]", rows);
     }
     return;
   }
