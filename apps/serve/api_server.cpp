@@ -483,6 +483,16 @@ void ApiServer::log_exchange(const httplib::Request& request, const httplib::Res
                {"method", request.method},
                {"path", redact_pii(request.path)},
                {"status", response.status}};
+  // Refused while its headers or body were read: too large (httplib reads a body after
+  // the pre-routing handler has seen its headers), malformed, too slow.
+  if (response.status == 413 || !exchange.routed) {
+    const std::string reason = response.status == 413 ? "body_too_large" : "malformed_http";
+    metrics_
+        .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
+                 {{"reason", reason}})
+        .inc();
+    line["refused"] = reason;
+  }
   if (exchange.routed) {
     const double seconds = seconds_since(exchange.start);
     metrics_
@@ -492,16 +502,8 @@ void ApiServer::log_exchange(const httplib::Request& request, const httplib::Res
         .observe(seconds);
     line["request_id"] = exchange.id;
     line["duration_ms"] = std::round(seconds * 1e4) / 10;
-    line["client"] = redact_pii(exchange.client.empty() ? request.remote_addr : exchange.client);
-  } else {
-    // Refused while its headers or body were read: too large, malformed, too slow.
-    const std::string reason = response.status == 413 ? "body_too_large" : "malformed_http";
-    metrics_
-        .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
-                 {{"reason", reason}})
-        .inc();
-    line["client"] = redact_pii(request.remote_addr);
   }
+  line["client"] = redact_pii(exchange.client.empty() ? request.remote_addr : exchange.client);
   if (exchange.completion_tokens > 0 || exchange.prompt_tokens > 0) {
     line["prompt_tokens"] = exchange.prompt_tokens;
     line["completion_tokens"] = exchange.completion_tokens;

@@ -1,0 +1,97 @@
+// A `tinygpt serve` inside the test program: a tiny chat model (random weights: the tests
+// check the API's mechanics, not the answers), the engine, the API server on 127.0.0.1 and
+// a free port, and HTTP clients for it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "test_support.hpp"
+#include "tinygpt/core/files.h"
+#include "tinygpt/data/generator.h"
+#include "tinygpt/infer/engine.h"
+#include "tinygpt/models/pretrained.h"
+#include "tinygpt/tune/instruction_tuning.h"
+// After Eigen: httplib's headers define _res.
+#include "api_server.h"
+
+namespace tinygpt::testing {
+
+/// A chat model folder in `folder`: a BPE trained on a small world's stories (no
+/// end-of-text token), a GPT (V 301, C 16, one layer) with `context` positions, and the
+/// chat markers.
+inline std::filesystem::path make_chat_model(const std::filesystem::path& folder,
+                                             std::int64_t context) {
+  data::generate({.seed = 1, .size = 20000, .kinds = {"stories"}}, folder / "world");
+  // No end-of-text token: a completion then always runs to its max_tokens, which the tests
+  // of long streams need (random weights would end one anywhere).
+  const text::BpeTokenizer tokenizer =
+      text::BpeTokenizer::train(read_file(folder / "world" / "stories.txt"), 301, {});
+  models::Gpt gpt({.family = models::Family::kGpt,
+                   .vocab_size = 301,
+                   .context_length = context,
+                   .width = 16,
+                   .layers = 1,
+                   .heads = 2});
+  gpt.init(5);
+  models::save_pretrained_gpt(folder / "base", gpt, tokenizer);
+  models::ModelFolder model = models::load_model_folder(folder / "base");
+  tune::add_chat_markers(model);
+  models::save_model_folder(folder / "chat", model.config, model.parameters(), model.tokenizer,
+                            std::nullopt, model.chat);
+  return folder / "chat";
+}
+
+/// The server, running on a thread of its own until the object goes.
+class LiveServer {
+ public:
+  LiveServer(const std::filesystem::path& model, serve::ApiServerOptions options)
+      : pretrained_(models::load_pretrained_gpt(model)) {
+    served_.name = "tiny";
+    served_.model = &pretrained_.model;
+    served_.tokenizer = &pretrained_.tokenizer;
+    served_.chat = pretrained_.chat;
+    served_.end_of_text = pretrained_.end_of_text;
+    served_.context = pretrained_.model.config().context_length;
+    engine_ = std::make_unique<infer::Engine>(
+        pretrained_.model,
+        infer::EngineOptions{.slots = options.slots, .tokenizer = &pretrained_.tokenizer});
+    options.http.port = 0;
+    server_ = std::make_unique<serve::ApiServer>(served_, *engine_, std::move(options), log_);
+    port_ = server_->http().bind();
+    thread_ = std::thread([this] {
+      std::ostringstream announce;
+      server_->http().run(announce, false);
+    });
+    server_->http().wait_until_running();
+  }
+  ~LiveServer() {
+    server_->http().stop();
+    thread_.join();
+  }
+  LiveServer(const LiveServer&) = delete;
+  LiveServer& operator=(const LiveServer&) = delete;
+
+  /// A new client (one per thread: httplib's client is not shared between threads).
+  std::unique_ptr<httplib::Client> client() const {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client->set_read_timeout(30, 0);
+    return client;
+  }
+  /// The server's state.
+  serve::ApiServer& server() { return *server_; }
+
+ private:
+  models::PretrainedGpt pretrained_;
+  serve::ServedModel served_;
+  std::unique_ptr<infer::Engine> engine_;
+  std::ostringstream log_;  // written by the server's threads; not read here
+  std::unique_ptr<serve::ApiServer> server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace tinygpt::testing
