@@ -20,6 +20,10 @@ void register_commands(CLI::App& app) {
   register_chat_command(app);
   register_plot_command(app);
   register_figures_command(app);
+  register_serve_command(app);
+  register_privacy_command(app);
+  register_model_card_command(app);
+  register_policy_command(app);
 }
 
 }  // namespace tinygpt::cli

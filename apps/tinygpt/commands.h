@@ -59,4 +59,16 @@ void register_plot_command(CLI::App& app);
 /// `tinygpt figures`: the lessons' pictures of schedules and position tables.
 void register_figures_command(CLI::App& app);
 
+/// `tinygpt serve`: a model folder behind OpenAI's API over HTTP (step 07).
+void register_serve_command(CLI::App& app);
+
+/// `tinygpt model-card`: MODEL_CARD.md for a model folder from its records (step 07).
+void register_model_card_command(CLI::App& app);
+
+/// `tinygpt policy`: the server's content policy: check, measure, politeness data (step 07).
+void register_policy_command(CLI::App& app);
+
+/// `tinygpt privacy`: personal data in text: redact it, score the redactor (step 07).
+void register_privacy_command(CLI::App& app);
+
 }  // namespace tinygpt::cli
