@@ -44,7 +44,9 @@ export function run(binary, args) {
 /**
  * Starts `binary args...` (a server that prints "listening on URL" when it accepts
  * connections, e.g. `tinygpt eval human serve --port 0`) and waits for that line.
- * Resolves to {url, output(), stop()}; stop() sends SIGTERM and resolves to the exit status.
+ * Resolves to {url, output(), stop(), kill(signal), exited}; stop() sends SIGTERM and
+ * resolves to the exit status {code, signal}; kill() only sends a signal (e.g. SIGTERM while
+ * requests are under way), and `exited` is the promise of that exit status.
  */
 export function startServer(binary, args, { timeoutMs = 15000 } = {}) {
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -67,10 +69,11 @@ export function startServer(binary, args, { timeoutMs = 15000 } = {}) {
     }, timeoutMs);
     const onData = (chunk) => {
       output += chunk;
-      const match = output.match(/listening on (http:\/\/\S+)/);
+      const match = output.match(/listening on (https?:\/\/\S+)/);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1], output: () => output, stop });
+        const kill = (signal) => child.kill(signal);
+        resolve({ url: match[1], output: () => output, stop, kill, exited: exit });
       }
     };
     child.stdout.setEncoding("utf8").on("data", onData);
