@@ -3,13 +3,13 @@
 // MODEL_FOLDER is a chat model slow enough that its streams last a while (the fixture's
 // serve-fixture/slow/model: a context of 512 tokens, 490 greedy tokens take about a second).
 // With --slots 1 the streams run one after the other, so the drain lasts as long as all of
-// them together (4 or 8 streams: a second or more even on an idle machine).
+// them together (6 or 16 streams: a second or more even on an idle machine).
 //   - --grace 20: SIGTERM after the first stream's first chunk. While the server drains,
 //     /readyz answers 503 "draining" and a new chat request 503 with Retry-After and an
-//     OpenAI error; the streams under way (and the one waiting for the slot) still end with
+//     OpenAI error; the streams under way (and those waiting for the slot) still end with
 //     every token, finish_reason "length", their usage and `data: [DONE]`; then the process
 //     exits with status 0.
-//   - --grace 1: the same with 8 long streams: after the grace what is left is cancelled; a
+//   - --grace 1: the same with 16 long streams: after the grace what is left is cancelled; a
 //     cut stream ends early (with finish "length" and [DONE], or a closed connection), and
 //     the process still exits 0 within a few seconds of SIGTERM.
 import { basename } from "node:path";
@@ -28,22 +28,26 @@ process.env.OMP_NUM_THREADS = "1";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts a streamed chat request of `maxTokens` greedy tokens. Returns {first, done}:
- * `first` resolves at the first data event; `done` to {events (parsed JSON), sawDone,
- * closedEarly, tokens (from the usage chunk), finish}.
+ * Starts a streamed chat request of `maxTokens` greedy tokens. Returns {admitted, first,
+ * done}: `admitted` resolves to the HTTP status (the server sends the headers once it has
+ * admitted the request, also while it waits for the slot); `first` resolves at the first
+ * data event; `done` to {events (parsed JSON), sawDone, closedEarly, tokens (from the usage
+ * chunk), finish}.
  */
 function stream(url, maxTokens) {
   let markFirst;
   const first = new Promise((resolve) => (markFirst = resolve));
+  const answer = fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      model, messages: [{ role: "user", content: "Hi" }], max_tokens: maxTokens, temperature: 0,
+      stream: true, stream_options: { include_usage: true },
+    }),
+  });
+  const admitted = answer.then((response) => response.status);
   const done = (async () => {
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        model, messages: [{ role: "user", content: "Hi" }], max_tokens: maxTokens, temperature: 0,
-        stream: true, stream_options: { include_usage: true },
-      }),
-    });
+    const response = await answer;
     checkEqual(response.status, 200, "a stream's status");
     const result = { events: [], sawDone: false, closedEarly: false, tokens: null, finish: null };
     const decoder = new TextDecoder();
@@ -75,7 +79,7 @@ function stream(url, maxTokens) {
     markFirst();
     return result;
   })();
-  return { first, done };
+  return { admitted, first, done };
 }
 
 // Resolves to the exit status, or to "still running" after `ms`.
@@ -86,11 +90,13 @@ await main("sigterm", async (context) => {
   const patient = await context.start(binary, ["serve", "--model", modelFolder, "--port", "0", "--slots", "1",
                                                 "--grace", "20"]);
   const tokens = 490;
-  const streams = [1, 2, 3, 4].map(() => stream(patient.url, tokens));
+  const streams = [1, 2, 3, 4, 5, 6].map(() => stream(patient.url, tokens));
+  // All admitted before the signal: one decoding, five waiting for the slot.
+  checkEqual(await Promise.all(streams.map((s) => s.admitted)), Array(6).fill(200), "the streams' statuses");
   await streams[0].first;
   const signalled = Date.now();
   patient.kill("SIGTERM");
-  await sleep(250);  // the server notices a signal within 0.1 s
+  await sleep(200);  // the server notices a signal within 0.1 s
   const ready = await fetch(`${patient.url}/readyz`);
   checkEqual([ready.status, (await ready.json()).status], [503, "draining"], "/readyz while draining");
   const late = await fetch(`${patient.url}/v1/chat/completions`, {
@@ -110,7 +116,7 @@ await main("sigterm", async (context) => {
     check(result.events.every((chunk) => chunk.id === result.events[0].id), `stream ${index + 1}: one id`);
   }
   checkEqual(await exitWithin(patient, 20000), { code: 0, signal: null }, "the exit status after the drain");
-  console.log(`--grace 20: 4 streams of ${tokens} tokens finished, /readyz and a new request 503 while ` +
+  console.log(`--grace 20: 6 streams of ${tokens} tokens finished, /readyz and a new request 503 while ` +
               `draining, exit 0 ${((Date.now() - signalled) / 1000).toFixed(1)} s after SIGTERM`);
   check(/stopped by SIGTERM/.test(patient.output()), "the server says it stopped by SIGTERM");
 
@@ -118,7 +124,8 @@ await main("sigterm", async (context) => {
   const hasty = await context.start(binary, ["serve", "--model", modelFolder, "--port", "0", "--slots", "1",
                                              "--grace", "1"]);
   const long = 490;
-  const cut = [1, 2, 3, 4, 5, 6, 7, 8].map(() => stream(hasty.url, long));
+  const cut = Array.from({ length: 16 }, () => stream(hasty.url, long));
+  checkEqual(await Promise.all(cut.map((s) => s.admitted)), Array(16).fill(200), "the long streams' statuses");
   await cut[0].first;
   const cutAt = Date.now();
   hasty.kill("SIGTERM");
