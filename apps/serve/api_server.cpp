@@ -25,7 +25,8 @@ double seconds_since(Clock::time_point start) {
 // runs a request from its headers to the last byte of its answer on one thread, so the
 // handler, the streaming provider and the logger meet here.
 struct Exchange {
-  bool routed = false;  // the pre-routing handler saw it (false: refused while being read)
+  bool routed = false;   // the pre-routing handler saw it (false: refused while being read)
+  bool handled = false;  // a route's handler ran (false: refused before, or no such route)
   Clock::time_point start;
   std::string id;
   std::string client;  // the key's name or the address
@@ -121,16 +122,16 @@ class TextGate {
     // still growing, and the cut never falls inside one that was found.
     constexpr std::size_t kHold = 64;
     std::size_t cut = final ? raw_.size() : (raw_.size() > kHold ? raw_.size() - kHold : 0);
-    const std::vector<PiiSpan> spans = find_pii(raw_);
+    // Only the text not sent yet is scanned (a span never straddles sent_: the cut never
+    // falls inside one), so a long answer costs linear time, not quadratic.
+    const std::vector<PiiSpan> spans = find_pii(std::string_view(raw_).substr(sent_));
     for (const PiiSpan& span : spans) {
-      if (span.begin < cut && span.end > cut) cut = span.begin;
+      if (sent_ + span.begin < cut && sent_ + span.end > cut) cut = sent_ + span.begin;
     }
     if (cut <= sent_) return "";
     std::vector<PiiSpan> inside;
     for (const PiiSpan& span : spans) {
-      if (span.begin >= sent_ && span.end <= cut) {
-        inside.push_back({span.kind, span.begin - sent_, span.end - sent_});
-      }
+      if (sent_ + span.end <= cut) inside.push_back(span);
     }
     std::string out = redact_spans(std::string_view(raw_).substr(sent_, cut - sent_), inside);
     sent_ = cut;
@@ -285,6 +286,7 @@ std::vector<std::shared_ptr<ApiServer::Sequence>> ApiServer::submit(const ApiReq
 
 void ApiServer::generate(const httplib::Request& request, httplib::Response& response,
                          Endpoint endpoint) {
+  t_exchange.handled = true;
   const std::string kind = endpoint == Endpoint::kChatCompletions ? "chatcmpl-" : "cmpl-";
   const std::string id = kind + t_exchange.id;
   ApiRequest api;
@@ -483,15 +485,17 @@ void ApiServer::log_exchange(const httplib::Request& request, const httplib::Res
                {"method", request.method},
                {"path", redact_pii(request.path)},
                {"status", response.status}};
-  // Refused while its headers or body were read: too large (httplib reads a body after
-  // the pre-routing handler has seen its headers), malformed, too slow.
-  if (response.status == 413 || !exchange.routed) {
+  // Refused while its headers or body were read, before any handler: too large (httplib
+  // reads a body after the pre-routing handler has seen its headers), malformed (a body
+  // shorter than its Content-Length, bad chunks), unreadable headers.
+  if (exchange.refused.empty() && (response.status == 413 || !exchange.routed ||
+                                   (response.status == 400 && !exchange.handled))) {
     const std::string reason = response.status == 413 ? "body_too_large" : "malformed_http";
     metrics_
         .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
                  {{"reason", reason}})
         .inc();
-    line["refused"] = reason;
+    exchange.refused = reason;
   }
   if (exchange.routed) {
     const double seconds = seconds_since(exchange.start);

@@ -132,7 +132,8 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   command
       ->add_option("--read-timeout", args->read_timeout,
-                   "Seconds a client may take to send its request")
+                   "Seconds a client may stay silent while sending its request (each read; a slow "
+                   "but steady client is not cut off)")
       ->check(CLI::Range(1, 600))
       ->capture_default_str();
   command->add_option("--grace", args->grace, "Seconds requests under way may finish after SIGTERM")

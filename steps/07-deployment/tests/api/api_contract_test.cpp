@@ -197,7 +197,7 @@ TEST_CASE("n choices come with their own seeds and the usage of all of them", "[
   CHECK(answer["usage"]["completion_tokens"] == tokens);
 }
 
-TEST_CASE("an error in the middle of a stream sends an error chunk and then [DONE]",
+TEST_CASE("an error in the middle of a stream sends an error chunk and then DONE",
           "[step07][api]") {
   Fixture fixture;
   serve::ApiServerOptions options;
