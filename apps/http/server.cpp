@@ -79,6 +79,9 @@ Server::Server(ServerOptions options)
   http.set_read_timeout(options_.read_timeout);
   http.set_write_timeout(options_.write_timeout);
   http.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  // Small writes go out at once: a streamed token must not wait for Nagle's algorithm to
+  // gather more bytes (or for the client's delayed acknowledgement).
+  http.set_tcp_nodelay(true);
   // Statuses httplib sets itself (404 no route, 413 too large, 400 unreadable request) get
   // a JSON body too, unless a handler already wrote one.
   const std::size_t limit = options_.max_body_bytes;

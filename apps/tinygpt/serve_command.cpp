@@ -36,6 +36,7 @@ struct ServeArgs {
   bool redact_outputs = false;
   bool log_prompts = false;
   std::string weights = "float32";
+  std::string products = "invariant";
   std::filesystem::path log;
 };
 
@@ -54,6 +55,7 @@ void run(const ServeArgs& args) {
                    (adapted.adapter ? adapted.adapter->virtual_tokens() : 0);
   infer::Engine engine(pretrained.model, {.slots = args.slots,
                                           .weights = infer::weight_format(args.weights),
+                                          .batch_invariant = args.products == "invariant",
                                           .tokenizer = &pretrained.tokenizer,
                                           .adapter = adapted.adapter.get()});
 
@@ -151,6 +153,12 @@ void register_serve_command(CLI::App& app) {
   command->add_flag("--log-prompts", args->log_prompts, "Log prompts (redacted) in the access log");
   command->add_option("--weights", args->weights, "Weights as stored for inference")
       ->check(CLI::IsMember({"float32", "int8"}))
+      ->capture_default_str();
+  command
+      ->add_option("--products", args->products,
+                   "Matrix products: invariant (an answer is the same bits in any batch) or blas "
+                   "(OpenBLAS: faster with many sequences on CPUs without AVX-512, float32 only)")
+      ->check(CLI::IsMember({"invariant", "blas"}))
       ->capture_default_str();
   command->add_option("--log", args->log,
                       "Append the JSON access log to this file (default: stderr)");

@@ -58,10 +58,11 @@ end
 """
 
 
-def start_server(tinygpt, model, slots, max_queue):
+def start_server(tinygpt, model, slots, max_queue, products):
     process = subprocess.Popen(
         [tinygpt, "serve", "--model", model, "--name", "chat", "--port", "0",
-         "--slots", str(slots), "--max-queue", str(max_queue), "--log", os.devnull],
+         "--slots", str(slots), "--max-queue", str(max_queue), "--products", products,
+         "--log", os.devnull],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     match = re.match(r"listening on (http://\S+)", line)
@@ -139,7 +140,7 @@ def parse_wrk(output):
     return figures
 
 
-def run_load(url, pid, body, clients, requests, duration):
+def run_load(url, path, pid, body, clients, requests, duration):
     threads = min(2, clients)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
@@ -150,7 +151,7 @@ def run_load(url, pid, body, clients, requests, duration):
     start = time.monotonic()
     output = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{duration}s", "--timeout", "60s",
-         "--latency", "-s", script.name, url + "/v1/chat/completions"],
+         "--latency", "-s", script.name, url + path],
         env=environment, capture_output=True, text=True, check=True).stdout
     wall = time.monotonic() - start  # wrk runs its whole duration
     os.unlink(script.name)
@@ -173,7 +174,7 @@ def run_load(url, pid, body, clients, requests, duration):
     return figures
 
 
-def cancel_delay(url, body, rounds):
+def cancel_delay(url, path, body, rounds):
     """Seconds from closing a stream mid-way to its sequence leaving the engine."""
     host, port = url.replace("http://", "").split(":")
     payload = json.dumps(dict(body, stream=True, max_tokens=body["max_tokens"])).encode()
@@ -181,7 +182,7 @@ def cancel_delay(url, body, rounds):
     for _ in range(rounds):
         connection = socket.create_connection((host, int(port)))
         connection.sendall(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: load\r\nContent-Type: application/json\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: load\r\nContent-Type: application/json\r\n".encode()
             + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
         received = b""
         while received.count(b"data: ") < 2:
@@ -207,20 +208,31 @@ def main():
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--seconds", type=int, default=15, help="each run's duration")
     parser.add_argument("--cancel-rounds", type=int, default=5)
+    parser.add_argument("--endpoint", default="chat", choices=["chat", "completions"],
+                        help="chat: a question, answered in a sentence (prefill weighs as much as "
+                             "decoding); completions: a story continued for --max-tokens")
+    parser.add_argument("--products", default="invariant", choices=["invariant", "blas"],
+                        help="the engine's matrix products (tinygpt serve --products)")
     parser.add_argument("--out", default=os.path.join(HERE, "load_results.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: scripts/setup.sh installs it (Debian package wrk)")
 
-    body = {"model": "chat", "max_tokens": args.max_tokens, "temperature": 0.8,
-            "messages": [{"role": "user", "content": "Tell me about the town of Ossel."}]}
-    server, url = start_server(args.tinygpt, args.model, args.clients, 4 * args.clients)
+    body = {"model": "chat", "max_tokens": args.max_tokens, "temperature": 0.8}
+    if args.endpoint == "chat":
+        body["messages"] = [{"role": "user", "content": "Tell me about the town of Ossel."}]
+    else:
+        body["prompt"] = "Once upon a time"
+    path = "/v1/chat/completions" if args.endpoint == "chat" else "/v1/completions"
+    server, url = start_server(args.tinygpt, args.model, args.clients, 4 * args.clients,
+                               args.products)
     runs = []
     try:
         for stream in (False, True):
             request = dict(body, stream=stream)
             for clients in (1, args.clients):
-                figures = run_load(url, server.pid, request, clients, args.max_requests, args.seconds)
+                figures = run_load(url, path, server.pid, request, clients, args.max_requests,
+                                   args.seconds)
                 if figures["requests"] >= args.max_requests:
                     print(f"the run with {clients} clients reached --max-requests: its rates are "
                           "low; raise the cap", file=sys.stderr)
@@ -228,7 +240,7 @@ def main():
                 print(f"{'stream' if stream else 'whole '} {clients:3d} clients: "
                       f"{figures['requests']} requests, {figures['errors']} errors, "
                       f"{figures['tokens_per_s']:.0f} tokens/s", file=sys.stderr)
-        delay = cancel_delay(url, dict(body, max_tokens=200), args.cancel_rounds)
+        delay = cancel_delay(url, path, dict(body, max_tokens=200), args.cancel_rounds)
     finally:
         server.terminate()
         status = server.wait(timeout=60)
@@ -259,6 +271,7 @@ def main():
           f"{args.cancel_rounds})")
     with open(args.out, "w") as out:
         json.dump({"date": datetime.date.today().isoformat(), "model": args.model,
+                   "endpoint": args.endpoint, "products": args.products,
                    "max_tokens": args.max_tokens, "runs": runs, "ratios": ratios,
                    "cancel_delay_s": delay}, out, indent=2)
         out.write("\n")
