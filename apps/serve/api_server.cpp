@@ -9,6 +9,7 @@
 
 #include "tinygpt/serve/openai_response.h"
 #include "tinygpt/serve/pii.h"
+#include "tinygpt/serve/pii_stream.h"
 #include "tinygpt/serve/sse.h"
 
 namespace tinygpt::serve {
@@ -102,46 +103,6 @@ class InFlight {
 
  private:
   ApiServer& server_;
-};
-
-// What a choice's text may show, released as it is produced: with output redaction, the
-// last characters wait until no personal data that is still being written can cover them.
-class TextGate {
- public:
-  explicit TextGate(bool redact) : redact_(redact) {}
-  void add(const std::string& text) { raw_ += text; }
-  const std::string& raw() const { return raw_; }
-  // The text that may be sent now (everything when `final`).
-  std::string release(bool final) {
-    if (!redact_) {
-      std::string out = raw_.substr(sent_);
-      sent_ = raw_.size();
-      return out;
-    }
-    // Personal data is at most a few dozen characters: 64 held back covers any that is
-    // still growing, and the cut never falls inside one that was found.
-    constexpr std::size_t kHold = 64;
-    std::size_t cut = final ? raw_.size() : (raw_.size() > kHold ? raw_.size() - kHold : 0);
-    // Only the text not sent yet is scanned (a span never straddles sent_: the cut never
-    // falls inside one), so a long answer costs linear time, not quadratic.
-    const std::vector<PiiSpan> spans = find_pii(std::string_view(raw_).substr(sent_));
-    for (const PiiSpan& span : spans) {
-      if (sent_ + span.begin < cut && sent_ + span.end > cut) cut = sent_ + span.begin;
-    }
-    if (cut <= sent_) return "";
-    std::vector<PiiSpan> inside;
-    for (const PiiSpan& span : spans) {
-      if (sent_ + span.end <= cut) inside.push_back(span);
-    }
-    std::string out = redact_spans(std::string_view(raw_).substr(sent_, cut - sent_), inside);
-    sent_ = cut;
-    return out;
-  }
-
- private:
-  bool redact_;
-  std::string raw_;
-  std::size_t sent_ = 0;
 };
 
 ApiServer::ApiServer(const ServedModel& served, infer::Engine& engine, ApiServerOptions options,
@@ -345,7 +306,7 @@ void ApiServer::answer_whole(const ApiRequest& api, const std::string& id,
   if (!api.messages.empty()) prompt = api.messages.back().content;
   for (const std::shared_ptr<Sequence>& sequence : sequences) {
     Choice choice;
-    TextGate gate(options_.redact_outputs);
+    PiiStream gate(options_.redact_outputs);
     std::optional<infer::TokenEvent> last;
     // The client cannot be watched here: Debian 12's cpp-httplib notices a client that
     // left only when a write fails, and this answer is written once, at the end.
@@ -392,11 +353,11 @@ void ApiServer::answer_stream(const ApiRequest& api, const std::string& id,
                               std::shared_ptr<Sequence> sequence, std::shared_ptr<InFlight> flight,
                               httplib::Response& response) {
   struct State {
-    TextGate gate;
+    PiiStream gate;
     bool first = true;
     Usage usage;
   };
-  auto state = std::make_shared<State>(State{TextGate(options_.redact_outputs), true,
+  auto state = std::make_shared<State>(State{PiiStream(options_.redact_outputs), true,
                                              Usage{.prompt_tokens = sequence->prompt_tokens}});
   const ResponseHead head{id, static_cast<std::int64_t>(std::time(nullptr)), served_.name};
   std::string prompt = api.prompt;

@@ -379,3 +379,38 @@ TEST_CASE("a drain lets the stream under way finish and refuses new requests", "
   CHECK(events.back() == "[DONE]");
   CHECK_THAT(events[events.size() - 2], contains("finish_reason\":\"length"));
 }
+
+TEST_CASE("the access log has one JSON line per request, prompts redacted when logged",
+          "[step07][api]") {
+  Fixture fixture;
+  serve::ApiServerOptions options;
+  options.redact_prompts = true;
+  options.log_prompts = true;
+  testing::LiveServer live(fixture.model, std::move(options));
+  auto client = live.client();
+  const std::string question =
+      "My card is 4111 1111 1111 1111 and my mail anna.smith@example.com, help?";
+  httplib::Headers id = {{"X-Request-Id", "trace-42"}};
+  const httplib::Result result =
+      client->Post("/v1/chat/completions", id, chat_body(question, 4, 0.0, 1).dump(), kJson);
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(result->get_header_value("X-Request-Id") == "trace-42");
+  CHECK(client->Get("/nowhere")->status == 404);
+  const std::string log = live.stop();
+  std::istringstream lines(log);
+  std::vector<json> entries;
+  for (std::string line; std::getline(lines, line);) entries.push_back(json::parse(line));
+  REQUIRE(entries.size() == 2);
+  const json& chat = entries[0];
+  CHECK(chat["request_id"] == "trace-42");
+  CHECK(chat["status"] == 200);
+  CHECK(chat["prompt"].get<std::string>().find("[CARD]") != std::string::npos);
+  CHECK(chat["prompt"].get<std::string>().find("[EMAIL]") != std::string::npos);
+  CHECK(log.find("4111") == std::string::npos);
+  CHECK(log.find("anna.smith") == std::string::npos);
+  CHECK(chat["client"] == "[IP]");  // 127.0.0.1, redacted like any address
+  CHECK(chat["completion_tokens"].get<int>() >= 1);
+  CHECK(entries[1]["status"] == 404);
+  CHECK(entries[1]["path"] == "/nowhere");
+}

@@ -68,9 +68,16 @@ class LiveServer {
     });
     server_->http().wait_until_running();
   }
-  ~LiveServer() {
-    server_->http().stop();
-    thread_.join();
+  ~LiveServer() { stop(); }
+
+  /// Stops the server (once).
+  /// @return its access log, safe to read now that no thread writes it.
+  std::string stop() {
+    if (thread_.joinable()) {
+      server_->http().stop();
+      thread_.join();
+    }
+    return log_.str();
   }
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
@@ -88,7 +95,7 @@ class LiveServer {
   models::PretrainedGpt pretrained_;
   serve::ServedModel served_;
   std::unique_ptr<infer::Engine> engine_;
-  std::ostringstream log_;  // written by the server's threads; not read here
+  std::ostringstream log_;  // written by the server's threads; read after stop()
   std::unique_ptr<serve::ApiServer> server_;
   int port_ = 0;
   std::thread thread_;
