@@ -7,6 +7,7 @@
 #include <ostream>
 #include <random>
 
+#include "page_files.h"
 #include "tinygpt/serve/openai_response.h"
 #include "tinygpt/serve/pii.h"
 #include "tinygpt/serve/pii_stream.h"
@@ -43,8 +44,9 @@ thread_local Exchange t_exchange;
 // unknown path would let any client grow the metrics without bound).
 std::string endpoint_label(const std::string& path) {
   static const std::set<std::string> known = {
-      "/v1/completions", "/v1/chat/completions", "/v1/models", "/metrics", "/healthz",
-      "/readyz",         "/model_card.md"};
+      "/v1/completions", "/v1/chat/completions", "/v1/models", "/metrics",    "/healthz",
+      "/readyz",         "/model_card.md",       "/",          "/index.html", "/chat.css",
+      "/chat.js"};
   if (known.contains(path)) return path;
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
   return "other";
@@ -545,6 +547,8 @@ void ApiServer::routes() {
       response.set_content(options_.model_card, "text/markdown; charset=utf-8");
     });
   }
+  // The chat page (page/): public, its API calls carry the key.
+  http_->serve_files(page_files());
   raw.Post("/v1/completions", [this](const httplib::Request& request, httplib::Response& response) {
     generate(request, response, Endpoint::kCompletions);
   });
