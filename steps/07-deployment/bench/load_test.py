@@ -26,7 +26,7 @@ The headline is the ratio of concurrent to sequential tokens/s (target: at least
 Usage, from the repository root after a Release build:
     steps/07-deployment/bench/load_test.py --tinygpt build/release/apps/tinygpt \\
         --model .tinygpt/journey/align/dpo/model
-Writes the figures to load_results.json next to this script (--out to change).
+Writes the figures to load_results/last.json next to this script (--out to change).
 """
 import argparse
 import datetime
@@ -213,7 +213,8 @@ def main():
                              "decoding); completions: a story continued for --max-tokens")
     parser.add_argument("--products", default="invariant", choices=["invariant", "blas"],
                         help="the engine's matrix products (tinygpt serve --products)")
-    parser.add_argument("--out", default=os.path.join(HERE, "load_results.json"))
+    parser.add_argument("--out", default=os.path.join(HERE, "load_results", "last.json"),
+                        help="where the figures go (load_results/ holds the lesson's runs)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: scripts/setup.sh installs it (Debian package wrk)")
