@@ -8,66 +8,16 @@
 #include <iterator>
 #include <string_view>
 
+#include "pii_examples_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/rng.h"
 #include "tinygpt/serve/checksums.h"
 
 namespace tinygpt::serve {
 
+using namespace pii_examples_detail;
+
 namespace {
-
-template <typename T, std::size_t N>
-const T& pick(CounterRng& rng, const std::array<T, N>& choices) {
-  return choices[rng.below(static_cast<std::uint32_t>(N))];
-}
-
-int uniform_int(CounterRng& rng, int low, int high) {
-  return low + static_cast<int>(rng.below(static_cast<std::uint32_t>(high - low + 1)));
-}
-
-bool chance(CounterRng& rng, float p) {
-  return rng.uniform() < p;
-}
-
-// `count` random decimal digits; the first from `first_low` to 9.
-std::string digits(CounterRng& rng, int count, int first_low = 0) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    const int low = i == 0 ? first_low : 0;
-    out.push_back(static_cast<char>('0' + uniform_int(rng, low, 9)));
-  }
-  return out;
-}
-
-std::string letters(CounterRng& rng, int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) out.push_back(static_cast<char>('A' + rng.below(26)));
-  return out;
-}
-
-std::string alphanumerics(CounterRng& rng, int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    const std::uint32_t r = rng.below(36);
-    out.push_back(static_cast<char>(r < 10 ? '0' + r : 'A' + (r - 10)));
-  }
-  return out;
-}
-
-// `text` cut into groups of the given sizes joined by `separator` (the last size repeats).
-std::string grouped(std::string_view text, std::initializer_list<std::size_t> sizes,
-                    std::string_view separator) {
-  std::string out;
-  std::size_t pos = 0;
-  auto size = sizes.begin();
-  while (pos < text.size()) {
-    if (pos > 0) out.append(separator);
-    out.append(text.substr(pos, *size));
-    pos += *size;
-    if (std::next(size) != sizes.end()) ++size;
-  }
-  return out;
-}
 
 // ---- personal data ---------------------------------------------------------------------
 
@@ -76,12 +26,6 @@ struct Value {
   std::string format;
 };
 
-constexpr std::array<std::string_view, 16> kFirst = {
-    "anna", "ben",   "chloe", "david", "emma",  "farid", "grace", "hiro",
-    "ines", "jonas", "kemal", "lena",  "marco", "nadia", "olga",  "pierre"};
-constexpr std::array<std::string_view, 12> kLast = {"smith",  "mueller", "dubois",   "rossi",
-                                                    "garcia", "nowak",   "tanaka",   "oconnor",
-                                                    "jensen", "silva",   "kowalski", "haddad"};
 constexpr std::array<std::string_view, 10> kDomains = {
     "example.com", "mail.example.org", "example.co.uk", "uni-example.edu", "company.io",
     "gmail.com",   "outlook.de",       "web.de",        "orange.fr",       "post.example.net"};
@@ -211,19 +155,6 @@ Value make_phone(CounterRng& rng) {
   }
 }
 
-// A card number of `length` digits after `prefix`, the last digit chosen so that Luhn's
-// check passes (or, with `valid` false, so that it fails).
-std::string card_digits(CounterRng& rng, std::string prefix, int length, bool valid) {
-  std::string number = prefix + digits(rng, length - static_cast<int>(prefix.size()) - 1);
-  const int start = uniform_int(rng, 0, 9);
-  for (int k = 0; k < 10; ++k) {
-    const std::string candidate = number + static_cast<char>('0' + (start + k) % 10);
-    if (luhn_valid(candidate) == valid) return candidate;
-  }
-  TINYGPT_CHECK(false, "no check digit makes ", number, " pass Luhn's check as wanted");
-  return number;
-}
-
 Value make_card(CounterRng& rng) {
   switch (rng.below(9)) {
     case 0:
@@ -250,48 +181,6 @@ Value make_card(CounterRng& rng) {
   }
 }
 
-// An IBAN of a country with its BBAN's pattern ('n' digit, 'a' capital letter, 'c' either),
-// check digits made by trying them all (or, with `valid` false, wrong ones).
-std::string iban_compact(CounterRng& rng, std::string_view country, std::string_view pattern,
-                         bool valid) {
-  std::string bban;
-  for (char p : pattern) {
-    bban += p == 'n' ? digits(rng, 1) : p == 'a' ? letters(rng, 1) : alphanumerics(rng, 1);
-  }
-  std::string good;
-  std::vector<std::string> bad;
-  for (int check = 2; check <= 98; ++check) {
-    const std::string candidate = std::string(country) + static_cast<char>('0' + check / 10) +
-                                  static_cast<char>('0' + check % 10) + bban;
-    if (iban_valid(candidate)) {
-      good = candidate;
-    } else {
-      bad.push_back(candidate);
-    }
-  }
-  TINYGPT_CHECK(!good.empty(), "no check digits make an IBAN of ", country, bban);
-  return valid ? good : bad[rng.below(static_cast<std::uint32_t>(bad.size()))];
-}
-
-struct IbanCountry {
-  std::string_view code;
-  std::string_view pattern;
-};
-constexpr std::array<IbanCountry, 12> kIbanCountries = {{
-    {"DE", "nnnnnnnnnnnnnnnnnn"},
-    {"GB", "aaaannnnnnnnnnnnnn"},
-    {"FR", "nnnnnnnnnncccccccccccnn"},
-    {"NL", "aaaannnnnnnnnn"},
-    {"ES", "nnnnnnnnnnnnnnnnnnnn"},
-    {"IT", "annnnnnnnnncccccccccccc"},
-    {"BE", "nnnnnnnnnnnn"},
-    {"CH", "nnnnncccccccccccc"},
-    {"AT", "nnnnnnnnnnnnnnnn"},
-    {"PL", "nnnnnnnnnnnnnnnnnnnnnnnn"},
-    {"NO", "nnnnnnnnnnn"},
-    {"UA", "nnnnnnccccccccccccccccccc"},  // not in the detector's table of lengths
-}};
-
 Value make_iban(CounterRng& rng) {
   const IbanCountry& country = pick(rng, kIbanCountries);
   const std::string compact = iban_compact(rng, country.code, country.pattern, true);
@@ -316,16 +205,6 @@ std::string ipv4(CounterRng& rng) {
       return std::to_string(uniform_int(rng, 1, 223)) + "." + std::to_string(rng.below(256)) + "." +
              std::to_string(rng.below(256)) + "." + std::to_string(rng.below(256));
   }
-}
-
-std::string hex_group(CounterRng& rng, bool pad) {
-  const std::uint32_t value = rng.below(65536);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 15]);
-  if (pad) return out;
-  const std::size_t first = out.find_first_not_of('0');
-  return first == std::string::npos ? "0" : out.substr(first);
 }
 
 Value make_ip(CounterRng& rng) {
@@ -426,162 +305,6 @@ Value make_personal(CounterRng& rng, PiiKind kind, std::string_view& carrier) {
   return {};
 }
 
-// ---- look-alikes -------------------------------------------------------------------------
-
-struct Decoy {
-  std::string carrier;  // with "{}"
-  std::string value;
-  std::string what;
-};
-
-constexpr std::array<std::string_view, 3> kPictures = {"logo", "icon", "hero"};
-
-std::string two(int value) {
-  return (value < 10 ? "0" : "") + std::to_string(value);
-}
-
-Decoy make_decoy(CounterRng& rng) {
-  const int year = uniform_int(rng, 1990, 2030);
-  const int month = uniform_int(rng, 1, 12);
-  const int day = uniform_int(rng, 1, 28);
-  switch (rng.below(36)) {
-    case 30:
-      return {"ts={} level=info", "17" + digits(rng, 11), "number/epoch-milliseconds"};
-    case 31:
-      return {"request {} done",
-              hex_group(rng, true) + hex_group(rng, true) + "-" + hex_group(rng, true) + "-" +
-                  hex_group(rng, true) + "-" + hex_group(rng, true) + "-" + hex_group(rng, true) +
-                  hex_group(rng, true) + hex_group(rng, true),
-              "id/uuid"};
-    case 32:
-      return {"Barcode {} scanned.", "40" + digits(rng, 11), "product/ean-13"};
-    case 33:
-      return {"IMEI {} registered.", card_digits(rng, "35", 15, true), "device/imei"};
-    case 34:
-      return {"Open {} on weekdays.", "9:00-17:30", "time/range"};
-    case 35:
-      return {"ZIP code {}", digits(rng, 5, 1) + "-" + digits(rng, 4), "number/zip-plus-4"};
-    case 0:
-      return {"The meeting moved to {}.", std::to_string(year) + "-" + two(month) + "-" + two(day),
-              "date/iso"};
-    case 1:
-      return {"Geburtsdatum {}", two(day) + "." + two(month) + "." + std::to_string(year),
-              "date/dots"};
-    case 2:
-      return {"Due {} at the latest.", two(month) + "/" + two(day) + "/" + std::to_string(year),
-              "date/slashes"};
-    case 3:
-      return {"event at {} UTC",
-              std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" +
-                  two(uniform_int(rng, 0, 23)) + ":" + two(uniform_int(rng, 0, 59)) + ":" +
-                  two(uniform_int(rng, 0, 59)) + "Z",
-              "date/timestamp"};
-    case 4:
-      return {"The train leaves at {} sharp.",
-              two(uniform_int(rng, 0, 23)) + ":" + two(uniform_int(rng, 0, 59)) + ":" +
-                  two(uniform_int(rng, 0, 59)),
-              "time/h-m-s"};
-    case 5:
-      return {"Upgrade to version {} first.",
-              std::to_string(uniform_int(rng, 1, 20)) + "." +
-                  std::to_string(uniform_int(rng, 0, 20)) + "." +
-                  std::to_string(uniform_int(rng, 0, 300)),
-              "version/three-part"};
-    case 6:
-      return {"Firmware {} fixes the bug.",
-              std::to_string(uniform_int(rng, 1, 9)) + "." +
-                  std::to_string(uniform_int(rng, 0, 9)) + "." +
-                  std::to_string(uniform_int(rng, 0, 30)) + "." +
-                  std::to_string(uniform_int(rng, 0, 2000)),
-              "version/four-part"};
-    case 7:
-      return {"Chrome {} on Windows",
-              "1" + digits(rng, 2) + ".0." + digits(rng, 4, 1) + "." +
-                  std::to_string(uniform_int(rng, 1, 200)),
-              "version/browser"};
-    case 8:
-      return {"Total: {} incl. VAT",
-              "$" + std::to_string(uniform_int(rng, 1, 99)) + "," + digits(rng, 3) + "." +
-                  digits(rng, 2),
-              "price/dollars"};
-    case 9:
-      return {"Preis {} pro Monat",
-              std::to_string(uniform_int(rng, 1, 99)) + "." + digits(rng, 3) + "," +
-                  digits(rng, 2) + " EUR",
-              "price/euros"};
-    case 10:
-      return {"See ISBN {} for details.",
-              "978-" + digits(rng, 1) + "-" + digits(rng, 2) + "-" + digits(rng, 6) + "-" +
-                  digits(rng, 1),
-              "isbn/13"};
-    case 11:
-      return {"Order #{} has shipped.",
-              "A-" + std::to_string(year) + two(month) + two(day) + "-" + digits(rng, 4),
-              "order/with-date"};
-    case 12:
-      return {"Your order number is {}.", digits(rng, 16, 1), "order/16-digits"};
-    case 13:
-      return {"Tracking: {}", "1Z" + alphanumerics(rng, 6) + digits(rng, 10), "tracking/ups"};
-    case 14:
-      return {"USPS tracking {} (in transit)", grouped("9400" + digits(rng, 18), {4}, " "),
-              "tracking/usps-22-digits"};
-    case 15:
-      return {"Card {} was rejected as invalid.",
-              grouped(card_digits(rng, "4", 16, false), {4}, " "), "card/luhn-fails"};
-    case 16: {
-      const IbanCountry& country = pick(rng, kIbanCountries);
-      return {"IBAN {} (typo?)",
-              grouped(iban_compact(rng, country.code, country.pattern, false), {4}, " "),
-              "iban/wrong-check-digits"};
-    }
-    case 17:
-      return {"ping {} returned an error",
-              std::to_string(uniform_int(rng, 256, 999)) + "." + std::to_string(rng.below(256)) +
-                  "." + std::to_string(rng.below(256)) + "." + std::to_string(rng.below(256)),
-              "ip/octet-over-255"};
-    case 18:
-      return {"Working {} today.", "@home", "at/handle-like"};
-    case 19:
-      return {"Use {} for retina screens.",
-              std::string(pick(rng, kPictures)) + "@" + std::to_string(uniform_int(rng, 2, 3)) +
-                  "x.png",
-              "at/image-file"};
-    case 20:
-      return {"Thanks {} for the review!",
-              "@" + std::string(pick(rng, kFirst)) + "_" + std::string(pick(rng, kLast)),
-              "at/social-handle"};
-    case 21:
-      return {"Device MAC {}",
-              grouped(hex_group(rng, true) + hex_group(rng, true) + hex_group(rng, true), {2}, ":"),
-              "mac/address"};
-    case 22:
-      return {"Use {} instead of arrays.", "std::vector", "code/cpp-scope"};
-    case 23:
-      return {"The screen is {} widescreen.", "16:9", "ratio"};
-    case 24:
-      return {"Serial number {}", digits(rng, 4, 1) + "-" + digits(rng, 4) + "-" + digits(rng, 4),
-              "serial/4-4-4"};
-    case 25:
-      return {"World population passed {} people.",
-              std::to_string(uniform_int(rng, 7, 9)) + " " + digits(rng, 3) + " " + digits(rng, 3) +
-                  " " + digits(rng, 3),
-              "number/thousands-spaces"};
-    case 26:
-      return {"SSN {} on file", digits(rng, 3, 1) + "-" + digits(rng, 2) + "-" + digits(rng, 4),
-              "number/ssn-like"};
-    case 27:
-      return {"Coordinates {}",
-              std::to_string(uniform_int(rng, 10, 60)) + "." + digits(rng, 4) + ", " +
-                  std::to_string(uniform_int(rng, 1, 30)) + "." + digits(rng, 4),
-              "number/coordinates"};
-    case 28:
-      return {"Invoice {} is overdue.", "INV-" + std::to_string(year) + "-" + digits(rng, 6),
-              "order/invoice"};
-    default:
-      return {"Account {} (loyalty points)", digits(rng, 10, 1), "number/10-digits-no-cue"};
-  }
-}
-
 // Builds one example's text and its labels.
 class Builder {
  public:
@@ -635,85 +358,6 @@ std::vector<PiiExample> make_pii_examples(std::int64_t count, std::uint64_t seed
     examples.push_back(builder.take());
   }
   return examples;
-}
-
-double PiiCounts::precision() const {
-  const std::int64_t found = true_positives + false_positives;
-  return found == 0 ? 0.0 : static_cast<double>(true_positives) / static_cast<double>(found);
-}
-
-double PiiCounts::recall() const {
-  const std::int64_t labelled = true_positives + false_negatives;
-  return labelled == 0 ? 0.0 : static_cast<double>(true_positives) / static_cast<double>(labelled);
-}
-
-double PiiCounts::f1() const {
-  const double p = precision();
-  const double r = recall();
-  return p + r == 0.0 ? 0.0 : 2.0 * p * r / (p + r);
-}
-
-namespace {
-
-bool labelled(const PiiExample& example, const PiiSpan& span) {
-  return std::any_of(example.labels.begin(), example.labels.end(),
-                     [&span](const PiiLabel& label) { return label.span == span; });
-}
-
-}  // namespace
-
-PiiScores evaluate_pii(const std::vector<PiiExample>& examples) {
-  PiiScores scores;
-  scores.examples = static_cast<std::int64_t>(examples.size());
-  for (const PiiExample& example : examples) {
-    const std::vector<PiiSpan> found = find_pii(example.text);
-    for (const PiiSpan& span : found) {
-      PiiCounts& counts = scores.per_kind[static_cast<std::size_t>(span.kind)];
-      if (labelled(example, span)) {
-        ++counts.true_positives;
-      } else {
-        ++counts.false_positives;
-      }
-    }
-    for (const PiiLabel& label : example.labels) {
-      if (std::find(found.begin(), found.end(), label.span) == found.end()) {
-        ++scores.per_kind[static_cast<std::size_t>(label.span.kind)].false_negatives;
-      }
-    }
-  }
-  for (const PiiCounts& counts : scores.per_kind) {
-    scores.overall.true_positives += counts.true_positives;
-    scores.overall.false_positives += counts.false_positives;
-    scores.overall.false_negatives += counts.false_negatives;
-  }
-  return scores;
-}
-
-std::vector<PiiError> pii_errors(const std::vector<PiiExample>& examples) {
-  std::vector<PiiError> errors;
-  for (std::size_t i = 0; i < examples.size(); ++i) {
-    const PiiExample& example = examples[i];
-    const std::vector<PiiSpan> found = find_pii(example.text);
-    for (const PiiLabel& label : example.labels) {
-      if (std::find(found.begin(), found.end(), label.span) == found.end()) {
-        errors.push_back({i, label.span, true, label.format});
-      }
-    }
-    for (const PiiSpan& span : found) {
-      if (labelled(example, span)) continue;
-      std::string what = "unlabelled";
-      for (const PiiDecoy& decoy : example.decoys) {
-        if (span.begin < decoy.end && decoy.begin < span.end) what = decoy.what;
-      }
-      for (const PiiLabel& label : example.labels) {
-        if (span.begin < label.span.end && label.span.begin < span.end) {
-          what = "overlaps " + label.format;
-        }
-      }
-      errors.push_back({i, span, false, what});
-    }
-  }
-  return errors;
 }
 
 }  // namespace tinygpt::serve
