@@ -52,6 +52,12 @@ std::string endpoint_label(const std::string& path) {
   return "other";
 }
 
+// The user's text an answer responds to: the prompt, or the chat's last user turn (what a
+// reward model scores the answer after).
+std::string question(const ApiRequest& api) {
+  return api.messages.empty() ? api.prompt : api.messages.back().content;
+}
+
 std::string iso_time() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -143,13 +149,17 @@ std::string ApiServer::authorised_client(const httplib::Request& request) {
   return *name;
 }
 
-void ApiServer::refuse(httplib::Response& response, const ApiError& error,
-                       const std::string& reason) {
+void ApiServer::count_refusal(const std::string& reason) {
   metrics_
       .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
                {{"reason", reason}})
       .inc();
   t_exchange.refused = reason;
+}
+
+void ApiServer::refuse(httplib::Response& response, const ApiError& error,
+                       const std::string& reason) {
+  count_refusal(reason);
   json body = http::error_body(error.status(), error.what());
   body["error"]["param"] = error.param().empty() ? json(nullptr) : json(error.param());
   http::send_json(response, body, error.status());
@@ -304,8 +314,7 @@ void ApiServer::answer_whole(const ApiRequest& api, const std::string& id,
                              httplib::Response& response) {
   std::vector<Choice> choices;
   Usage usage{.prompt_tokens = sequences.front()->prompt_tokens};
-  std::string prompt = api.prompt;
-  if (!api.messages.empty()) prompt = api.messages.back().content;
+  const std::string prompt = question(api);
   for (const std::shared_ptr<Sequence>& sequence : sequences) {
     Choice choice;
     PiiStream gate(options_.redact_outputs);
@@ -362,8 +371,7 @@ void ApiServer::answer_stream(const ApiRequest& api, const std::string& id,
   auto state = std::make_shared<State>(State{PiiStream(options_.redact_outputs), true,
                                              Usage{.prompt_tokens = sequence->prompt_tokens}});
   const ResponseHead head{id, static_cast<std::int64_t>(std::time(nullptr)), served_.name};
-  std::string prompt = api.prompt;
-  if (!api.messages.empty()) prompt = api.messages.back().content;
+  const std::string prompt = question(api);
   response.set_header("Cache-Control", "no-cache");
   // Each call of the provider writes what the engine produced since the last one; it runs
   // on this request's HTTP thread until the stream ends or the client is gone.
@@ -409,10 +417,7 @@ void ApiServer::answer_stream(const ApiRequest& api, const std::string& id,
     }
     const PolicyDecision decision = options_.policy.check_output(state->gate.raw(), prompt);
     if (!decision.allowed) {
-      metrics_
-          .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
-                   {{"reason", "policy"}})
-          .inc();
+      count_refusal("policy");
       return end_with_error(400, "the answer was refused by the content policy '" +
                                      decision.policy + "': " + decision.message);
     }
@@ -453,12 +458,7 @@ void ApiServer::log_exchange(const httplib::Request& request, const httplib::Res
   // shorter than its Content-Length, bad chunks), unreadable headers.
   if (exchange.refused.empty() && (response.status == 413 || !exchange.routed ||
                                    (response.status == 400 && !exchange.handled))) {
-    const std::string reason = response.status == 413 ? "body_too_large" : "malformed_http";
-    metrics_
-        .counter("tinygpt_rejected_requests_total", "Requests refused, by reason",
-                 {{"reason", reason}})
-        .inc();
-    exchange.refused = reason;
+    count_refusal(response.status == 413 ? "body_too_large" : "malformed_http");
   }
   if (exchange.routed) {
     const double seconds = seconds_since(exchange.start);

@@ -94,6 +94,8 @@ class ApiServer {
   void count_tokens(const Usage& usage);
   // Counts and logs one finished HTTP exchange (httplib's logger).
   void log_exchange(const httplib::Request& request, const httplib::Response& response);
+  // Counts a refusal by reason, in the metrics and the access log.
+  void count_refusal(const std::string& reason);
   void refuse(httplib::Response& response, const ApiError& error, const std::string& reason);
   std::string authorised_client(const httplib::Request& request);
   void routes();
