@@ -17,10 +17,7 @@ file(MAKE_DIRECTORY "${work}")
 include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
 run(0 data generate --seed 1 --size 20000 --kinds stories,reviews --out "${work}/world")
-file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 64,
-  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
-run(0 train --config "${work}/gpt.json" --data "${work}/world" --steps 2 --batch 2
-    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+train_tiny_gpt("${work}/world")
 set(model "${work}/gpt/model")
 set(small --start 6 --batch 3 --budget 9 --steps 2 --finetune-batch 4 --seeds 1)
 

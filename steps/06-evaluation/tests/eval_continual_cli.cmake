@@ -17,10 +17,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 run(0 data generate --seed 1 --size 20000 --kinds stories,qa,instructions --out "${work}/v1")
 run(0 data generate --seed 1 --size 20000 --kinds qa,instructions --world-version 2
     --changed 0.2 --new-entities 12 --out "${work}/v2")
-file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 64,
-  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
-run(0 train --config "${work}/gpt.json" --data "${work}/v1" --steps 2 --batch 2
-    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+train_tiny_gpt("${work}/v1")
 set(model "${work}/gpt/model")
 set(small --old-steps 2 --steps 2 --batch 2 --skill-questions 1)
 

@@ -16,10 +16,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 run(0 data generate --seed 1 --size 200000 --kinds stories,reviews --out "${work}/v1")
 run(0 data generate --seed 1 --size 200000 --kinds stories,reviews --world-version 2
     --changed 0.2 --new-entities 12 --out "${work}/v2")
-file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 64,
-  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
-run(0 train --config "${work}/gpt.json" --data "${work}/v1" --steps 2 --batch 2
-    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+train_tiny_gpt("${work}/v1")
 run(0 finetune --model "${work}/gpt/model" --data "${work}/v1" --task classify --steps 2
     --batch 4 --eval-interval 2 --eval-batches 1 --out "${work}/classify")
 set(model "${work}/gpt/model")

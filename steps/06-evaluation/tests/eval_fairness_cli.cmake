@@ -24,10 +24,7 @@ endif()
 expect_refused("--out must not be the --world folder" data augment --world "${work}/world"
                --out "${work}/world")
 
-file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 64,
-  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
-run(0 train --config "${work}/gpt.json" --data "${work}/world" --steps 2 --batch 2
-    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+train_tiny_gpt("${work}/world")
 run(0 finetune --model "${work}/gpt/model" --data "${work}/world" --task classify --steps 2
     --batch 4 --eval-interval 2 --eval-batches 1 --out "${work}/classify")
 

@@ -17,10 +17,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../../common/cli_test.cmake)
 
 run(0 data generate --seed 1 --size 200000 --kinds stories,reviews,preferences,fairness
     --out "${work}/world")
-file(WRITE "${work}/gpt.json" "{\"family\": \"gpt\", \"vocab_size\": 300, \"context_length\": 64,
-  \"width\": 16, \"layers\": 1, \"heads\": 2, \"dropout\": 0.0, \"bias\": true}")
-run(0 train --config "${work}/gpt.json" --data "${work}/world" --steps 2 --batch 2
-    --eval-interval 2 --eval-batches 1 --out "${work}/gpt")
+train_tiny_gpt("${work}/world")
 run(0 finetune --model "${work}/gpt/model" --data "${work}/world" --task classify --steps 2
     --batch 4 --eval-interval 2 --eval-batches 1 --out "${work}/classify")
 file(WRITE "${work}/eval.json" "{\"data\": \"world\", \"out\": \"report\", \"examples\": 20,
