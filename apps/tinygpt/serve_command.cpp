@@ -43,16 +43,11 @@ struct ServeArgs {
 void run(const ServeArgs& args) {
   AdaptedGpt adapted = load_adapted_gpt(args.model, args.adapter);
   models::PretrainedGpt& pretrained = adapted.pretrained;
-  serve::ServedModel served;
-  served.name =
-      args.name.empty() ? std::filesystem::absolute(args.model).filename().string() : args.name;
-  served.model = &pretrained.model;
-  served.tokenizer = &pretrained.tokenizer;
-  served.chat = pretrained.chat;
-  served.end_of_text = pretrained.end_of_text;
   // An adapter's virtual tokens take their room in every slot.
-  served.context = pretrained.model.config().context_length -
-                   (adapted.adapter ? adapted.adapter->virtual_tokens() : 0);
+  const serve::ServedModel served = serve::served_model(
+      pretrained,
+      args.name.empty() ? std::filesystem::absolute(args.model).filename().string() : args.name,
+      adapted.adapter ? adapted.adapter->virtual_tokens() : 0);
   infer::Engine engine(pretrained.model, {.slots = args.slots,
                                           .weights = infer::weight_format(args.weights),
                                           .batch_invariant = args.products == "invariant",

@@ -242,6 +242,16 @@ ApiRequest parse_api_request(const json& body, Endpoint endpoint) {
   return request;
 }
 
+ServedModel served_model(models::PretrainedGpt& pretrained, std::string name,
+                         std::int64_t reserved_positions) {
+  return {.name = std::move(name),
+          .model = &pretrained.model,
+          .tokenizer = &pretrained.tokenizer,
+          .chat = pretrained.chat,
+          .end_of_text = pretrained.end_of_text,
+          .context = pretrained.model.config().context_length - reserved_positions};
+}
+
 infer::Request engine_request(const ApiRequest& request, const ServedModel& served,
                               std::uint64_t seed) {
   infer::Request out;

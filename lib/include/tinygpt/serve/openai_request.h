@@ -21,6 +21,7 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/infer/engine.h"
 #include "tinygpt/models/gpt.h"
+#include "tinygpt/models/pretrained.h"
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/text/chat_template.h"
 
@@ -94,6 +95,15 @@ struct ServedModel {
   std::optional<std::int32_t> end_of_text;  ///< completions stop at it, when the model has one
   std::int64_t context = 0;                 ///< tokens a sequence may hold (prompt and answer)
 };
+
+/// @brief What the server serves of a loaded model folder.
+/// @param pretrained the folder's model; it must outlive the result.
+/// @param name the model's id in the API.
+/// @param reserved_positions positions each sequence gives up (an adapter's virtual tokens).
+/// @return the model, its tokenizer, chat markers and end-of-text token, and the context
+/// left for prompt and answer.
+ServedModel served_model(models::PretrainedGpt& pretrained, std::string name,
+                         std::int64_t reserved_positions = 0);
 
 /// @brief The engine's request for one choice of an API request. Throws ApiError 400 when
 /// the prompt fills the context or max_tokens does not fit beside it (naming both sizes),

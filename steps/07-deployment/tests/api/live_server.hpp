@@ -7,7 +7,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "test_support.hpp"
 #include "tinygpt/core/files.h"
@@ -16,7 +15,7 @@
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/tune/instruction_tuning.h"
 // After Eigen: httplib's headers define _res.
-#include "api_server.h"
+#include "server_thread.h"
 
 namespace tinygpt::testing {
 
@@ -49,38 +48,23 @@ inline std::filesystem::path make_chat_model(const std::filesystem::path& folder
 class LiveServer {
  public:
   LiveServer(const std::filesystem::path& model, serve::ApiServerOptions options)
-      : pretrained_(models::load_pretrained_gpt(model)) {
-    served_.name = "tiny";
-    served_.model = &pretrained_.model;
-    served_.tokenizer = &pretrained_.tokenizer;
-    served_.chat = pretrained_.chat;
-    served_.end_of_text = pretrained_.end_of_text;
-    served_.context = pretrained_.model.config().context_length;
+      : pretrained_(models::load_pretrained_gpt(model)),
+        served_(serve::served_model(pretrained_, "tiny")) {
     engine_ = std::make_unique<infer::Engine>(
         pretrained_.model,
         infer::EngineOptions{.slots = options.slots, .tokenizer = &pretrained_.tokenizer});
     options.http.port = 0;
     server_ = std::make_unique<serve::ApiServer>(served_, *engine_, std::move(options), log_);
     port_ = server_->http().bind();
-    thread_ = std::thread([this] {
-      std::ostringstream announce;
-      server_->http().run(announce, false);
-    });
-    server_->http().wait_until_running();
+    thread_ = std::make_unique<serve::ServerThread>(*server_, false);
   }
-  ~LiveServer() { stop(); }
 
   /// Stops the server (once).
   /// @return its access log, safe to read now that no thread writes it.
   std::string stop() {
-    if (thread_.joinable()) {
-      server_->http().stop();
-      thread_.join();
-    }
+    thread_->stop();
     return log_.str();
   }
-  LiveServer(const LiveServer&) = delete;
-  LiveServer& operator=(const LiveServer&) = delete;
 
   /// A new client (one per thread: httplib's client is not shared between threads).
   std::unique_ptr<httplib::Client> client() const {
@@ -98,7 +82,7 @@ class LiveServer {
   std::ostringstream log_;  // written by the server's threads; read after stop()
   std::unique_ptr<serve::ApiServer> server_;
   int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<serve::ServerThread> thread_;  // declared last: it stops first
 };
 
 }  // namespace tinygpt::testing
