@@ -96,4 +96,15 @@ nlohmann::ordered_json to_json(const tune::Interval& interval) {
   return {{"value", interval.value}, {"low", interval.low}, {"high", interval.high}};
 }
 
+tune::Interval interval_from_json(const nlohmann::ordered_json& figure) {
+  tune::Interval interval;
+  for (auto [name, member] : {std::pair{"value", &interval.value}, std::pair{"low", &interval.low},
+                              std::pair{"high", &interval.high}}) {
+    TINYGPT_CHECK(figure.is_object() && figure.contains(name) && figure.at(name).is_number(),
+                  "an interval needs a number \"", name, "\"; got ", figure.dump());
+    *member = figure.at(name).get<double>();
+  }
+  return interval;
+}
+
 }  // namespace tinygpt::eval

@@ -8,7 +8,9 @@
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/data/generator.h"
+#include "tinygpt/eval/significance.h"
 #include "tinygpt/retrieve/rag.h"
+#include "tinygpt/tune/metrics.h"
 
 namespace tinygpt::demo {
 
@@ -49,15 +51,12 @@ ordered_json journey_config(const EvaluationJourneyOptions& options) {
 
 // A figure of report.json as a percentage with one decimal.
 std::string percent_of(const ordered_json& figure) {
-  std::ostringstream text;
-  text << std::fixed << std::setprecision(1) << 100.0 * figure.get<double>();
-  return text.str();
+  return tune::percent(figure.get<double>());
 }
 
 // An interval of report.json ({"value", "low", "high"}, shares) as "v [l, h]" in percent.
 std::string percent_interval(const ordered_json& interval) {
-  return percent_of(interval.at("value")) + " [" + percent_of(interval.at("low")) + ", " +
-         percent_of(interval.at("high")) + "]";
+  return tune::percent(eval::interval_from_json(interval));
 }
 
 // A robustness curve's point at a severity.

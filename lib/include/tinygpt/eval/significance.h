@@ -92,4 +92,9 @@ nlohmann::ordered_json to_json(const PairedBootstrap& test);
 /// @return {"value", "low", "high"} as the reports' JSON files hold it.
 nlohmann::ordered_json to_json(const tune::Interval& interval);
 
+/// @param figure {"value", "low", "high"} as to_json() writes it; Error naming the missing
+///        or non-numeric member otherwise.
+/// @return the interval.
+tune::Interval interval_from_json(const nlohmann::ordered_json& figure);
+
 }  // namespace tinygpt::eval
