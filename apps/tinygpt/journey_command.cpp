@@ -1,13 +1,8 @@
 // `tinygpt journey`: runs what every step has built so far, end to end, on this CPU.
 #include <iostream>
 
-#include "alignment_demo.h"
 #include "commands.h"
-#include "evaluation_demo.h"
-#include "finetune_demo.h"
-#include "journey_demo.h"
-#include "spiral_demo.h"
-#include "text_demo.h"
+#include "journey_report_card.h"
 #include "tinygpt/models/config.h"
 
 namespace tinygpt::cli {
@@ -19,6 +14,8 @@ struct JourneyArgs {
   demo::JourneyOptions pretraining;
   std::filesystem::path model_config = demo::default_journey_config();
   bool skip_pretraining = false;
+  bool serve = false;  // leave step 07's server running until Ctrl-C
+  int port = 8080;     // ... on this port (the journey alone takes a free one)
 };
 
 void run_journey_command(const JourneyArgs& args) {
@@ -85,6 +82,41 @@ void run_journey_command(const JourneyArgs& args) {
   std::cout << "\n"
             << demo::evaluation_report(evaluation, evaluated) << "\n  step 06 took "
             << evaluated.seconds << " s; report: " << result.report.string() << "\n";
+
+  std::cout << "\n== Step 07: deployment ==\n"
+            << "The aligned model behind OpenAI's API on 127.0.0.1: one chat answer streamed\n"
+            << "over HTTP, then a short load test of continuous batching.\n\n";
+  demo::DeploymentJourneyOptions deployment;
+  deployment.out = options.out;
+  deployment.port = args.serve ? args.port : 0;
+  demo::JourneyServer server(deployment, args.serve);
+  const demo::DeploymentJourneyResult deployed =
+      demo::run_deployment_journey(deployment, server, std::cout);
+  std::cout << "\n  > " << deployed.question << "\n  " << deployed.answer
+            << "\n  (the world's judge: " << data::correctness_name(deployed.verdict.correctness)
+            << ")\n";
+
+  const std::string card = course_report_card({.spiral = spiral,
+                                               .text = text,
+                                               .pretraining_options = options,
+                                               .pretraining = result,
+                                               .finetuning = tuned,
+                                               .alignment = aligned,
+                                               .evaluation = evaluated,
+                                               .deployment = deployed});
+  put_report_card_first(result.report, card);
+  std::cout << "\n"
+            << card << "\n  step 07 took " << deployed.seconds
+            << " s; the whole report: " << result.report.string() << "\n";
+  if (args.serve) {
+    std::cout << "\nThe chat page: " << deployed.url << "/ (the API at " << deployed.url
+              << "/v1). Ctrl-C stops the server." << std::endl;
+    server.wait_for_signal();
+  } else {
+    server.stop();
+    std::cout << "\nThe chat page was at " << deployed.url
+              << "/; scripts/journey.sh --serve keeps it running." << std::endl;
+  }
 }
 
 }  // namespace
@@ -119,6 +151,12 @@ void register_journey_command(CLI::App& app) {
                     "Pre-train on Debian's fortunes instead of the generated world");
   journey->add_flag("--skip-pretraining", args->skip_pretraining,
                     "Run step 01's part only (the demos of the spiral and the bigram)");
+  journey->add_flag("--serve", args->serve,
+                    "After the journey, keep step 07's server running (the chat page and the "
+                    "API) until Ctrl-C");
+  journey->add_option("--port", args->port, "The port --serve listens on (127.0.0.1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
   journey->callback([args] { run_journey_command(*args); });
 }
 
