@@ -25,7 +25,7 @@ The time budget, on 2 cores (the whole journey stays within 10 minutes):
 A stage that reaches its limit stops training early, keeps what it has learnt, and says
 so in REPORT.md; the rest of the journey goes on. On a slower machine the stages that do
 not train take longer than their budget: on 2 cores of a first-generation AMD EPYC (AVX2)
-the journey took 501 s in all (steps 01-03 214 s, 04 127 s, 05 42 s, 06 115 s, 07 3 s).
+the journey took 491 s in all (steps 01-03 212 s, 04 121 s, 05 41 s, 06 114 s, 07 3 s).
 
 --serve keeps step 07's server running after the journey (the chat page and the API on
 http://127.0.0.1:8080/, --port to change it) until Ctrl-C.
