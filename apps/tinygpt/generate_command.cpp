@@ -126,7 +126,7 @@ void add_generate(CLI::App& app) {
       ->check(CLI::Range(-2.0, 2.0))
       ->capture_default_str();
   command->add_option("--weights", args->weights, "Weights as stored for inference")
-      ->check(CLI::IsMember({"float32", "int8"}))
+      ->check(CLI::IsMember({"float32", "bf16", "int8"}))
       ->capture_default_str();
   command
       ->add_option("--logprobs", args->logprobs,
@@ -213,7 +213,7 @@ void add_generate(CLI::App& app) {
 struct PerplexityArgs {
   std::string model;
   std::string tokens;
-  std::vector<std::string> weights = {"float32", "int8"};
+  std::vector<std::string> weights = {"float32", "bf16", "int8"};
 };
 
 // Mean cross-entropy (nats per token) of the model on every window of a token file:
@@ -250,7 +250,7 @@ void add_perplexity(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--weights", args->weights, "Weight formats to compare")
-      ->check(CLI::IsMember({"float32", "int8"}))
+      ->check(CLI::IsMember({"float32", "bf16", "int8"}))
       ->capture_default_str();
   command->callback([args] {
     models::PretrainedGpt pretrained = models::load_pretrained_gpt(args->model);

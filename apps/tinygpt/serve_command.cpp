@@ -147,7 +147,7 @@ void register_serve_command(CLI::App& app) {
   command->add_flag("--redact-outputs", args->redact_outputs, "Replace personal data in answers");
   command->add_flag("--log-prompts", args->log_prompts, "Log prompts (redacted) in the access log");
   command->add_option("--weights", args->weights, "Weights as stored for inference")
-      ->check(CLI::IsMember({"float32", "int8"}))
+      ->check(CLI::IsMember({"float32", "bf16", "int8"}))
       ->capture_default_str();
   command
       ->add_option("--products", args->products,

@@ -1,21 +1,27 @@
-// Serving weights (infer/packed_matrix.h): float32, int8 and NF4 storage, and the batch-
-// invariant product kernel.
+// Serving weights (infer/packed_matrix.h): float32, bfloat16, int8 and NF4 storage, and the
+// batch-invariant product kernel.
 #include "tinygpt/infer/packed_matrix.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#ifdef __AVX512F__
+#include <type_traits>
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 #include <vector>
 
 #include "../core/parallel.h"
+#include "tinygpt/core/bfloat16.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/parameters.h"
 #include "tinygpt/infer/nf4.h"
 
 namespace tinygpt::infer {
+
+// Lanes is passed and returned by value between the functions of this file only, so the
+// note that its calling convention differs without AVX-512 concerns no caller elsewhere.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace {
 
@@ -30,18 +36,74 @@ Lanes load(const float* values) {
   return lanes;
 }
 
-// 16 int8 weights as floats (exact: every int8 is a float). GCC 12 turns the portable
-// forms (__builtin_convertvector, a loop) into slow code here, so AVX-512 gets its two
-// instructions spelled out.
-Lanes load(const std::int8_t* values) {
-#ifdef __AVX512F__
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
-  return reinterpret_cast<Lanes>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)));
-#else
+// 16 weights of any format as floats, through a buffer: each converted alone, the loop
+// left to the compiler. Without AVX-512, the kernel's groups of several rows run faster
+// this way (a loaded weight vector is spilled to memory there anyway, as their Rows x 4
+// accumulators take every register); a single row runs faster on the load()s above.
+template <typename Weight>
+Lanes load_through_memory(const Weight* values) {
   float floats[PackedMatrix::kLanes];
-  for (std::int64_t i = 0; i < PackedMatrix::kLanes; ++i) floats[i] = static_cast<float>(values[i]);
+  for (std::int64_t i = 0; i < PackedMatrix::kLanes; ++i) {
+    if constexpr (std::is_same_v<Weight, std::uint16_t>) {
+      floats[i] = from_bfloat16(values[i]);
+    } else {
+      floats[i] = static_cast<float>(values[i]);
+    }
+  }
   return load(floats);
+}
+
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// Two registers of 8 floats as the 16 lanes, which GCC keeps in two registers without
+// AVX-512 (a shuffle of the pair, not a trip through memory).
+Lanes join(__m256 low, __m256 high) {
+  return __builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
 #endif
+
+// 16 int8 weights as floats (exact: every int8 is a float). For one row GCC 12 turns the
+// portable forms (__builtin_convertvector, a loop) into slow code, so AVX-512 and AVX2 get
+// their instructions spelled out.
+Lanes load(const std::int8_t* values) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
+#endif
+#ifdef __AVX512F__
+  return reinterpret_cast<Lanes>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)));
+#elif defined(__AVX2__)
+  return join(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)),
+              _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8))));
+#else
+  return load_through_memory(values);
+#endif
+}
+
+// 16 bfloat16 weights as floats (exact: a bfloat16 is the top half of a float's bits, so
+// widening to 32 bits and shifting left by 16 is the whole conversion).
+Lanes load(const std::uint16_t* values) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  const __m256i halves = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(values));
+#endif
+#ifdef __AVX512F__
+  return reinterpret_cast<Lanes>(
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16)));
+#elif defined(__AVX2__)
+  const __m256i low = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(halves));
+  const __m256i high = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(halves, 1));
+  return join(_mm256_castsi256_ps(_mm256_slli_epi32(low, 16)),
+              _mm256_castsi256_ps(_mm256_slli_epi32(high, 16)));
+#else
+  return load_through_memory(values);
+#endif
+}
+
+// The weights of dot_group<Rows>: see load_through_memory().
+template <std::int64_t Rows, typename Weight>
+Lanes load_weights(const Weight* values) {
+#ifndef __AVX512F__
+  if constexpr (Rows > 1 && !std::is_same_v<Weight, float>) return load_through_memory(values);
+#endif
+  return load(values);
 }
 
 // The lanes' sum as a fixed tree: halves added to halves.
@@ -77,7 +139,7 @@ void dot_group(const float* x, const Weight* w, const float* scales, std::int64_
     Lanes inputs[Rows];
     for (std::int64_t i = 0; i < Rows; ++i) inputs[i] = load(x + i * stride + k);
     for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-      const Lanes weights = load(w + j * stride + k);
+      const Lanes weights = load_weights<Rows>(w + j * stride + k);
       for (std::int64_t i = 0; i < Rows; ++i) acc[i][j] += inputs[i] * weights;
     }
   }
@@ -90,7 +152,7 @@ void dot_group(const float* x, const Weight* w, const float* scales, std::int64_
 }
 
 // The channels of one tile for `rows` rows: 1, or a multiple of kRowGroup. `Weight` is
-// float or int8 (converted to float as it is loaded; no scales for float).
+// float, bfloat16 bits or int8 (converted to float as it is loaded; scales for int8 only).
 template <typename Weight>
 void dot_tile(const float* x, std::int64_t rows, const Weight* w, const float* scales,
               std::int64_t stride, float* out, std::int64_t out_stride) {
@@ -141,6 +203,28 @@ class Float32Matrix final : public PackedMatrix {
 
  private:
   AlignedFloats values_;
+};
+
+class Bf16Matrix final : public PackedMatrix {
+ public:
+  Bf16Matrix(ConstMatrixRef weight, bool transposed)
+      : PackedMatrix(transposed ? weight.rows() : weight.cols(),
+                     transposed ? weight.cols() : weight.rows()),
+        values_(static_cast<std::size_t>(padded_outputs() * stride()), 0) {
+    for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
+      std::transform(row.begin(), row.end(), values_.begin() + c * stride(), to_bfloat16);
+    });
+  }
+  void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
+                     std::int64_t out_stride) const override {
+    dot_tile(x, rows, values_.data() + first * stride(), nullptr, stride(), out, out_stride);
+  }
+  std::int64_t bytes() const override {
+    return outputs() * inputs() * static_cast<std::int64_t>(sizeof(std::uint16_t));
+  }
+
+ private:
+  std::vector<std::uint16_t> values_;
 };
 
 class Int8Matrix final : public PackedMatrix {
@@ -202,14 +286,19 @@ class Nf4PackedMatrix final : public PackedMatrix {
 }  // namespace
 
 WeightFormat weight_format(const std::string& name) {
-  TINYGPT_CHECK(name == "float32" || name == "int8" || name == "nf4", "weight format \"", name,
-                "\": expected \"float32\", \"int8\" or \"nf4\"");
-  if (name == "int8") return WeightFormat::kInt8;
-  return name == "nf4" ? WeightFormat::kNf4 : WeightFormat::kFloat32;
+  for (const WeightFormat format :
+       {WeightFormat::kFloat32, WeightFormat::kBf16, WeightFormat::kInt8, WeightFormat::kNf4}) {
+    if (name == weight_format_name(format)) return format;
+  }
+  TINYGPT_CHECK(false, "weight format \"", name,
+                "\": expected \"float32\", \"bf16\", \"int8\" or \"nf4\"");
+  return WeightFormat::kFloat32;
 }
 
 const char* weight_format_name(WeightFormat format) {
   switch (format) {
+    case WeightFormat::kBf16:
+      return "bf16";
     case WeightFormat::kInt8:
       return "int8";
     case WeightFormat::kNf4:
@@ -230,6 +319,7 @@ PackedMatrix::PackedMatrix(std::int64_t outputs, std::int64_t inputs)
 }
 
 std::unique_ptr<PackedMatrix> pack(ConstMatrixRef weight, bool transposed, WeightFormat format) {
+  if (format == WeightFormat::kBf16) return std::make_unique<Bf16Matrix>(weight, transposed);
   if (format == WeightFormat::kInt8) return std::make_unique<Int8Matrix>(weight, transposed);
   if (format == WeightFormat::kNf4) return std::make_unique<Nf4PackedMatrix>(weight, transposed);
   return std::make_unique<Float32Matrix>(weight, transposed);

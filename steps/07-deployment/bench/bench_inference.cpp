@@ -53,12 +53,22 @@ const InferenceSetup kSetups[] = {
     {"gpt2", gpt_config(50257, 12, 12, 768, 1024), 256},
 };
 
-const char* const kWeights[] = {"float32", "int8", "float32 BLAS"};
+// The engine's weights and products, by the benchmarks' second argument (compare_pytorch.py
+// picks them by these indices).
+struct WeightsSetup {
+  const char* name;
+  infer::WeightFormat format;
+  bool batch_invariant;
+};
+const WeightsSetup kWeights[] = {{"float32", infer::WeightFormat::kFloat32, true},
+                                 {"int8", infer::WeightFormat::kInt8, true},
+                                 {"float32 BLAS", infer::WeightFormat::kFloat32, false},
+                                 {"bf16", infer::WeightFormat::kBf16, true}};
+constexpr auto kWeightsCount = static_cast<std::int64_t>(std::size(kWeights));
 
 infer::EngineOptions engine_options(std::int64_t weights, std::int64_t slots) {
-  return {.slots = slots,
-          .weights = weights == 1 ? infer::WeightFormat::kInt8 : infer::WeightFormat::kFloat32,
-          .batch_invariant = weights != 2};
+  const WeightsSetup& setup = kWeights[weights];
+  return {.slots = slots, .weights = setup.format, .batch_invariant = setup.batch_invariant};
 }
 
 std::int64_t new_tokens(const InferenceSetup& setup) {
@@ -122,7 +132,7 @@ void BM_generate(benchmark::State& state) {
   state.counters["prefill_tokens_per_s"] = static_cast<double>(kPrompt) / median(ttft);
   state.counters["decode_tokens_per_s"] = median(decode);
   set_memory_counters(state, setup, engine);
-  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)]);
+  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)].name);
 }
 
 void BM_batch16(benchmark::State& state) {
@@ -153,7 +163,7 @@ void BM_batch16(benchmark::State& state) {
       static_cast<double>(kBatch * tokens) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate);
   set_memory_counters(state, setup, engine);
-  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)]);
+  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)].name);
 }
 
 void BM_decode_step(benchmark::State& state) {
@@ -186,7 +196,7 @@ void BM_decode_step(benchmark::State& state) {
   state.counters["tokens_per_s"] =
       benchmark::Counter(static_cast<double>(batch) * static_cast<double>(state.iterations()),
                          benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)] + ", batch " +
+  state.SetLabel(std::string(setup.name) + ", " + kWeights[state.range(1)].name + ", batch " +
                  std::to_string(batch));
 }
 
@@ -235,13 +245,14 @@ void BM_read_bandwidth(benchmark::State& state) {
 
 void all_models_and_weights(benchmark::internal::Benchmark* benchmark) {
   for (std::int64_t model = 0; model < 2; ++model) {
-    for (std::int64_t weights = 0; weights < 3; ++weights) benchmark->Args({model, weights});
+    for (std::int64_t weights = 0; weights < kWeightsCount; ++weights)
+      benchmark->Args({model, weights});
   }
 }
 
 void decode_steps(benchmark::internal::Benchmark* benchmark) {
   for (std::int64_t model = 0; model < 2; ++model) {
-    for (std::int64_t weights = 0; weights < 3; ++weights) {
+    for (std::int64_t weights = 0; weights < kWeightsCount; ++weights) {
       for (const std::int64_t batch : {1, 16}) benchmark->Args({model, weights, batch});
     }
   }

@@ -37,7 +37,7 @@ step03 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(step03)
 
 MODELS = {"small": 0, "gpt2": 1}
-WEIGHTS = {"float32": 0, "int8": 1, "float32 BLAS": 2}
+WEIGHTS = {"float32": 0, "int8": 1, "float32 BLAS": 2, "bf16": 3}
 
 
 def tinygpt_run(bench, model, weights):

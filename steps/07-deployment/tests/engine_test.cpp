@@ -77,7 +77,7 @@ TEST_CASE("batched and queued, every request gets exactly what it gets alone", "
   std::vector<infer::Request> requests = eight_requests();
   for (infer::Request& request : requests) request.logprobs = 2;
   for (const infer::WeightFormat weights :
-       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kBf16, infer::WeightFormat::kInt8}) {
     // 8 requests, 3 slots: five wait in the queue, and each decodes beside changing others.
     infer::Engine engine(gpt2.model,
                          {.slots = 3, .weights = weights, .tokenizer = &gpt2.tokenizer});

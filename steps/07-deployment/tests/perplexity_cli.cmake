@@ -1,8 +1,8 @@
 cmake_minimum_required(VERSION 3.25)
 # `tinygpt perplexity`: a tiny GPT trained for a few steps on a small generated world
-# (tests/tiny_gpt_and_world.cmake), then its validation perplexity with float32 and int8
-# weights: two lines, the int8 one within 1% of the float32 one; a missing token file and an unknown format are refused with one
-# line naming them. Run by ctest with -DTINYGPT=<the program> -DWORK_DIR=<a scratch folder>.
+# (tests/tiny_gpt_and_world.cmake), then its validation perplexity with float32, bf16 and
+# int8 weights: three lines, bf16's and int8's within 1% of float32's; a missing token file
+# and an unknown format are refused with one line naming them. Run by ctest with -DTINYGPT=<the program> -DWORK_DIR=<a scratch folder>.
 set(work "${WORK_DIR}/perplexity-cli")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
@@ -25,14 +25,16 @@ if(NOT output MATCHES "float32 +loss ([0-9.]+) nats/token, perplexity ([0-9.]+)\
   message(FATAL_ERROR "no float32 line:\n${output}")
 endif()
 set(float_perplexity "${CMAKE_MATCH_2}")
-if(NOT output MATCHES "int8 +loss ([0-9.]+) nats/token, perplexity ([0-9.]+) \\(([-+0-9.e]+)% against float32\\)")
-  message(FATAL_ERROR "no int8 line:\n${output}")
-endif()
-set(change "${CMAKE_MATCH_3}")
-string(REGEX REPLACE "^\\+" "" change "${change}")
-if(float_perplexity LESS_EQUAL 1.0 OR change GREATER 1.0 OR change LESS -1.0)
-  message(FATAL_ERROR "implausible perplexities (int8 off by ${change}%):\n${output}")
-endif()
+foreach(format bf16 int8)
+  if(NOT output MATCHES "${format} +loss ([0-9.]+) nats/token, perplexity ([0-9.]+) \\(([-+0-9.e]+)% against float32\\)")
+    message(FATAL_ERROR "no ${format} line:\n${output}")
+  endif()
+  set(change "${CMAKE_MATCH_3}")
+  string(REGEX REPLACE "^\\+" "" change "${change}")
+  if(float_perplexity LESS_EQUAL 1.0 OR change GREATER 1.0 OR change LESS -1.0)
+    message(FATAL_ERROR "implausible perplexities (${format} off by ${change}%):\n${output}")
+  endif()
+endforeach()
 message(STATUS "${output}")
 
 foreach(case "--tokens;${work}/missing.tokens;missing.tokens"

@@ -1,10 +1,14 @@
-// Serving weights (infer/packed_matrix.h, infer/serving_weights.h): the packed product
-// equals the plain one (float32) or stays within the quantisation error (int8), on shapes
-// that need padding; a sequence's logits are the same bits alone and among 16, wherever it
-// sits in the batch; a cached pass on packed weights matches the uncached BLAS forward.
+// Serving weights (infer/packed_matrix.h, infer/serving_weights.h): bfloat16's rounding; the
+// packed product equals the plain one (float32, and bf16 on its rounded weights) or stays
+// within the quantisation error (int8), on shapes that need padding; a sequence's logits are the
+// same bits alone and among 16, wherever it sits in the batch; a cached pass on packed weights
+// matches the uncached BLAS forward.
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "test_support.hpp"
+#include "tinygpt/core/bfloat16.h"
 #include "tinygpt/infer/kv_cache.h"
 #include "tinygpt/infer/serving_weights.h"
 #include "tinygpt/models/gpt.h"
@@ -47,6 +51,29 @@ Matrix decode_together(models::Gpt& model, models::MatrixProducts* products,
 
 }  // namespace
 
+TEST_CASE("bfloat16 rounds to nearest even and keeps float32's range", "[step07][serving]") {
+  CHECK(to_bfloat16(1.0f) == 0x3F80);
+  CHECK(from_bfloat16(0x3F80) == 1.0f);
+  // Halfway between two bfloat16s: to the even one, down from 1 + 2^-8, up from 1 + 3 2^-8.
+  CHECK(from_bfloat16(to_bfloat16(1.00390625f)) == 1.0f);
+  CHECK(from_bfloat16(to_bfloat16(1.01171875f)) == 1.015625f);
+  // Past halfway: up.
+  CHECK(from_bfloat16(to_bfloat16(1.00390625f + 0x1p-20f)) == 1.0078125f);
+  // float32's range: tiny and huge values stay finite and non-zero; the largest float is
+  // past bfloat16's largest and rounds to infinity, as IEEE rounding does.
+  CHECK(from_bfloat16(to_bfloat16(1e-38f)) > 0.0f);
+  CHECK(std::isfinite(from_bfloat16(to_bfloat16(3e38f))));
+  CHECK(std::isinf(from_bfloat16(to_bfloat16(std::numeric_limits<float>::max()))));
+  CHECK(std::isnan(from_bfloat16(to_bfloat16(std::numeric_limits<float>::quiet_NaN()))));
+  CHECK(std::isinf(from_bfloat16(to_bfloat16(-std::numeric_limits<float>::infinity()))));
+  CHECK(std::signbit(from_bfloat16(to_bfloat16(-0.0f))));
+  // Relative error at most 2^-8: half the step of an 8-bit significand (7 bits stored).
+  const Matrix values = random_matrix(100, 100, 4) * 1e3f;
+  for (const float value : values.reshaped()) {
+    CHECK(std::abs(from_bfloat16(to_bfloat16(value)) - value) <= std::abs(value) * 0x1p-8f);
+  }
+}
+
 TEST_CASE("packed products equal the plain product, padding included", "[step07][serving]") {
   const Matrix x = random_matrix(5, 20, 1);        // C_in 20: rows padded to 32 floats
   const Matrix weight = random_matrix(20, 37, 2);  // C_out 37: channels padded to 64
@@ -72,9 +99,21 @@ TEST_CASE("packed products equal the plain product, padding included", "[step07]
       CHECK(std::abs(out(r, c) - expected(r, c)) <= bound);
     }
   }
+  // bf16: the float32 product of the weights rounded to bfloat16 (the order of the sums
+  // aside), with half the bytes.
+  const auto bf16 = infer::pack(weight, false, infer::WeightFormat::kBf16);
+  CHECK(bf16->bytes() == 20 * 37 * 2);
+  infer::multiply(*bf16, x, bias.data(), out);
+  const Matrix rounded = weight.unaryExpr([](float w) { return from_bfloat16(to_bfloat16(w)); });
+  const Matrix expected_bf16 = (x * rounded).rowwise() + bias.row(0);
+  CHECK((out - expected_bf16).cwiseAbs().maxCoeff() < 1e-5f);
+  CHECK((rounded - weight).cwiseAbs().maxCoeff() > 0.0f);  // the rounding did happen
   Matrix wrong(5, 36);
   CHECK_THROWS_WITH(infer::multiply(*int8, x, nullptr, wrong), contains("out (5, 36)"));
   CHECK_THROWS_WITH(infer::weight_format("int4"), contains("weight format \"int4\""));
+  for (const char* name : {"float32", "bf16", "int8", "nf4"}) {
+    CHECK(infer::weight_format_name(infer::weight_format(name)) == std::string(name));
+  }
 }
 
 TEST_CASE("a sequence's logits are the same bits alone and among 16, anywhere in the batch",
@@ -90,7 +129,7 @@ TEST_CASE("a sequence's logits are the same bits alone and among 16, anywhere in
   std::vector<std::int64_t> all(16);
   for (std::int64_t s = 0; s < 16; ++s) all[static_cast<std::size_t>(s)] = s;
   for (const infer::WeightFormat format :
-       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kBf16, infer::WeightFormat::kInt8}) {
     infer::ServingWeights weights(format);
     const Matrix together = decode_together(model, &weights, prompts, all);
     for (const std::int64_t probe : {0, 5, 15}) {
@@ -115,7 +154,7 @@ TEST_CASE("a cached pass on packed weights gives the uncached forward's logits",
   const Matrix full = model.forward(tape, ids, 1).matrix();
   std::vector<double> bytes;
   for (const infer::WeightFormat format :
-       {infer::WeightFormat::kFloat32, infer::WeightFormat::kInt8}) {
+       {infer::WeightFormat::kFloat32, infer::WeightFormat::kBf16, infer::WeightFormat::kInt8}) {
     infer::ServingWeights weights(format);
     infer::KvCache cache(model.config(), 1);
     models::RunOptions run{.cache = &cache, .products = &weights};
@@ -130,11 +169,13 @@ TEST_CASE("a cached pass on packed weights gives the uncached forward's logits",
           largest, (logits.row(0) - full.row(static_cast<Eigen::Index>(t))).cwiseAbs().maxCoeff());
     }
     INFO(infer::weight_format_name(format) << ": max |difference| " << largest);
-    // float32: only the order of the sums differs; int8: the weights' rounding.
+    // float32: only the order of the sums differs; bf16 and int8: the weights' rounding.
     CHECK(largest < (format == infer::WeightFormat::kFloat32 ? 1e-5f : 2e-2f));
     bytes.push_back(static_cast<double>(weights.bytes()));
   }
-  // Every weight was packed by now: int8 takes a quarter of the bytes, plus a scale per channel.
-  CHECK(bytes[1] * 4 < bytes[0] * 1.1);
-  CHECK(bytes[1] * 4 > bytes[0]);
+  // Every weight was packed by now: bf16 takes half the bytes, int8 a quarter plus a scale
+  // per channel.
+  CHECK(bytes[1] * 2 == bytes[0]);
+  CHECK(bytes[2] * 4 < bytes[0] * 1.1);
+  CHECK(bytes[2] * 4 > bytes[0]);
 }

@@ -1,6 +1,6 @@
 /// @file packed_matrix.h
-/// @brief Weight matrices stored for serving (float32, int8 or NF4), and the one matrix-product
-/// kernel that reads them, whose results do not depend on the batch.
+/// @brief Weight matrices stored for serving (float32, bfloat16, int8 or NF4), and the one
+/// matrix-product kernel that reads them, whose results do not depend on the batch.
 ///
 /// **Layout.** A packed matrix keeps each output channel's weights contiguous: W^T, (C_out,
 /// C_in), rows padded with zeros to a multiple of 16 floats and the channel count to a
@@ -16,7 +16,11 @@
 /// channels; a single row has a loop of its own), never mixed. Threads split the channels, which
 /// changes who computes an element, not how.
 ///
-/// **Formats.** int8 stores each weight as round(w / s_c) in [-127, 127] with one float
+/// **Formats.** bfloat16 keeps each weight's sign, exponent and top 7 significand bits (core/
+/// bfloat16.h): half the bytes of float32, no scale to choose, every weight within 2^-8 of
+/// itself relatively; the kernel widens 16 of them to floats as it loads them (a shift) and
+/// does float32 arithmetic, so the products differ from float32's only by the weights'
+/// rounding. int8 stores each weight as round(w / s_c) in [-127, 127] with one float
 /// scale s_c = max_k |w_ck| / 127 per output channel (symmetric, per channel): a quarter of
 /// the bytes, which is what a decode step of a large model is bound by. The kernel reads the
 /// int8 weights directly, converting 16 at a time to floats as it loads them, and multiplies
@@ -40,11 +44,12 @@ namespace tinygpt::infer {
 /// @brief How serving weights are stored.
 enum class WeightFormat {
   kFloat32,  ///< as trained: 4 bytes a weight
+  kBf16,     ///< bfloat16 (core/bfloat16.h), rounded to nearest: 2 bytes a weight, no scales
   kInt8,     ///< symmetric int8 per output channel: 1 byte a weight, plus a scale a channel
   kNf4,      ///< NF4 in blocks of 64 along C_in, double-quantised scales: 4.127 bits a weight
 };
 
-/// @param name "float32", "int8" or "nf4".
+/// @param name "float32", "bf16", "int8" or "nf4".
 /// @return the format; Error naming the value otherwise.
 WeightFormat weight_format(const std::string& name);
 /// @param format a format.
