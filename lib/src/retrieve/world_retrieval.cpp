@@ -6,39 +6,29 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "../core/jsonl.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 
 namespace tinygpt::retrieve {
 namespace {
 
-// Calls `record` with each non-empty line of a JSONL file parsed as an object, and its
-// 1-based line number; a line that is not an object is an Error naming file and line.
+// Calls `record` with each record of a JSONL file; a record without the fields `what`
+// names (or with fields of another type) is an Error naming file and line.
 template <typename Record>
 void for_each_record(const std::filesystem::path& path, std::string_view what, Record record) {
   if (!std::filesystem::is_regular_file(path)) {
     throw Error("no file " + path.string() + ": give --data a folder written by " +
                 "`tinygpt data generate` (kinds facts,qa)");
   }
-  const std::string text = read_file(path);
-  std::size_t start = 0;
-  std::int64_t line = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    const std::string_view row(text.data() + start, end - start);
-    start = end + 1;
-    if (row.empty()) continue;
-    const nlohmann::json json = nlohmann::json::parse(row, nullptr, false);
-    const std::string where = path.string() + ":" + std::to_string(line) + ": not ";
-    if (!json.is_object()) throw Error(where + std::string(what));
-    try {
-      record(json, line);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(where + std::string(what));
-    }
-  }
+  tinygpt::detail::for_each_jsonl_object<nlohmann::json>(
+      path, [&](const nlohmann::json& json, const std::string& where) {
+        try {
+          record(json);
+        } catch (const nlohmann::json::exception&) {
+          throw Error(where + ": not " + std::string(what));
+        }
+      });
 }
 
 }  // namespace
@@ -46,7 +36,7 @@ void for_each_record(const std::filesystem::path& path, std::string_view what, R
 std::vector<Passage> read_world_passages(const std::filesystem::path& world, Facts which) {
   std::vector<Passage> passages;
   for_each_record(world / "facts.jsonl", "a fact record (id, sentence, split)",
-                  [&](const nlohmann::json& json, std::int64_t) {
+                  [&](const nlohmann::json& json) {
                     if (which == Facts::kSeen && json.at("split").get<std::string>() != "seen") {
                       return;
                     }
@@ -60,7 +50,7 @@ std::vector<Passage> read_world_passages(const std::filesystem::path& world, Fac
 std::vector<Question> read_world_questions(const std::filesystem::path& world) {
   std::vector<Question> questions;
   for_each_record(world / "qa.jsonl", "a question record (id, fact, question, response, split)",
-                  [&](const nlohmann::json& json, std::int64_t) {
+                  [&](const nlohmann::json& json) {
                     questions.push_back(
                         {json.at("id").get<std::string>(), json.at("question").get<std::string>(),
                          json.at("fact").get<std::string>(), json.at("response").get<std::string>(),

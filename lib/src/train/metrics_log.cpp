@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/jsonl.h"
 #include "metrics_log_detail.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
@@ -22,30 +23,26 @@ namespace {
 svg::Series metric_points(const fs::path& metrics, std::string_view x, std::string_view y,
                           std::int64_t smooth, std::string& fields) {
   TINYGPT_CHECK(smooth >= 1, "read_metric_series: smooth must be at least 1, got ", smooth);
-  const std::string where = metrics.string();
-  std::istringstream in(read_file(metrics));
   svg::Series series{std::string(y), {}};
   std::vector<double> window;  // the last `smooth` values of y
-  std::string line;
-  for (std::int64_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    // Ordered, so that a message lists the fields as the file has them.
-    const auto json = nlohmann::ordered_json::parse(line, nullptr, false);
-    TINYGPT_CHECK(json.is_object(), where, ":", number, ": not a JSON object");
-    if (fields.empty()) {
-      for (const auto& [key, value] : json.items()) fields += (fields.empty() ? "" : ", ") + key;
-    }
-    const auto x_field = json.find(x);
-    const auto y_field = json.find(y);
-    if (x_field == json.end() || y_field == json.end()) continue;
-    TINYGPT_CHECK(x_field->is_number() && y_field->is_number(), where, ":", number, ": '", x,
-                  "' and '", y, "' must be numbers");
-    window.push_back(y_field->get<double>());
-    if (static_cast<std::int64_t>(window.size()) > smooth) window.erase(window.begin());
-    double sum = 0.0;
-    for (const double value : window) sum += value;
-    series.points.push_back({x_field->get<double>(), sum / static_cast<double>(window.size())});
-  }
+  // Ordered, so that a message lists the fields as the file has them.
+  tinygpt::detail::for_each_jsonl_object<nlohmann::ordered_json>(
+      metrics, [&](const nlohmann::ordered_json& json, const std::string& where) {
+        if (fields.empty()) {
+          for (const auto& [key, value] : json.items())
+            fields += (fields.empty() ? "" : ", ") + key;
+        }
+        const auto x_field = json.find(x);
+        const auto y_field = json.find(y);
+        if (x_field == json.end() || y_field == json.end()) return;
+        TINYGPT_CHECK(x_field->is_number() && y_field->is_number(), where, ": '", x, "' and '", y,
+                      "' must be numbers");
+        window.push_back(y_field->get<double>());
+        if (static_cast<std::int64_t>(window.size()) > smooth) window.erase(window.begin());
+        double sum = 0.0;
+        for (const double value : window) sum += value;
+        series.points.push_back({x_field->get<double>(), sum / static_cast<double>(window.size())});
+      });
   return series;
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "../core/jsonl.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/files.h"
 
@@ -16,25 +17,13 @@ namespace fs = std::filesystem;
 // Ordered, so that review_records() gives records back with their fields in file order.
 using json = nlohmann::ordered_json;
 
-// Calls `use` with every record of a JSONL file and its line number.
+// Calls `use` with every record of one of the world's JSONL files and where it is.
 template <typename Use>
 void for_each_record(const fs::path& world, const char* name, Use use) {
   const fs::path path = world / name;
   TINYGPT_CHECK(fs::is_regular_file(path), world.string(), ": no ", name,
                 "; make it with `tinygpt data generate --out ", world.string(), "`");
-  std::istringstream lines(read_file(path));
-  std::string line;
-  for (int number = 1; std::getline(lines, line); ++number) {
-    if (line.empty()) continue;
-    json record;
-    try {
-      record = json::parse(line);
-    } catch (const json::parse_error& error) {
-      throw Error(path.string() + ":" + std::to_string(number) +
-                  ": not valid JSON: " + error.what());
-    }
-    use(record, path.string() + ":" + std::to_string(number));
-  }
+  tinygpt::detail::for_each_jsonl_object<json>(path, use);
 }
 
 std::string text_field(const json& record, const char* field, const std::string& where) {

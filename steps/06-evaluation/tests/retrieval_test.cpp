@@ -338,7 +338,7 @@ TEST_CASE("BM25 refuses bad passages, bad options and bad world files", "[step06
     out << "{\"id\":\"town:0/river\",\"sentence\":\"Carenton is a town.\"}\n[1, 2]\n";
   }
   CHECK_THROWS_WITH(read_world_passages(dir.path()),
-                    Catch::Matchers::Contains("facts.jsonl:2: not a fact record"));
+                    Catch::Matchers::Contains("facts.jsonl:2: not a JSON object"));
   {
     std::ofstream out(dir.path() / "qa.jsonl");
     out << "{\"id\":\"qa:0\",\"question\":\"Where?\"}\n";
