@@ -36,8 +36,7 @@ struct RagOptions {
   std::string question;
   std::int64_t k = 5;
   std::vector<std::int64_t> ks = {1, 5, 10};
-  retrieve::Bm25Options bm25;
-  retrieve::RagOptions rag;  // rag ask and training-data: passages per prompt (k1, b: bm25)
+  retrieve::RagOptions rag;  // BM25's k1 and b (every subcommand); passages per prompt
   double threshold = 0.0;    // rag ask: "I don't know." when the best score is below it
   std::int64_t max_new_tokens = 48;
 };
@@ -59,7 +58,8 @@ void run_index(const RagOptions& options) {
 
 void run_search(const RagOptions& options) {
   const retrieve::Bm25Index index = retrieve::Bm25Index::load(options.index);
-  const std::vector<retrieve::Hit> hits = index.search(options.question, options.k, options.bm25);
+  const std::vector<retrieve::Hit> hits =
+      index.search(options.question, options.k, options.rag.bm25);
   if (hits.empty()) {
     std::cout << "no passage shares a word with the question\n";
     return;
@@ -85,14 +85,14 @@ void run_evaluate(const RagOptions& options) {
   const auto print = [&](const char* name, const std::vector<retrieve::Question>& subset) {
     if (subset.empty()) return;
     const retrieve::RetrievalQuality quality =
-        retrieve::evaluate_bm25(index, subset, options.ks, index.size(), options.bm25);
+        retrieve::evaluate_bm25(index, subset, options.ks, index.size(), options.rag.bm25);
     std::cout << std::left << std::setw(10) << name << std::right << std::setw(6)
               << quality.questions;
     std::cout << std::fixed << std::setprecision(3);
     for (const double recall : quality.recall) std::cout << std::setw(11) << recall;
     std::cout << std::setw(8) << quality.mrr << "\n";
   };
-  std::cout << "BM25 (k1 " << options.bm25.k1 << ", b " << options.bm25.b << ") on "
+  std::cout << "BM25 (k1 " << options.rag.bm25.k1 << ", b " << options.rag.bm25.b << ") on "
             << (options.data / "qa.jsonl").string() << ", " << index.size() << " passages\n";
   std::cout << std::left << std::setw(10) << "questions" << std::right << std::setw(6) << "n";
   for (const std::int64_t k : options.ks)
@@ -129,8 +129,7 @@ void run_evaluate(const RagOptions& options) {
   std::cout << std::setprecision(2) << "(" << seconds_since(start) << " s)\n";
 }
 
-void run_ask(RagOptions options) {
-  options.rag.bm25 = options.bm25;
+void run_ask(const RagOptions& options) {
   const retrieve::Bm25Index index = retrieve::Bm25Index::load(options.index);
   const retrieve::Retrieved retrieved =
       retrieve::retrieve_passages(index, options.question, options.rag);
@@ -158,8 +157,7 @@ void run_ask(RagOptions options) {
             << "\n";
 }
 
-void run_training_data(RagOptions options) {
-  options.rag.bm25 = options.bm25;
+void run_training_data(const RagOptions& options) {
   const retrieve::RagWorld written =
       retrieve::write_rag_world(options.data, options.index, options.rag);
   std::cout << options.index.string() << ": " << written.conversations
@@ -173,10 +171,10 @@ void run_training_data(RagOptions options) {
 }
 
 void add_bm25_options(CLI::App* command, RagOptions& options) {
-  command->add_option("--k1", options.bm25.k1, "BM25's term-frequency saturation")
+  command->add_option("--k1", options.rag.bm25.k1, "BM25's term-frequency saturation")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--b", options.bm25.b, "BM25's length normalisation")
+  command->add_option("--b", options.rag.bm25.b, "BM25's length normalisation")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
 }
@@ -284,7 +282,7 @@ void register_rag_command(CLI::App& app) {
   add_passages(hallucination);
   hallucination->callback([options, experiment] {
     experiment->rag.passages = options->rag.passages;
-    experiment->rag.bm25 = options->bm25;
+    experiment->rag.bm25 = options->rag.bm25;
     const retrieve::HallucinationReport report =
         retrieve::run_hallucination(*experiment, std::cout);
     std::cout << report.markdown << "\nwritten to " << report.folder.string() << "\n";
