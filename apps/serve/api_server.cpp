@@ -8,6 +8,7 @@
 #include <random>
 
 #include "page_files.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/serve/openai_response.h"
 #include "tinygpt/serve/pii.h"
 #include "tinygpt/serve/pii_stream.h"
@@ -18,10 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // What the access log and the metrics learn about one exchange while it is handled. httplib
 // runs a request from its headers to the last byte of its answer on one thread, so the

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/models/pretrained.h"
 #include "tinygpt/retrieve/bm25.h"
 #include "tinygpt/retrieve/dense.h"
@@ -40,10 +41,6 @@ struct RagOptions {
   double threshold = 0.0;    // rag ask: "I don't know." when the best score is below it
   std::int64_t max_new_tokens = 48;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void run_index(const RagOptions& options) {
   const auto start = std::chrono::steady_clock::now();

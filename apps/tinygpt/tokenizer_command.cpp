@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/text/bpe.h"
 
 namespace tinygpt::cli {
@@ -31,10 +32,6 @@ std::string read_inputs(const std::vector<std::string>& paths) {
   std::string text;
   for (const std::string& path : paths) text += read_text(path);
   return text;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 struct TrainOptions {

@@ -1,6 +1,7 @@
 // One iteration of RLHF's samples (align/ppo_rollouts.h): sampled on the engine, scored by
 // three models, turned into advantages.
 #include "tinygpt/align/ppo_rollouts.h"
+#include "tinygpt/core/clock.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,10 +25,6 @@ constexpr std::int64_t kScoreBatch = 32;
 // The value head's place among the parameters' initialisation streams (after the task
 // head's 2^32).
 constexpr std::uint64_t kValueHeadInitIndex = std::uint64_t{3} << 32;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void append(std::vector<float>& out, const Tensor& column) {
   out.insert(out.end(), column.data, column.data + column.numel());

@@ -1,6 +1,7 @@
 // The training loop (loop.h): one optimizer step after another for any objective, with
 // validation, metrics, samples, checkpoints, resume and a clean stop.
 #include "tinygpt/train/loop.h"
+#include "tinygpt/core/clock.h"
 
 #include <array>
 #include <chrono>
@@ -145,10 +146,6 @@ void resolve_steps(LoopConfig& config, const Objective& objective,
   // Recorded with its steps only, train_config.json repeats the run as it was.
   config.epochs = 0.0;
   detail::check_step_settings(config);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace

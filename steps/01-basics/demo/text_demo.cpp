@@ -4,6 +4,7 @@
 #include <iomanip>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/models/bigram.h"
 #include "tinygpt/text/bpe.h"
 #include "tinygpt/text/char_tokenizer.h"
@@ -14,9 +15,6 @@ namespace {
 // Records are joined with a blank line, the way fortunes and paragraphs are separated.
 constexpr std::string_view kSeparator = "\n\n";
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 }  // namespace
 
 std::unique_ptr<text::Tokenizer> train_tokenizer(const std::string& kind, const std::string& text,

@@ -36,12 +36,15 @@
 
 #include "bench_support.hpp"
 #include "tinygpt/core/blas_kernel.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/nn/cross_entropy.h"
 #include "tinygpt/train/optimizers.h"
 
 namespace {
+
+using tinygpt::seconds_since;
 
 using namespace tinygpt;
 using namespace tinygpt::bench;
@@ -105,10 +108,6 @@ class TrainStep {
   std::vector<std::int32_t> inputs_;
   std::vector<std::int32_t> targets_;
 };
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Args: index into kGptSetups; 1 to train the last block only (the rest frozen: no
 // gradient work below it, no weight gradients outside it), 0 to train everything. One

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/core/safetensors.h"
 #include "tinygpt/core/tape.h"
@@ -32,10 +33,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Validation rows per forward pass: large enough to keep the matmuls busy, small enough
 // that the (rows * T, V) logits stay a few megabytes.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/core/files.h"
 #include "tinygpt/data/world.h"
 #include "tinygpt/infer/engine.h"
@@ -28,10 +29,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr const char* kJson = "application/json";
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 fs::path dpo_model(const DeploymentJourneyOptions& options) {
   return options.out / "align" / "dpo" / "model";
