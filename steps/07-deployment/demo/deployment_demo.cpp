@@ -156,11 +156,11 @@ JourneyServer::JourneyServer(const DeploymentJourneyOptions& options, bool keep_
   const fs::path card = options.out / "serve" / "MODEL_CARD.md";
   const fs::path evaluation = options.out / "eval" / "report";
   const bool evaluated = fs::exists(evaluation / "report.json");
-  serve::write_model_card({.model = model,
-                           .eval_report = evaluated ? evaluation : fs::path(),
-                           .eval_model = evaluated ? "dpo (step 05)" : ""},
-                          card);
-  server_options.model_card = read_file(card);
+  server_options.model_card =
+      serve::model_card_markdown({.model = model,
+                                  .eval_report = evaluated ? evaluation : fs::path(),
+                                  .eval_model = evaluated ? "dpo (step 05)" : ""});
+  write_file_atomically(card, server_options.model_card);
   fs::create_directories(options.out / "serve");
   state_->access_log.open(options.out / "serve" / "access.log", std::ios::app);
   TINYGPT_CHECK(state_->access_log.good(), (options.out / "serve" / "access.log").string(),
