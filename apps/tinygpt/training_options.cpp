@@ -32,6 +32,11 @@ void add_loop_options(CLI::App& command, train::LoopConfig& c) {
   command.add_option("--optimizer", c.optimizer, "adamw, or sgd (with --momentum)")
       ->check(CLI::IsMember({"adamw", "sgd"}))
       ->capture_default_str();
+  command
+      .add_option("--precision", c.precision,
+                  "float32, or bf16: matrix products on bfloat16 operands, summed in float32")
+      ->check(CLI::IsMember({"float32", "bf16"}))
+      ->capture_default_str();
   command.add_option("--momentum", c.momentum, "SGD's momentum (0: plain SGD)")
       ->capture_default_str();
   command
@@ -94,6 +99,7 @@ void apply_loop_options(const CLI::App& command, const train::LoopConfig& cli,
   if (given("--warmup")) config.warmup = cli.warmup;
   if (given("--optimizer")) config.optimizer = cli.optimizer;
   if (given("--momentum")) config.momentum = cli.momentum;
+  if (given("--precision")) config.precision = cli.precision;
   if (given("--weight-decay")) config.weight_decay = cli.weight_decay;
   if (given("--clip")) config.clip = cli.clip;
   if (given("--eval-interval")) config.eval_interval = cli.eval_interval;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "../core/parallel.h"
+#include "bf16_operands.h"
 #include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
@@ -110,9 +111,12 @@ std::int64_t attention_work(const AttentionSizes& n) {
 
 // out (B*T, C) = multi-head attention of q_in (B*T, C) over k_in and v_in (B*S, C). The
 // inputs may be column blocks of a fused QKV or KV: split_heads_forward reads them in place.
+// In bf16 (`round`), the split q, k and v are rounded to bfloat16 before the products, and
+// backward multiplies the same rounded values.
 void multi_head_forward(MatrixRef out, ConstMatrixRef q_in, ConstMatrixRef k_in,
                         ConstMatrixRef v_in, const AttentionSizes& n, bool causal,
-                        std::span<const std::uint8_t> key_keep, const AttentionBuffers& buffers) {
+                        std::span<const std::uint8_t> key_keep, bool round,
+                        const AttentionBuffers& buffers) {
   const std::int64_t d = n.head_dim();
   MatrixMap q(buffers.q, n.slices() * n.time, d);
   MatrixMap k(buffers.k, n.slices() * n.keys, d);
@@ -129,6 +133,12 @@ void multi_head_forward(MatrixRef out, ConstMatrixRef q_in, ConstMatrixRef k_in,
     split_heads_forward(v.middleRows(key_row, key_rows), v_in.middleRows(b * n.keys, n.keys), 1,
                         n.heads);
   });
+  if (round) {
+    for (float* buffer : {buffers.q, buffers.k, buffers.v}) {
+      const std::int64_t rows = buffer == buffers.q ? n.time : n.keys;
+      detail::round_all_to_bfloat16(buffer, buffer, n.slices() * rows * d);
+    }
+  }
   // Slice (b, h) is rows [slice*T, (slice+1)*T) of q, probs and heads, and rows
   // [slice*S, (slice+1)*S) of k and v; every slice writes only its own rows.
   detail::parallel_for(n.slices(), attention_work(n), [&](std::int64_t slice) {
@@ -282,7 +292,7 @@ Tensor record_attention(Tape& tape, const char* op, BackwardFn backward, const T
   multi_head_forward(out.matrix(), q_matrix.middleCols(0, n.width),
                      kv_matrix.middleCols(first_key, n.width),
                      kv_matrix.middleCols(first_key + n.width, n.width), n, options.causal,
-                     options.key_keep, buffers);
+                     options.key_keep, tape.precision() == Precision::kBfloat16, buffers);
   if (options.probs_out != nullptr) {
     // Slice (b, h) of probs is (T, S) at row (b*H + h)*T: exactly the (B, H, T, S) layout.
     std::copy_n(buffers.probs, n.slices() * n.time * n.keys, options.probs_out);

@@ -3,6 +3,7 @@
 #include "tinygpt/nn/linear.h"
 
 #include "../core/parallel.h"
+#include "bf16_operands.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/nn/matmul.h"
 
@@ -41,7 +42,7 @@ constexpr std::int64_t kProductCols = 128;
 void linear_node_backward(const Node& node) {
   const MatrixMap x = node.in[0].matrix();
   const MatrixMap weight = node.in[1].matrix();
-  const MatrixMap dout = node.out.grad_matrix();
+  const MatrixMap dout = detail::product_output_gradient(node);
   MatrixMap dx = node.in[0].grad_matrix();
   MatrixMap dweight = node.in[1].grad_matrix();
   // A layer without bias recorded no third input: its gradient view is empty, as a frozen
@@ -93,9 +94,12 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
   const Matrix no_bias;
   const ConstMatrixRef bias_row =
       has_bias ? ConstMatrixRef(bias.matrix()) : ConstMatrixRef(no_bias);
+  // In bf16 the product reads rounded copies, and backward multiplies the same copies.
+  const Tensor x_operand = detail::product_operand(tape, x);
+  const Tensor weight_operand = detail::product_operand(tape, weight);
   MatrixMap out_values = out.matrix();
-  const MatrixMap x_values = x.matrix();
-  const MatrixMap weight_values = weight.matrix();
+  const MatrixMap x_values = x_operand.matrix();
+  const MatrixMap weight_values = weight_operand.matrix();
   // Rows are independent, so the driver hands blocks of rows to threads and each runs a
   // one-thread product. The GEMM (Eigen's or OpenBLAS's) could split the product itself,
   // but its threads wait for each other at every panel of the inner dimension, spinning:
@@ -113,7 +117,8 @@ Tensor linear(Tape& tape, const Tensor& x, const Tensor& weight, const Tensor& b
     tape.record({.op = "linear",
                  .backward = &linear_node_backward,
                  .out = out,
-                 .in = {x, weight, has_bias ? bias : Tensor{}}});
+                 .in = {x_operand, weight_operand, has_bias ? bias : Tensor{}},
+                 .saved = detail::output_gradient_room(tape, out)});
   }
   return out;
 }

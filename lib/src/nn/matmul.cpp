@@ -2,6 +2,7 @@
 #include "tinygpt/nn/matmul.h"
 
 #include "../core/parallel.h"
+#include "bf16_operands.h"
 #include "tinygpt/core/check.h"
 
 namespace tinygpt::nn {
@@ -20,7 +21,7 @@ void matmul_node_backward(const Node& node) {
   const bool transpose_b = node.args.transpose_b;
   const MatrixMap a = node.in[0].matrix();
   const MatrixMap b = node.in[1].matrix();
-  const MatrixMap dout = node.out.grad_matrix();
+  const MatrixMap dout = detail::product_output_gradient(node);
   MatrixMap da = node.in[0].grad_matrix();
   MatrixMap db = node.in[1].grad_matrix();
   Matrix none;
@@ -69,9 +70,12 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
   const Shape out_shape = transpose_a ? Shape{a.shape[1], out_cols} : a.shape.with_last(out_cols);
 
   Tensor out = tape.output(out_shape, {a, b});
+  // In bf16 the product reads rounded copies, and backward multiplies the same copies.
+  const Tensor a_operand = detail::product_operand(tape, a);
+  const Tensor b_operand = detail::product_operand(tape, b);
   MatrixMap out_values = out.matrix();
-  const MatrixMap a_values = a.matrix();
-  const MatrixMap b_values = b.matrix();
+  const MatrixMap a_values = a_operand.matrix();
+  const MatrixMap b_values = b_operand.matrix();
   // Output columns are independent: blocks of them go to the threads, each a one-thread
   // product (the reason is the same as in linear(): a GEMM's own split makes its threads
   // wait for each other inside every product).
@@ -87,7 +91,8 @@ Tensor matmul(Tape& tape, const Tensor& a, const Tensor& b, bool transpose_a, bo
     tape.record({.op = "matmul",
                  .backward = &matmul_node_backward,
                  .out = out,
-                 .in = {a, b},
+                 .in = {a_operand, b_operand},
+                 .saved = detail::output_gradient_room(tape, out),
                  .args = {.transpose_a = transpose_a, .transpose_b = transpose_b}});
   }
   return out;

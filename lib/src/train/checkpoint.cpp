@@ -200,10 +200,13 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
     check_field(saved_model, current_model, key, origin);
   }
   nlohmann::json saved_train = parse_object(saved.train_config, "train_config", origin);
-  // Checkpoints made before the optimizer could be chosen were all made with AdamW.
-  if (!saved_train.contains("optimizer")) saved_train["optimizer"] = "adamw";
   nlohmann::json current_train = parse_object(current.train_config, "train config", origin);
-  if (!current_train.contains("optimizer")) current_train["optimizer"] = "adamw";
+  // A config leaves out the defaults that came later: checkpoints made before the optimizer
+  // could be chosen were all made with AdamW, and float32 runs do not write their precision.
+  for (nlohmann::json* train : {&saved_train, &current_train}) {
+    if (!train->contains("optimizer")) (*train)["optimizer"] = "adamw";
+    if (!train->contains("precision")) (*train)["precision"] = "float32";
+  }
   for (const char* key : kEssentialTrainFields) {
     check_field(saved_train, current_train, key, origin);
   }

@@ -1,7 +1,6 @@
 // The training loop (loop.h): one optimizer step after another for any objective, with
 // validation, metrics, samples, checkpoints, resume and a clean stop.
 #include "tinygpt/train/loop.h"
-#include "tinygpt/core/clock.h"
 
 #include <array>
 #include <chrono>
@@ -12,7 +11,9 @@
 #include "config_detail.h"
 #include "metrics_log_detail.h"
 #include "tinygpt/core/check.h"
+#include "tinygpt/core/clock.h"
 #include "tinygpt/core/files.h"
+#include "tinygpt/core/precision.h"
 #include "tinygpt/train/checkpoint.h"
 #include "tinygpt/train/clipping.h"
 #include "tinygpt/train/optimizers.h"
@@ -39,6 +40,7 @@ struct StepOutcome {
 class Stepper {
  public:
   Stepper(const LoopConfig& config, Objective& objective) : config_(config), objective_(objective) {
+    tape_.set_precision(parse_precision(config.precision));
     if (config.optimizer == "sgd") {
       optimizer_ = std::make_unique<SgdMomentum>(
           objective.parameters(),
@@ -184,6 +186,8 @@ TrainResult run_loop(LoopConfig config, Objective& objective, const RunRecord& r
       objective.parameters().set_trainable(parameter.name, objective.trains(parameter));
     }
     stepper = std::make_unique<Stepper>(config, objective);
+    const std::string precision = precision_note(parse_precision(config.precision));
+    if (!precision.empty()) say(callbacks, precision);
     state.seed = config.seed;
     state.tokenizer_hash = record.tokenizer_hash;
     state.model_config = record.model_config;

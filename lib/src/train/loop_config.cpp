@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "config_detail.h"
+#include "tinygpt/core/precision.h"
 #include "tinygpt/train/checkpoint.h"
 #include "tinygpt/train/loop.h"
 #include "tinygpt/train/schedule.h"
@@ -19,7 +20,7 @@ std::vector<std::string_view> loop_config_fields() {
           "micro_batches", "lr",           "min_lr",          "warmup",
           "optimizer",     "momentum",     "weight_decay",    "clip",
           "eval_interval", "eval_batches", "sample_interval", "checkpoint_interval",
-          "keep",          "seed",         "time_limit"};
+          "keep",          "seed",         "time_limit",      "precision"};
 }
 
 void read_loop_config(std::string_view json_text, const fs::path& origin, LoopConfig& config) {
@@ -47,6 +48,7 @@ void read_loop_config(std::string_view json_text, const fs::path& origin, LoopCo
   read_field(json, "keep", config.keep, where);
   read_field(json, "seed", config.seed, where);
   read_field(json, "time_limit", config.time_limit, where);
+  read_field(json, "precision", config.precision, where);
 }
 
 std::string loop_config_json(const LoopConfig& config) {
@@ -71,6 +73,7 @@ std::string loop_config_json(const LoopConfig& config) {
   json["keep"] = config.keep;
   json["seed"] = config.seed;
   if (config.time_limit > 0.0) json["time_limit"] = config.time_limit;
+  if (config.precision != "float32") json["precision"] = config.precision;
   const std::string text = json.dump();
   return text.substr(1, text.size() - 2);  // without the braces
 }
@@ -126,6 +129,7 @@ void check_loop_config(const LoopConfig& config) {
                 config.micro_batches);
   TINYGPT_CHECK(config.optimizer == "adamw" || config.optimizer == "sgd",
                 "--optimizer must be adamw or sgd, got '", config.optimizer, "'");
+  parse_precision(config.precision);  // an Error naming the value when it is neither
   TINYGPT_CHECK(config.momentum >= 0.0f && config.momentum < 1.0f,
                 "--momentum must be in [0, 1), got ", config.momentum);
   TINYGPT_CHECK(config.weight_decay >= 0.0f, "--weight-decay must be 0 or more, got ",

@@ -25,6 +25,8 @@
 //      [--benchmark_format=json]
 // Where the time goes, op by op, forward and backward (the tape's profiler):
 //      build/release/steps/03-pretraining/bench/bench_train_step --profile=small
+// and in bf16 mixed precision (core/precision.h; also train_step/small_bf16, gpt2_bf16):
+//      build/release/steps/03-pretraining/bench/bench_train_step --profile=small --precision=bf16
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +39,7 @@
 #include "bench_support.hpp"
 #include "tinygpt/core/blas_kernel.h"
 #include "tinygpt/core/clock.h"
+#include "tinygpt/core/precision.h"
 #include "tinygpt/core/tape.h"
 #include "tinygpt/models/gpt.h"
 #include "tinygpt/nn/cross_entropy.h"
@@ -58,7 +61,8 @@ class TrainStep {
  public:
   // trained: the prefix of the parameters that train ("h.11." for GPT-2's last block), the
   // others frozen; empty: all train.
-  explicit TrainStep(const GptSetup& setup, const std::string& trained = "")
+  explicit TrainStep(const GptSetup& setup, const std::string& trained = "",
+                     Precision precision = Precision::kFloat32)
       : setup_(setup),
         model_(setup.config),
         inputs_(random_token_ids(setup.batch * setup.time, setup.config.vocab_size, 0)),
@@ -70,6 +74,7 @@ class TrainStep {
     }
     optimizer_ = std::make_unique<train::AdamW>(model_.parameters(),
                                                 train::AdamWSettings{.learning_rate = 6e-4f});
+    tape_.set_precision(precision);
   }
 
   Tape& tape() { return tape_; }
@@ -110,12 +115,15 @@ class TrainStep {
 };
 
 // Args: index into kGptSetups; 1 to train the last block only (the rest frozen: no
-// gradient work below it, no weight gradients outside it), 0 to train everything. One
-// iteration of the benchmark loop is one training step.
+// gradient work below it, no weight gradients outside it), 0 to train everything; 1 for
+// bf16 mixed precision (core/precision.h), 0 for float32. One iteration of the benchmark
+// loop is one training step.
 void BM_train_step(benchmark::State& state) {
   const GptSetup& setup = kGptSetups[state.range(0)];
   const bool last_block_only = state.range(1) == 1;
-  TrainStep run(setup, last_block_only ? "h." + std::to_string(setup.config.layers - 1) + "." : "");
+  const Precision precision = state.range(2) == 1 ? Precision::kBfloat16 : Precision::kFloat32;
+  TrainStep run(setup, last_block_only ? "h." + std::to_string(setup.config.layers - 1) + "." : "",
+                precision);
   for (int i = 0; i < kWarmUpSteps; ++i) run.step();
   std::vector<double> seconds;
   for (auto _ : state) {
@@ -133,7 +141,8 @@ void BM_train_step(benchmark::State& state) {
   state.counters["peak_rss_MB"] = peak_rss_mb();
   state.counters["trained_M"] = static_cast<double>(run.parameters().trainable_numel()) * 1e-6;
   state.counters["tape_MB"] = static_cast<double>(run.tape().arena().bytes_in_use()) / 1e6;
-  state.SetLabel(std::string(setup.name) + (last_block_only ? ", last block only" : ""));
+  state.SetLabel(std::string(setup.name) + (last_block_only ? ", last block only" : "") +
+                 (precision == Precision::kBfloat16 ? ", bf16" : ""));
 }
 
 // --- The per-op profile ----------------------------------------------------------------
@@ -165,8 +174,8 @@ struct ProfileRow {
 };
 
 // Runs warm-up steps, then kTimedSteps profiled ones, and prints where a step's time goes.
-void print_profile(const GptSetup& setup) {
-  TrainStep run(setup);
+void print_profile(const GptSetup& setup, Precision precision) {
+  TrainStep run(setup, "", precision);
   for (int i = 0; i < kWarmUpSteps; ++i) run.step();
   run.tape().set_profiling(true);
   std::map<std::string, ProfileRow> rows;
@@ -192,8 +201,8 @@ void print_profile(const GptSetup& setup) {
     return a.second.forward + a.second.backward > b.second.forward + b.second.backward;
   });
   const double steps = kTimedSteps;
-  std::printf("\nWhere one training step of %s goes (mean of %d steps, ms):\n", setup.name,
-              kTimedSteps);
+  std::printf("\nWhere one training step of %s in %s goes (mean of %d steps, ms):\n", setup.name,
+              precision_name(precision), kTimedSteps);
   std::printf("| %-34s | %9s | %9s | %9s | %6s |\n", "op", "forward", "backward", "total", "share");
   std::printf("|%s|%s|%s|%s|%s|\n", std::string(36, '-').c_str(), std::string(11, '-').c_str(),
               std::string(11, '-').c_str(), std::string(11, '-').c_str(),
@@ -212,19 +221,21 @@ void print_profile(const GptSetup& setup) {
               total / steps * 1e3, 100.0);
 }
 
-// Handles --profile[=name] (all configurations without a name); returns false when the
-// argument is absent.
+// Handles --profile[=name] (all configurations without a name) and --precision=bf16 beside
+// it; returns false when --profile is absent.
 bool run_profile(int argc, char** argv) {
+  Precision precision = Precision::kFloat32;
+  const char* name = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--profile", 9) != 0) continue;
-    const char* name = argv[i][9] == '=' ? argv[i] + 10 : "";
-    Eigen::setNbThreads(kThreads);
-    for (const GptSetup& setup : kGptSetups) {
-      if (*name == '\0' || std::strcmp(name, setup.name) == 0) print_profile(setup);
-    }
-    return true;
+    if (std::strncmp(argv[i], "--precision=", 12) == 0) precision = parse_precision(argv[i] + 12);
+    if (std::strncmp(argv[i], "--profile", 9) == 0) name = argv[i][9] == '=' ? argv[i] + 10 : "";
   }
-  return false;
+  if (name == nullptr) return false;
+  Eigen::setNbThreads(kThreads);
+  for (const GptSetup& setup : kGptSetups) {
+    if (*name == '\0' || std::strcmp(name, setup.name) == 0) print_profile(setup, precision);
+  }
+  return true;
 }
 
 BENCHMARK(BM_eigen_gemm_peak)
@@ -234,19 +245,31 @@ BENCHMARK(BM_eigen_gemm_peak)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_train_step)
     ->Name("train_step/small")
-    ->Args({0, 0})
+    ->Args({0, 0, 0})
     ->Iterations(kTimedSteps)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_train_step)
     ->Name("train_step/gpt2")
-    ->Args({1, 0})
+    ->Args({1, 0, 0})
+    ->Iterations(kTimedSteps)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_train_step)
+    ->Name("train_step/small_bf16")
+    ->Args({0, 0, 1})
+    ->Iterations(kTimedSteps)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_train_step)
+    ->Name("train_step/gpt2_bf16")
+    ->Args({1, 0, 1})
     ->Iterations(kTimedSteps)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_train_step)
     ->Name("train_step/gpt2_last_block")
-    ->Args({1, 1})
+    ->Args({1, 1, 0})
     ->Iterations(kTimedSteps)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -22,8 +22,12 @@ GEMM peak tinygpt's bench measured, peak RSS) and writes the raw figures (every 
 ms/step too), the CPU, the GEMM peak, the BLAS PyTorch runs on, the date and the thread
 count to results.json next to this script.
 
+With --precision bf16 both sides train in bf16 mixed precision: tinygpt's train_step/NAME_bf16
+(core/precision.h) against PyTorch's autocast to bfloat16; the figures go to
+results_bf16.json.
+
 Usage, from the repository root after a Release build:
-    steps/03-pretraining/bench/compare_pytorch.py --build-dir build/release
+    steps/03-pretraining/bench/compare_pytorch.py --build-dir build/release [--precision bf16]
 PyTorch is Debian's python3-torch; give it a fast BLAS (apt install libopenblas0-openmp),
 or its matrix products run on the reference BLAS, some hundred times slower. OpenBLAS's
 OpenMP build is also what tinygpt's products run on (scripts/packages.txt), so both sides
@@ -86,11 +90,12 @@ def environment(passive):
     return env
 
 
-def tinygpt_run(bench, config, passive):
-    output, rss = run_child([bench, f"--benchmark_filter=train_step/{config}/",
-                             "--benchmark_format=json"], environment(passive))
+def tinygpt_run(bench, config, passive, precision):
+    name = f"train_step/{config}{'_bf16' if precision == 'bf16' else ''}/"
+    output, rss = run_child([bench, f"--benchmark_filter={name}", "--benchmark_format=json"],
+                            environment(passive))
     report = json.loads(output)
-    run = next(b for b in report["benchmarks"] if b["name"].startswith(f"train_step/{config}/"))
+    run = next(b for b in report["benchmarks"] if b["name"].startswith(name))
     return {
         "ms_per_step": run["ms_per_step"],
         "tokens_per_s": run["tokens_per_s"],
@@ -103,9 +108,10 @@ def tinygpt_run(bench, config, passive):
     }
 
 
-def pytorch_run(config, passive):
+def pytorch_run(config, passive, precision):
     output, rss = run_child([sys.executable, os.path.join(HERE, "pytorch_train_step.py"),
-                             "--config", config, "--threads", str(THREADS)], environment(passive))
+                             "--config", config, "--threads", str(THREADS),
+                             "--precision", precision], environment(passive))
     result = json.loads(output)
     result["peak_rss_MB_self_reported"] = result["peak_rss_MB"]
     result["peak_rss_MB"] = rss
@@ -152,18 +158,28 @@ def main():
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of every program, interleaved; the median round counts "
                              "(default 3)")
-    parser.add_argument("--output", default=os.path.join(HERE, "results.json"))
+    parser.add_argument("--precision", choices=["float32", "bf16"], default="float32",
+                        help="both sides in float32, or in bf16 mixed precision (default "
+                             "float32)")
+    parser.add_argument("--output", help="where the figures go (default results.json, or "
+                                         "results_bf16.json with --precision bf16)")
     args = parser.parse_args()
+    if args.output is None:
+        suffix = "_bf16" if args.precision == "bf16" else ""
+        args.output = os.path.join(HERE, f"results{suffix}.json")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     bench = os.path.join(args.build_dir, "steps/03-pretraining/bench/bench_train_step")
     if not os.access(bench, os.X_OK):
         sys.exit(f"{bench} not found: build with -DCMAKE_BUILD_TYPE=Release first")
 
-    programs = (("tinygpt", lambda config: tinygpt_run(bench, config, passive=False)),
-                ("tinygpt_passive", lambda config: tinygpt_run(bench, config, passive=True)),
-                ("pytorch_passive", lambda config: pytorch_run(config, passive=True)),
-                ("pytorch_default", lambda config: pytorch_run(config, passive=False)))
+    precision = args.precision
+    programs = (
+        ("tinygpt", lambda config: tinygpt_run(bench, config, passive=False, precision=precision)),
+        ("tinygpt_passive",
+         lambda config: tinygpt_run(bench, config, passive=True, precision=precision)),
+        ("pytorch_passive", lambda config: pytorch_run(config, passive=True, precision=precision)),
+        ("pytorch_default", lambda config: pytorch_run(config, passive=False, precision=precision)))
     results = {}
     for config in args.configs:
         rounds = {name: [] for name, _ in programs}
@@ -202,6 +218,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "threads": THREADS,
+        "precision": precision,
         "rounds": args.rounds,
         "pytorch_blas": blas_library(),
         "gemm_peak_gflops": {c: r["gemm_peak_gflops"] for c, r in results.items()},

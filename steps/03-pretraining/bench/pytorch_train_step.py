@@ -5,7 +5,9 @@ The same model as tinygpt's Gpt (GPT-2's architecture: learned positions, pre-LN
 GELU with the tanh approximation, LM head tied to the token embeddings, no dropout), the
 same step (zero the gradients, forward, cross-entropy, backward, torch.optim.AdamW with
 weight decay on the linear layers' matrices only), float32, 2 threads. Warm-up steps, then
-the median of the timed ones.
+the median of the timed ones. With --precision bf16, forward and loss run under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's mixed precision: its products take
+bf16 operands, the weights and AdamW's state stay float32.
 
 Prints one JSON object: ms_per_step, tokens_per_s, peak_rss_MB (this process, the Python
 interpreter and torch included), the time of every timed step, and the settings.
@@ -97,6 +99,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     parser.add_argument("--steps", type=int, default=7, help="timed steps (the median counts)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", choices=["float32", "bf16"], default="float32")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -107,10 +110,13 @@ def main():
     inputs = torch.randint(vocab, (batch, time_))
     targets = torch.randint(vocab, (batch, time_))
 
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16")
+
     def step():
         optimizer.zero_grad()
-        logits = model(inputs)
-        loss = F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
+        with autocast:
+            logits = model(inputs)
+            loss = F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -125,6 +131,7 @@ def main():
     middle = statistics.median(seconds)
     result = {
         "config": args.config,
+        "precision": args.precision,
         "ms_per_step": middle * 1e3,
         "tokens_per_s": batch * time_ / middle,
         "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -218,6 +218,38 @@ TEST_CASE("SGD with momentum trains and resumes exactly, and a resume with AdamW
                     contains("optimizer sgd") && contains("optimizer adamw"));
 }
 
+TEST_CASE("a bf16 run learns as float32 does, says how it multiplies, and resumes exactly",
+          "[step03][trainer][precision]") {
+  const TinySetup setup("bf16");
+  const train::TrainResult float32 = train::run_training(setup.config("float32", 40));
+  const auto bf16 = [&setup](const std::string& out) {
+    train::TrainConfig config = setup.config(out, 40);
+    config.precision = "bf16";
+    return config;
+  };
+  std::string said;
+  train::TrainCallbacks callbacks;
+  callbacks.on_message = [&said](const std::string& message) { said += message + "\n"; };
+  const train::TrainResult whole = train::run_training(bf16("whole"), callbacks);
+  CHECK_THAT(said, contains("bf16: this CPU has"));
+  CHECK(
+      read_file(setup.dir.path() / "whole" / "train_config.json").find("\"precision\":\"bf16\"") !=
+      std::string::npos);
+  const float expected = float32.val_losses.back();
+  const float actual = whole.val_losses.back();
+  INFO("validation loss: float32 " << expected << ", bf16 " << actual);
+  CHECK(std::abs(actual - expected) < 0.02f * expected);
+  CHECK(whole.losses != float32.losses);  // the products really were rounded
+
+  const train::TrainConfig config = bf16("parts");
+  check_resume_is_exact(config, 20, whole);
+  train::TrainConfig in_float32 = config;
+  in_float32.precision = "float32";
+  in_float32.resume = true;
+  CHECK_THROWS_WITH(train::run_training(in_float32),
+                    contains("precision bf16") && contains("precision float32"));
+}
+
 TEST_CASE("a metrics file that lacks a field or is not JSON lines is refused by name",
           "[step03][trainer]") {
   const TempDir dir("metrics");

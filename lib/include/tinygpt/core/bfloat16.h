@@ -40,4 +40,11 @@ inline float from_bfloat16(std::uint16_t bits) {
   return value;
 }
 
+/// @param value a float32.
+/// @return the bfloat16 nearest to it (ties to even), as a float32: what a product in bf16
+/// mixed precision (core/precision.h) multiplies in its place.
+inline float round_to_bfloat16(float value) {
+  return from_bfloat16(to_bfloat16(value));
+}
+
 }  // namespace tinygpt

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tinygpt/core/arena.h"
+#include "tinygpt/core/precision.h"
 #include "tinygpt/core/tensor.h"
 
 namespace tinygpt {
@@ -110,6 +111,13 @@ class Tape {
   bool grad_enabled() const { return grad_enabled_; }
   /// @param enabled whether ops record themselves; see NoGradGuard.
   void set_grad_enabled(bool enabled) { grad_enabled_ = enabled; }
+  /// @return the number format of the matrix products recorded on this tape.
+  Precision precision() const { return precision_; }
+  /// @brief Sets the number format of the products that follow: in Precision::kBfloat16,
+  /// linear, matmul and attention multiply operands rounded to bfloat16, summing in float32
+  /// (core/precision.h); every other op is float32 either way.
+  /// @param precision the format.
+  void set_precision(Precision precision) { precision_ = precision; }
   /// @return the number of recorded op calls.
   std::size_t node_count() const { return nodes_.size(); }
   /// @return the arena, to check how much memory a step uses.
@@ -130,6 +138,7 @@ class Tape {
   Arena arena_;
   std::vector<Node> nodes_;
   bool grad_enabled_ = true;
+  Precision precision_ = Precision::kFloat32;
   bool backward_done_ = false;
   bool profiling_ = false;
   bool op_open_ = false;        // profiling: an op has asked for its output, not yet recorded

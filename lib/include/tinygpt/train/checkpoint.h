@@ -105,8 +105,8 @@ void check_checkpoint_matches(const CheckpointState& saved, const CheckpointStat
 /// The training-config fields that must not change across a resume: each changes which
 /// batches are drawn or how they update the weights.
 inline constexpr const char* kEssentialTrainFields[] = {
-    "family", "batch",        "micro_batches", "context", "lr",        "min_lr",
-    "warmup", "weight_decay", "clip",          "steps",   "optimizer", "momentum",
+    "family",       "batch", "micro_batches", "context",   "lr",       "min_lr",    "warmup",
+    "weight_decay", "clip",  "steps",         "optimizer", "momentum", "precision",
 };
 
 /// @brief Loads a checkpoint into a model and its optimizer after

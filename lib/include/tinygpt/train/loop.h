@@ -65,6 +65,9 @@ struct LoopConfig {
   /// "adamw" (AdamW, betas 0.9 and 0.95) or "sgd" (SGD with `momentum`; 0 is plain SGD).
   std::string optimizer = "adamw";
   float momentum = 0.9f;  ///< SGD's momentum, in [0, 1)
+  /// The matrix products' number format: "float32", or "bf16" mixed precision
+  /// (core/precision.h; the weights and the optimizer's state stay float32).
+  std::string precision = "float32";
   /// The weight decay: AdamW's decoupled one, or SGD's coupled L2 term (optimizers.h).
   float weight_decay = 0.1f;
   float clip = 1.0f;                     ///< the largest global gradient norm
