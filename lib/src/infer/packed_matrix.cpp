@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "int8_dot.h"
 #include "tinygpt/core/bfloat16.h"
 #include "tinygpt/core/check.h"
 #include "tinygpt/core/parameters.h"
@@ -60,23 +61,6 @@ Lanes join(__m256 low, __m256 high) {
   return __builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 #endif
-
-// 16 int8 weights as floats (exact: every int8 is a float). For one row GCC 12 turns the
-// portable forms (__builtin_convertvector, a loop) into slow code, so AVX-512 and AVX2 get
-// their instructions spelled out.
-Lanes load(const std::int8_t* values) {
-#if defined(__AVX512F__) || defined(__AVX2__)
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
-#endif
-#ifdef __AVX512F__
-  return reinterpret_cast<Lanes>(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)));
-#elif defined(__AVX2__)
-  return join(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)),
-              _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8))));
-#else
-  return load_through_memory(values);
-#endif
-}
 
 // 16 bfloat16 weights as floats (exact: a bfloat16 is the top half of a float's bits, so
 // widening to 32 bits and shifting left by 16 is the whole conversion).
@@ -127,13 +111,13 @@ constexpr std::int64_t kRowGroup = 4;
 constexpr std::int64_t kChannelGroup = 4;
 static_assert(PackedMatrix::kTileChannels % kChannelGroup == 0);
 
-// out[r][c] = scale_c (x_r . w_c) for `Rows` rows from x and the kChannelGroup channels
-// from w: each of the Rows x kChannelGroup dot products in its own 16 lanes, accumulated
-// in the order of k, then summed as a fixed tree. The arithmetic of one element is the
-// same for any Rows: that is what makes the products batch-invariant.
+// out[r][c] = x_r . w_c for `Rows` rows from x and the kChannelGroup channels from w: each of the
+// Rows x kChannelGroup dot products in its own 16 lanes, accumulated in the order of k, then summed
+// as a fixed tree. The arithmetic of one element is the same for any Rows: that is what makes the
+// products batch-invariant.
 template <std::int64_t Rows, typename Weight>
-void dot_group(const float* x, const Weight* w, const float* scales, std::int64_t stride,
-               float* out, std::int64_t out_stride) {
+void dot_group(const float* x, const Weight* w, std::int64_t stride, float* out,
+               std::int64_t out_stride) {
   Lanes acc[Rows][kChannelGroup] = {};
   for (std::int64_t k = 0; k < stride; k += PackedMatrix::kLanes) {
     Lanes inputs[Rows];
@@ -145,27 +129,24 @@ void dot_group(const float* x, const Weight* w, const float* scales, std::int64_
   }
   for (std::int64_t i = 0; i < Rows; ++i) {
     for (std::int64_t j = 0; j < kChannelGroup; ++j) {
-      const float dot = sum(acc[i][j]);
-      out[i * out_stride + j] = scales != nullptr ? dot * scales[j] : dot;
+      out[i * out_stride + j] = sum(acc[i][j]);
     }
   }
 }
 
 // The channels of one tile for `rows` rows: 1, or a multiple of kRowGroup. `Weight` is
-// float, bfloat16 bits or int8 (converted to float as it is loaded; scales for int8 only).
+// float or bfloat16 bits (widened to float as it is loaded).
 template <typename Weight>
-void dot_tile(const float* x, std::int64_t rows, const Weight* w, const float* scales,
-              std::int64_t stride, float* out, std::int64_t out_stride) {
+void dot_tile(const float* x, std::int64_t rows, const Weight* w, std::int64_t stride, float* out,
+              std::int64_t out_stride) {
   for (std::int64_t c = 0; c < PackedMatrix::kTileChannels; c += kChannelGroup) {
     const Weight* group = w + c * stride;
-    const float* group_scales = scales != nullptr ? scales + c : nullptr;
     if (rows == 1) {
-      dot_group<1>(x, group, group_scales, stride, out + c, out_stride);
+      dot_group<1>(x, group, stride, out + c, out_stride);
       continue;
     }
     for (std::int64_t r = 0; r < rows; r += kRowGroup) {
-      dot_group<kRowGroup>(x + r * stride, group, group_scales, stride, out + r * out_stride + c,
-                           out_stride);
+      dot_group<kRowGroup>(x + r * stride, group, stride, out + r * out_stride + c, out_stride);
     }
   }
 }
@@ -195,7 +176,7 @@ class Float32Matrix final : public PackedMatrix {
   }
   void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
                      std::int64_t out_stride) const override {
-    dot_tile(x, rows, values_.data() + first * stride(), nullptr, stride(), out, out_stride);
+    dot_tile(x, rows, values_.data() + first * stride(), stride(), out, out_stride);
   }
   std::int64_t bytes() const override {
     return outputs() * inputs() * static_cast<std::int64_t>(sizeof(float));
@@ -217,7 +198,7 @@ class Bf16Matrix final : public PackedMatrix {
   }
   void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
                      std::int64_t out_stride) const override {
-    dot_tile(x, rows, values_.data() + first * stride(), nullptr, stride(), out, out_stride);
+    dot_tile(x, rows, values_.data() + first * stride(), stride(), out, out_stride);
   }
   std::int64_t bytes() const override {
     return outputs() * inputs() * static_cast<std::int64_t>(sizeof(std::uint16_t));
@@ -234,6 +215,9 @@ class Int8Matrix final : public PackedMatrix {
                      transposed ? weight.cols() : weight.rows()),
         values_(static_cast<std::size_t>(padded_outputs() * stride()), 0),
         scales_(static_cast<std::size_t>(padded_outputs()), 0.0f) {
+    // A dot product of int8 codes must fit int32: C_in x 127^2 < 2^31.
+    TINYGPT_CHECK(stride() <= 133'120, "pack: int8 weights with ", inputs(),
+                  " inputs a channel: at most 133,120 fit an int32 dot product");
     for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
       float largest = 0.0f;
       for (const float w : row) largest = std::max(largest, std::abs(w));
@@ -245,10 +229,23 @@ class Int8Matrix final : public PackedMatrix {
       }
     });
   }
+  // Each row of x is quantised to int8 (per token, int8_dot.h), each output element is an
+  // exact integer dot product times the two scales. The rows are quantised again for every
+  // tile, a 1/kTileChannels share of the tile's work, so that tiles stay independent.
   void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
                      std::int64_t out_stride) const override {
-    dot_tile(x, rows, values_.data() + first * stride(), scales_.data() + first, stride(), out,
-             out_stride);
+    thread_local detail::Int8Rows activations;
+    detail::quantize_rows(x, rows, stride(), activations);
+    for (std::int64_t c = 0; c < kTileChannels; ++c) {
+      const std::int8_t* weights = values_.data() + (first + c) * stride();
+      const float scale = scales_[static_cast<std::size_t>(first + c)];
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int32_t dot =
+            detail::dot_int8(activations.codes.data() + r * stride(), weights, stride());
+        out[r * out_stride + c] =
+            static_cast<float>(dot) * (activations.scales[static_cast<std::size_t>(r)] * scale);
+      }
+    }
   }
   std::int64_t bytes() const override {
     return outputs() * inputs() + outputs() * static_cast<std::int64_t>(sizeof(float));
@@ -275,7 +272,7 @@ class Nf4PackedMatrix final : public PackedMatrix {
     tile.assign(static_cast<std::size_t>(kTileChannels * stride()), 0.0f);
     const std::int64_t channels = std::min(kTileChannels, outputs() - first);
     if (channels > 0) values_.dequantize_rows(first, channels, tile.data(), stride());
-    dot_tile(x, rows, tile.data(), nullptr, stride(), out, out_stride);
+    dot_tile(x, rows, tile.data(), stride(), out, out_stride);
   }
   std::int64_t bytes() const override { return values_.bytes(); }
 

@@ -5,8 +5,10 @@ For each model (small: L4 H4 C256 V4096 with a 256-token context, prompt 128, 12
 tokens; gpt2: GPT-2 124M, prompt 128, 256 new tokens; random weights) it runs, each in a
 process of its own so that every peak memory figure is that program's alone:
   - bench_inference (Google Benchmark, JSON output), once per weight storage: float32
-    packed (batch-invariant, the engine's default), int8 packed, float32 on BLAS products;
-  - pytorch_generate.py (float32, 2 threads, torch.inference_mode(), a preallocated cache).
+    packed (batch-invariant, the engine's default), int8 packed (activations quantised per
+    token), float32 on BLAS products, bf16 packed;
+  - pytorch_generate.py (2 threads, torch.inference_mode(), a preallocated cache), in float32
+    and in bfloat16 (the model, its activations and cache cast to bfloat16).
 Both sides: batch-1 decode tokens/s, time to first token, prefill tokens/s, and the
 throughput of 16 sequences with prompts of 64 to 128 tokens decoded together. The programs
 run in turn, --rounds times (3 by default), so that a slow spell of a shared machine falls
@@ -58,10 +60,10 @@ def tinygpt_run(bench, model, weights):
     }
 
 
-def pytorch_run(model):
+def pytorch_run(model, dtype):
     output, rss = step03.run_child(
-        [sys.executable, os.path.join(HERE, "pytorch_generate.py"), "--config", model],
-        dict(os.environ))
+        [sys.executable, os.path.join(HERE, "pytorch_generate.py"), "--config", model,
+         "--dtype", dtype], dict(os.environ))
     result = json.loads(output)
     result["peak_rss_MB"] = rss
     return result
@@ -106,7 +108,8 @@ def main():
     for model in args.models:
         programs = [(f"tinygpt {weights}", lambda weights=weights: tinygpt_run(bench, model, weights))
                     for weights in WEIGHTS]
-        programs.append(("PyTorch", lambda: pytorch_run(model)))
+        programs.append(("PyTorch", lambda: pytorch_run(model, "float32")))
+        programs.append(("PyTorch bf16", lambda: pytorch_run(model, "bfloat16")))
         rounds = {name: [] for name, _ in programs}
         for index in range(args.rounds):
             for name, run in programs:
@@ -124,8 +127,10 @@ def main():
     for model, runs in results.items():
         torch = runs["PyTorch"]
         for name, run in runs.items():
-            # The bound: every weight read once per token, float32 unless the run is int8.
-            weight_bytes = run.get("weight_MB", 0) * 1e6 or float_weight_bytes[model]
+            # The bound: every weight read once per token, in the bytes of the run's storage
+            # (tinygpt reports its own; PyTorch holds float32, or bfloat16's half of it).
+            halves = 2 if run.get("dtype") == "bfloat16" else 1
+            weight_bytes = run.get("weight_MB", 0) * 1e6 or float_weight_bytes[model] / halves
             run["fraction_of_bandwidth_bound"] = (run["decode_tokens_per_s"] * weight_bytes /
                                                   (bandwidth * 1e9))
             run["decode_over_pytorch"] = run["decode_tokens_per_s"] / torch["decode_tokens_per_s"]

@@ -3,7 +3,8 @@
 
 The same model as tinygpt's Gpt (GPT-2's architecture: learned positions, pre-LN blocks,
 GELU with the tanh approximation, the output layer tied to the token embeddings), random
-weights, float32, 2 threads, torch.inference_mode(). The cache is preallocated, (B, H, P, D)
+weights, float32 (or bfloat16 with --dtype bfloat16: weights, activations and cache), 2
+threads, torch.inference_mode(). The cache is preallocated, (B, H, P, D)
 keys and values per layer, written in place; each decode step attends the new query over
 the positions filled so far. Greedy decoding, so that both sides do the same work.
 
@@ -88,7 +89,9 @@ class Gpt(nn.Module):
 
     def new_cache(self, batch):
         shape = (batch, self.heads, self.context, self.width // self.heads)
-        return [(torch.zeros(shape), torch.zeros(shape)) for _ in self.blocks]
+        dtype = self.wte.weight.dtype
+        return [(torch.zeros(shape, dtype=dtype), torch.zeros(shape, dtype=dtype))
+                for _ in self.blocks]
 
     def forward(self, ids, positions, cache, start, key_keep):
         """ids (B, T) at `positions` (B, T); key_keep (B, start + T) marks real tokens."""
@@ -131,12 +134,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
     parser.add_argument("--new", type=int, help="new tokens (default: the config's)")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
     args = parser.parse_args()
     vocab, context, layers, heads, width, prompt, new_tokens = CONFIGS[args.config]
     new_tokens = args.new or new_tokens
     torch.manual_seed(0)
     torch.set_num_threads(2)
-    model = Gpt(vocab, context, layers, heads, width).eval()
+    dtype = getattr(torch, args.dtype)
+    model = Gpt(vocab, context, layers, heads, width).eval().to(dtype)
     ids = torch.randint(vocab, (prompt,)).tolist()
     with torch.inference_mode():
         generate(model, [ids[:16]], 4)  # warm-up: threads, allocator
@@ -151,7 +156,8 @@ def main():
         "prefill_tokens_per_s": prompt / ttft,
         "decode_tokens_per_s": (new_tokens - 1) / (total - ttft),
         "batch16_tokens_per_s": BATCH * new_tokens / batch_total,
-        "kv_bytes_per_token": 2 * layers * width * 4,
+        "kv_bytes_per_token": 2 * layers * width * (2 if args.dtype == "bfloat16" else 4),
+        "dtype": args.dtype,
         "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),

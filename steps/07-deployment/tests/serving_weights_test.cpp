@@ -1,6 +1,7 @@
 // Serving weights (infer/packed_matrix.h, infer/serving_weights.h): bfloat16's rounding; the
-// packed product equals the plain one (float32, and bf16 on its rounded weights) or stays
-// within the quantisation error (int8), on shapes that need padding; a sequence's logits are the
+// packed product equals the plain one (float32, and bf16 on its rounded weights), or for
+// int8 the exact integer product of the codes, within the quantisation error of the plain
+// one, on shapes that need padding; a sequence's logits are the
 // same bits alone and among 16, wherever it sits in the batch; a cached pass on packed weights
 // matches the uncached BLAS forward.
 #include <cmath>
@@ -87,18 +88,38 @@ TEST_CASE("packed products equal the plain product, padding included", "[step07]
   infer::multiply(*infer::pack(transposed, true, infer::WeightFormat::kFloat32), x, bias.data(),
                   out);
   CHECK((out - expected).cwiseAbs().maxCoeff() < 1e-5f);
-  // int8: each weight is off by at most half its channel's step s_c = max |w_c| / 127, so
-  // an output by at most sum_k |x_k| s_c / 2.
-  const auto int8 = infer::pack(weight, false, infer::WeightFormat::kInt8);
-  CHECK(int8->bytes() == 20 * 37 + 37 * 4);
-  infer::multiply(*int8, x, bias.data(), out);
-  for (Eigen::Index c = 0; c < 37; ++c) {
-    const float step = weight.col(c).cwiseAbs().maxCoeff() / 127.0f;
-    for (Eigen::Index r = 0; r < 5; ++r) {
-      const float bound = x.row(r).cwiseAbs().sum() * step / 2.0f + 1e-5f;
-      CHECK(std::abs(out(r, c) - expected(r, c)) <= bound);
+  // int8: each channel's weights and each row of x become codes in [-127, 127] with a scale;
+  // an element is the exact integer dot product of the codes times the two scales. Each
+  // weight is then off by at most half its step s_c, each input by half its s_r. C_in 20
+  // pads to 32 codes; C_in 80 takes the kernel's 64-code loop and its 16-code tail.
+  const auto check_int8 = [](const Matrix& inputs, const Matrix& weights, const Matrix& biases) {
+    const auto packed = infer::pack(weights, false, infer::WeightFormat::kInt8);
+    CHECK(packed->bytes() == weights.size() + weights.cols() * 4);
+    Matrix result(inputs.rows(), weights.cols());
+    infer::multiply(*packed, inputs, biases.data(), result);
+    const Matrix plain = (inputs * weights).rowwise() + biases.row(0);
+    for (Eigen::Index c = 0; c < weights.cols(); ++c) {
+      const float weight_step = weights.col(c).cwiseAbs().maxCoeff() / 127.0f;
+      for (Eigen::Index r = 0; r < inputs.rows(); ++r) {
+        const float largest = inputs.row(r).cwiseAbs().maxCoeff();
+        const float input_step = largest / 127.0f;
+        std::int64_t dot = 0;
+        for (Eigen::Index k = 0; k < inputs.cols(); ++k) {
+          dot += std::lround(weights(k, c) / weight_step) *
+                 static_cast<std::int64_t>(std::nearbyint(inputs(r, k) * (127.0f / largest)));
+        }
+        const float exact = static_cast<float>(dot) * (input_step * weight_step) + biases(0, c);
+        CHECK(std::abs(result(r, c) - exact) <= 1e-5f * (1.0f + std::abs(exact)));
+        const float bound = inputs.row(r).cwiseAbs().sum() * weight_step / 2.0f +
+                            weights.col(c).cwiseAbs().sum() * input_step / 2.0f +
+                            static_cast<float>(inputs.cols()) * input_step * weight_step / 4.0f +
+                            1e-5f;
+        CHECK(std::abs(result(r, c) - plain(r, c)) <= bound);
+      }
     }
-  }
+  };
+  check_int8(x, weight, bias);
+  check_int8(random_matrix(4, 80, 7), random_matrix(80, 5, 8), random_matrix(1, 5, 9));
   // bf16: the float32 product of the weights rounded to bfloat16 (the order of the sums
   // aside), with half the bytes.
   const auto bf16 = infer::pack(weight, false, infer::WeightFormat::kBf16);
@@ -109,7 +130,7 @@ TEST_CASE("packed products equal the plain product, padding included", "[step07]
   CHECK((out - expected_bf16).cwiseAbs().maxCoeff() < 1e-5f);
   CHECK((rounded - weight).cwiseAbs().maxCoeff() > 0.0f);  // the rounding did happen
   Matrix wrong(5, 36);
-  CHECK_THROWS_WITH(infer::multiply(*int8, x, nullptr, wrong), contains("out (5, 36)"));
+  CHECK_THROWS_WITH(infer::multiply(*bf16, x, nullptr, wrong), contains("out (5, 36)"));
   CHECK_THROWS_WITH(infer::weight_format("int4"), contains("weight format \"int4\""));
   for (const char* name : {"float32", "bf16", "int8", "nf4"}) {
     CHECK(infer::weight_format_name(infer::weight_format(name)) == std::string(name));
@@ -169,7 +190,8 @@ TEST_CASE("a cached pass on packed weights gives the uncached forward's logits",
           largest, (logits.row(0) - full.row(static_cast<Eigen::Index>(t))).cwiseAbs().maxCoeff());
     }
     INFO(infer::weight_format_name(format) << ": max |difference| " << largest);
-    // float32: only the order of the sums differs; bf16 and int8: the weights' rounding.
+    // float32: only the order of the sums differs; bf16: the weights' rounding; int8: the
+    // rounding of the weights and of each token's activations.
     CHECK(largest < (format == infer::WeightFormat::kFloat32 ? 1e-5f : 2e-2f));
     bytes.push_back(static_cast<double>(weights.bytes()));
   }

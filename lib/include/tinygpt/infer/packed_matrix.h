@@ -22,11 +22,16 @@
 /// does float32 arithmetic, so the products differ from float32's only by the weights'
 /// rounding. int8 stores each weight as round(w / s_c) in [-127, 127] with one float
 /// scale s_c = max_k |w_ck| / 127 per output channel (symmetric, per channel): a quarter of
-/// the bytes, which is what a decode step of a large model is bound by. The kernel reads the
-/// int8 weights directly, converting 16 at a time to floats as it loads them, and multiplies
-/// each dot product by s_c at the end. (Dequantizing a tile of channels into a float buffer
-/// first, then running the float kernel on it, was slower here: 1.5x float32's decode speed
-/// on GPT-2 against 1.7-2.0x.) A format implements multiply_tile() on its own storage with the
+/// the bytes, which is what a decode step of a large model is bound by. Its activations are
+/// quantised too, per token: each row of x becomes int8 codes with its own scale s_r =
+/// max_k |x_rk| / 127, so an output element is an integer dot product of codes, exact in
+/// int32, times s_r s_c. Exact integer sums do not depend on their order, so int8 is
+/// batch-invariant by construction, whatever instructions sum them (AVX2's byte
+/// multiply-adds, 32 weights an instruction; a plain loop elsewhere; VNNI or AMX would give
+/// the same integers). (int8 weights with float activations, converted to floats 16 at a
+/// time, ran at only 1.1x float32's decode speed on GPT-2 on an AVX2 CPU: the conversions,
+/// not memory, bounded it. Step 07's lesson has the figures and the perplexity cost.) The
+/// float formats implement multiply_tile() on their own storage with the
 /// shared kernel. NF4 (nf4.h: 4-bit NormalFloat codes, a double-quantised scale per block of
 /// 64 weights along C_in, 4.127 bits a weight) has no cheap 16-wide load of its codes, so
 /// its tile is dequantised into a float buffer and the float kernel runs on it: the same
