@@ -3,13 +3,14 @@
 # journey's data, drawn by `tinygpt plot` into the lesson's pictures (images/):
 #   optimizers     SGD, SGD with momentum, Adam and AdamW, same model, data and steps;
 #   batch size     batches of 2, 8 and 32 sequences, same number of tokens read;
-#   over-fitting   many passes over a small slice of the stories, until validation turns up.
+#   over-fitting   many passes over a small slice of the stories, until validation turns up;
+#   precision      the journey's pre-training in float32 and in bf16 mixed precision.
 # Run it from anywhere after scripts/journey.sh (which makes .tinygpt/journey/data); the
-# runs go to .tinygpt/experiments/. About 15 minutes on 2 cores.
+# runs go to .tinygpt/experiments/. About 30 minutes on 2 cores.
 #
-#   steps/03-pretraining/experiments.sh [--seeds N] [optimizers] [batch] [overfitting]
+#   steps/03-pretraining/experiments.sh [--seeds N] [optimizers] [batch] [overfitting] [precision]
 #
-# runs the experiments named (all three when none is), the optimizers with N seeds (2).
+# runs the experiments named (all four when none is), the optimizers with N seeds (2).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -18,11 +19,11 @@ wanted=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seeds) seeds="$2"; shift 2 ;;
-    optimizers | batch | overfitting) wanted+=("$1"); shift ;;
+    optimizers | batch | overfitting | precision) wanted+=("$1"); shift ;;
     *) echo "experiments.sh: unknown argument '$1' (see the script's first lines)" >&2; exit 1 ;;
   esac
 done
-if [[ ${#wanted[@]} -eq 0 ]]; then wanted=(optimizers batch overfitting); fi
+if [[ ${#wanted[@]} -eq 0 ]]; then wanted=(optimizers batch overfitting precision); fi
 # True when the experiment $1 was asked for.
 wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
 tinygpt=build/release/apps/tinygpt
@@ -93,4 +94,20 @@ train overfitting --data "$runs/small-stories.txt" --tokenizer "$data/tokenizer.
   --batch 8 --steps 400 --eval-interval 20 --lr 3e-3 --min-lr 3e-4 --seed 1
 "$tinygpt" plot --run "small slice=$runs/overfitting" --x step --y loss --y val_loss --smooth 20 \
   --title "Over-fitting: 56 passes over 7,344 tokens" --out "$images/overfitting.svg"
+fi
+
+# 4. Precision: the journey's own pre-training (700 steps of 4 x 256 tokens, as
+# journey_demo.h sets it, without its time limit) in float32 and in bf16 mixed precision.
+if wants precision; then
+for precision in float32 bf16; do
+  rm -rf "${runs:?}/precision-$precision"
+  echo "== precision-$precision"
+  "$tinygpt" train --config steps/03-pretraining/configs/journey.json --data "$data" \
+    --batch 4 --steps 700 --eval-interval 100 --lr 3e-3 --min-lr 3e-4 --seed 1 --keep 1 \
+    --print-every 100 --precision "$precision" --out "$runs/precision-$precision" | tail -1
+done
+"$tinygpt" plot --run "float32=$runs/precision-float32" --run "bf16=$runs/precision-bf16" \
+  --y val_loss --y loss --smooth 20 \
+  --title "The journey's GPT in float32 and in bf16 mixed precision" \
+  --out "$images/mixed-precision.svg"
 fi
