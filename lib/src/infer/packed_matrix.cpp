@@ -37,20 +37,13 @@ Lanes load(const float* values) {
   return lanes;
 }
 
-// 16 weights of any format as floats, through a buffer: each converted alone, the loop
-// left to the compiler. Without AVX-512, the kernel's groups of several rows run faster
-// this way (a loaded weight vector is spilled to memory there anyway, as their Rows x 4
-// accumulators take every register); a single row runs faster on the load()s above.
-template <typename Weight>
-Lanes load_through_memory(const Weight* values) {
+// 16 bfloat16 weights as floats, through a buffer: each widened alone, the loop left to the
+// compiler. Without AVX-512, the kernel's groups of several rows run faster this way (a
+// loaded weight vector is spilled to memory there anyway, as their Rows x 4 accumulators
+// take every register); a single row runs faster on the load()s below.
+Lanes load_through_memory(const std::uint16_t* values) {
   float floats[PackedMatrix::kLanes];
-  for (std::int64_t i = 0; i < PackedMatrix::kLanes; ++i) {
-    if constexpr (std::is_same_v<Weight, std::uint16_t>) {
-      floats[i] = from_bfloat16(values[i]);
-    } else {
-      floats[i] = static_cast<float>(values[i]);
-    }
-  }
+  for (std::int64_t i = 0; i < PackedMatrix::kLanes; ++i) floats[i] = from_bfloat16(values[i]);
   return load(floats);
 }
 
@@ -164,36 +157,23 @@ void for_each_channel(ConstMatrixRef weight, bool transposed, const PackedMatrix
   }
 }
 
-class Float32Matrix final : public PackedMatrix {
+// Weights the float kernel reads as they are stored: float32, or bfloat16 bits (widened as
+// they are loaded).
+template <typename Weight>
+class FloatKernelMatrix final : public PackedMatrix {
  public:
-  Float32Matrix(ConstMatrixRef weight, bool transposed)
-      : PackedMatrix(transposed ? weight.rows() : weight.cols(),
-                     transposed ? weight.cols() : weight.rows()),
-        values_(static_cast<std::size_t>(padded_outputs() * stride()), 0.0f) {
-    for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
-      std::copy(row.begin(), row.end(), values_.begin() + c * stride());
-    });
-  }
-  void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
-                     std::int64_t out_stride) const override {
-    dot_tile(x, rows, values_.data() + first * stride(), stride(), out, out_stride);
-  }
-  std::int64_t bytes() const override {
-    return outputs() * inputs() * static_cast<std::int64_t>(sizeof(float));
-  }
-
- private:
-  AlignedFloats values_;
-};
-
-class Bf16Matrix final : public PackedMatrix {
- public:
-  Bf16Matrix(ConstMatrixRef weight, bool transposed)
+  FloatKernelMatrix(ConstMatrixRef weight, bool transposed)
       : PackedMatrix(transposed ? weight.rows() : weight.cols(),
                      transposed ? weight.cols() : weight.rows()),
         values_(static_cast<std::size_t>(padded_outputs() * stride()), 0) {
     for_each_channel(weight, transposed, *this, [&](std::int64_t c, const std::vector<float>& row) {
-      std::transform(row.begin(), row.end(), values_.begin() + c * stride(), to_bfloat16);
+      std::transform(row.begin(), row.end(), values_.begin() + c * stride(), [](float w) {
+        if constexpr (std::is_same_v<Weight, float>) {
+          return w;
+        } else {
+          return to_bfloat16(w);
+        }
+      });
     });
   }
   void multiply_tile(const float* x, std::int64_t rows, std::int64_t first, float* out,
@@ -201,11 +181,11 @@ class Bf16Matrix final : public PackedMatrix {
     dot_tile(x, rows, values_.data() + first * stride(), stride(), out, out_stride);
   }
   std::int64_t bytes() const override {
-    return outputs() * inputs() * static_cast<std::int64_t>(sizeof(std::uint16_t));
+    return outputs() * inputs() * static_cast<std::int64_t>(sizeof(Weight));
   }
 
  private:
-  std::vector<std::uint16_t> values_;
+  std::conditional_t<std::is_same_v<Weight, float>, AlignedFloats, std::vector<Weight>> values_;
 };
 
 class Int8Matrix final : public PackedMatrix {
@@ -316,10 +296,12 @@ PackedMatrix::PackedMatrix(std::int64_t outputs, std::int64_t inputs)
 }
 
 std::unique_ptr<PackedMatrix> pack(ConstMatrixRef weight, bool transposed, WeightFormat format) {
-  if (format == WeightFormat::kBf16) return std::make_unique<Bf16Matrix>(weight, transposed);
+  if (format == WeightFormat::kBf16) {
+    return std::make_unique<FloatKernelMatrix<std::uint16_t>>(weight, transposed);
+  }
   if (format == WeightFormat::kInt8) return std::make_unique<Int8Matrix>(weight, transposed);
   if (format == WeightFormat::kNf4) return std::make_unique<Nf4PackedMatrix>(weight, transposed);
-  return std::make_unique<Float32Matrix>(weight, transposed);
+  return std::make_unique<FloatKernelMatrix<float>>(weight, transposed);
 }
 
 void multiply(const PackedMatrix& weight, ConstMatrixRef x, const float* bias, MatrixRef out) {
